@@ -1,0 +1,270 @@
+//! Documents: find input files, read and parse them once, and describe each
+//! document (file, index, identity, kind, content hash) for the evaluator.
+
+pub mod discover;
+pub mod kind;
+pub mod path;
+pub mod position;
+pub mod scalar;
+pub mod value;
+pub mod yaml;
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+pub use position::{Position, Region};
+pub use value::{Node, Value};
+
+/// One document of a file, parsed, with everything rules and reports need.
+#[derive(Debug)]
+pub struct Document {
+    pub source: Arc<Source>,
+    /// Position in the file's stream (0-based; front matter is document 0).
+    pub index: usize,
+    /// `metadata.name` where present, else `file#index`.
+    pub identity: String,
+    /// `kind` as written, a detected format, or `unknown`.
+    pub kind: String,
+    pub api_version: Option<String>,
+    /// BLAKE3 of the canonical value (key order, layout and comments do not count).
+    pub hash: String,
+    pub root: Node,
+}
+
+/// A file's path (as shown to users) and its text.
+#[derive(Debug)]
+pub struct Source {
+    pub path: String,
+    pub text: String,
+}
+
+impl Source {
+    /// The text of one line (1-based), without its line break.
+    pub fn line(&self, line: u32) -> Option<&str> {
+        self.text.lines().nth((line as usize).checked_sub(1)?)
+    }
+}
+
+/// What kind of text a file holds, from its name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Yaml,
+    Json,
+    /// Markdown whose YAML front matter is the document (model cards).
+    Markdown,
+}
+
+impl Format {
+    /// The format for a file name, or `None` for files annexa does not read.
+    pub fn from_path(path: &std::path::Path) -> Option<Format> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        match ext.as_str() {
+            "yaml" | "yml" => Some(Format::Yaml),
+            "json" => Some(Format::Json),
+            "md" | "markdown" => Some(Format::Markdown),
+            _ => None,
+        }
+    }
+}
+
+/// A problem with one input: it could not be read, decoded or parsed. The
+/// rest of the scan goes on; the report lists it and the exit code is 2.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct InputError {
+    pub file: String,
+    /// Where in the file, when known.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub position: Option<Position>,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub hint: Option<String>,
+}
+
+/// Everything read from one file.
+#[derive(Debug, Default)]
+pub struct LoadedFile {
+    pub documents: Vec<Document>,
+    pub errors: Vec<InputError>,
+}
+
+/// Limits on what one file may cost.
+#[derive(Clone, Copy, Debug)]
+pub struct LoadOptions {
+    pub max_file_bytes: u64,
+    pub yaml: yaml::Limits,
+}
+
+impl Default for LoadOptions {
+    fn default() -> Self {
+        LoadOptions { max_file_bytes: 64 * 1024 * 1024, yaml: yaml::Limits::default() }
+    }
+}
+
+/// Reads and parses one file. Never fails: problems become `InputError`s.
+pub fn load_file(fs_path: &std::path::Path, display: &str, format: Format, options: &LoadOptions) -> LoadedFile {
+    let error = |position, message: String, hint: Option<&str>| LoadedFile {
+        documents: Vec::new(),
+        errors: vec![InputError { file: display.to_string(), position, message, hint: hint.map(str::to_string) }],
+    };
+    match std::fs::metadata(fs_path) {
+        Ok(meta) if !meta.is_file() => {
+            return error(None, "not a regular file".into(), Some("only regular files are read; FIFOs, devices and sockets are skipped"))
+        }
+        Ok(meta) if meta.len() > options.max_file_bytes => {
+            return error(
+                None,
+                format!("file is {} bytes, over the limit of {} bytes", meta.len(), options.max_file_bytes),
+                Some("split it, or exclude it with --exclude"),
+            )
+        }
+        Ok(_) => {}
+        Err(e) => return error(None, format!("cannot read: {e}"), None),
+    }
+    let bytes = match std::fs::read(fs_path) {
+        Ok(bytes) => bytes,
+        Err(e) => return error(None, format!("cannot read: {e}"), None),
+    };
+    load_bytes(bytes, display, format, options)
+}
+
+/// Parses the bytes of one file (also used for standard input).
+pub fn load_bytes(bytes: Vec<u8>, display: &str, format: Format, options: &LoadOptions) -> LoadedFile {
+    let text = match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(e) => {
+            let valid = e.as_bytes().get(..e.utf8_error().valid_up_to()).unwrap_or_default();
+            let position = position_after(valid);
+            let binary = e.as_bytes().iter().take(8192).any(|&b| b == 0);
+            let (message, hint) = if binary {
+                ("binary file (it contains NUL bytes)".to_string(), "exclude it with --exclude")
+            } else {
+                (format!("invalid UTF-8 at byte {}", e.utf8_error().valid_up_to()), "save the file as UTF-8")
+            };
+            return LoadedFile {
+                documents: Vec::new(),
+                errors: vec![InputError { file: display.into(), position: Some(position), message, hint: Some(hint.into()) }],
+            };
+        }
+    };
+    let source = Arc::new(Source { path: display.to_string(), text });
+    parse_source(source, format, options)
+}
+
+fn position_after(valid: &[u8]) -> Position {
+    let line = valid.iter().filter(|&&b| b == b'\n').count() as u32 + 1;
+    let line_start = valid.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    let col = String::from_utf8_lossy(valid.get(line_start..).unwrap_or_default()).chars().count() as u32 + 1;
+    Position::new(line, col)
+}
+
+fn parse_source(source: Arc<Source>, format: Format, options: &LoadOptions) -> LoadedFile {
+    let text = source.text.strip_prefix('\u{feff}').unwrap_or(&source.text);
+    let yaml_text = match format {
+        Format::Yaml | Format::Json => text,
+        Format::Markdown => match front_matter(text) {
+            Ok(Some(block)) => block,
+            Ok(None) => return LoadedFile::default(),
+            Err(message) => {
+                return LoadedFile {
+                    documents: Vec::new(),
+                    errors: vec![InputError {
+                        file: source.path.clone(),
+                        position: Some(Position::new(1, 1)),
+                        message,
+                        hint: Some("close the front matter with a line that holds only `---`".into()),
+                    }],
+                }
+            }
+        },
+    };
+    let (parsed, syntax_errors) = yaml::parse_stream(yaml_text, &options.yaml);
+    let errors = syntax_errors
+        .into_iter()
+        .map(|e| InputError { file: source.path.clone(), position: Some(e.position), message: e.message, hint: e.hint.map(str::to_string) })
+        .collect();
+    let documents = parsed.into_iter().map(|p| describe(&source, p.index, p.root)).collect();
+    LoadedFile { documents, errors }
+}
+
+/// The YAML front matter of a Markdown file, including its opening `---` so
+/// that positions stay those of the whole file.
+fn front_matter(text: &str) -> Result<Option<&str>, String> {
+    let Some(first) = text.lines().next() else { return Ok(None) };
+    if first.trim_end() != "---" {
+        return Ok(None);
+    }
+    let mut offset = 0;
+    for (i, line) in text.split_inclusive('\n').enumerate() {
+        if i > 0 && matches!(line.trim_end(), "---" | "...") {
+            return Ok(text.get(..offset));
+        }
+        offset += line.len();
+    }
+    Err("the YAML front matter is not closed".into())
+}
+
+/// Gives a parsed document its identity, kind and hash.
+pub fn describe(source: &Arc<Source>, index: usize, root: Node) -> Document {
+    let (kind, api_version) = kind::detect(&root, &source.path);
+    let identity = root
+        .child(&path::Segment::Key("metadata".into()))
+        .and_then(|m| m.child(&path::Segment::Key("name".into())))
+        .and_then(Node::as_str)
+        .filter(|s| !s.is_empty())
+        .map_or_else(|| format!("{}#{index}", source.path), str::to_string);
+    let mut hasher = blake3::Hasher::new();
+    root.hash_into(&mut hasher);
+    let hash = hasher.finalize().to_hex().get(..32).unwrap_or_default().to_string();
+    Document { source: source.clone(), index, identity, kind, api_version, hash, root }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(text: &str, name: &str) -> LoadedFile {
+        let format = Format::from_path(std::path::Path::new(name)).unwrap();
+        load_bytes(text.as_bytes().to_vec(), name, format, &LoadOptions::default())
+    }
+
+    #[test]
+    fn identity_kind_and_hash() {
+        let f = load("apiVersion: annexa/v1\nkind: AISystem\nmetadata: {name: bot}\n---\nfoo: 1\n", "a.yaml");
+        assert_eq!(f.documents[0].identity, "bot");
+        assert_eq!(f.documents[0].kind, "AISystem");
+        assert_eq!(f.documents[0].api_version.as_deref(), Some("annexa/v1"));
+        assert_eq!(f.documents[1].identity, "a.yaml#1");
+        assert_eq!(f.documents[1].kind, "unknown");
+        let reordered = load("metadata: {name: bot}\n# comment\nkind: AISystem\napiVersion: annexa/v1\n", "b.yaml");
+        assert_eq!(f.documents[0].hash, reordered.documents[0].hash, "layout and key order do not change the hash");
+    }
+
+    #[test]
+    fn front_matter_positions_are_those_of_the_file() {
+        let f = load("---\nlicense: mit\ndatasets: [x]\n---\n# Model\n\ntext\n", "README.md");
+        assert!(f.errors.is_empty());
+        let node = f.documents[0].root.get(&path::parse("datasets").unwrap()).unwrap();
+        assert_eq!(node.region.start, Position::new(3, 1));
+        assert!(load("# Just markdown\n", "x.md").documents.is_empty());
+        assert_eq!(load("---\na: 1\n", "y.md").errors[0].message, "the YAML front matter is not closed");
+    }
+
+    #[test]
+    fn invalid_utf8_and_binary() {
+        let mut bytes = b"a: 1\nb: \xff\n".to_vec();
+        let f = load_bytes(bytes.clone(), "x.yaml", Format::Yaml, &LoadOptions::default());
+        assert_eq!(f.errors[0].message, "invalid UTF-8 at byte 8");
+        assert_eq!(f.errors[0].position, Some(Position::new(2, 4)));
+        bytes.insert(0, 0);
+        let f = load_bytes(bytes, "x.yaml", Format::Yaml, &LoadOptions::default());
+        assert_eq!(f.errors[0].message, "binary file (it contains NUL bytes)");
+    }
+
+    #[test]
+    fn bom_and_crlf_keep_positions() {
+        let f = load("\u{feff}a: 1\r\nb:\r\n  c: 2\r\n", "x.yaml");
+        let node = f.documents[0].root.get(&path::parse("b.c").unwrap()).unwrap();
+        assert_eq!(node.region.start, Position::new(3, 3));
+    }
+}

@@ -1,0 +1,162 @@
+//! Paths into documents: `spec.models[2].provider`, `metadata.labels["app.kubernetes.io/name"]`,
+//! and, for re-assessment triggers, wildcards such as `spec.models[*].provider`.
+
+use std::fmt::Write as _;
+
+use smallvec::SmallVec;
+
+use super::value::{Node, Value};
+
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Segment {
+    Key(Box<str>),
+    Index(usize),
+    /// `[*]`: every item of a list, or every value of a map.
+    Any,
+}
+
+/// The segments of one path; small enough to stay on the stack for usual paths.
+pub type Segments = SmallVec<[Segment; 8]>;
+
+/// Parses a path. The empty path (or `.`) is the document root.
+pub fn parse(path: &str) -> Result<Segments, String> {
+    let mut segments = Segments::new();
+    if path == "." {
+        return Ok(segments);
+    }
+    let mut rest = path;
+    let mut expect_key = true;
+    while let Some(first) = rest.chars().next() {
+        match first {
+            '[' => {
+                let close = rest.find(']').ok_or("unclosed `[`")?;
+                let inner = rest.get(1..close).unwrap_or_default();
+                let segment = if inner == "*" {
+                    Segment::Any
+                } else if let Some(quoted) = unquote(inner) {
+                    Segment::Key(quoted.into())
+                } else {
+                    Segment::Index(inner.parse().map_err(|_| format!("`[{inner}]` is not an index, `*` or a quoted key"))?)
+                };
+                segments.push(segment);
+                rest = rest.get(close + 1..).unwrap_or_default();
+                expect_key = false;
+            }
+            '.' => {
+                if expect_key {
+                    return Err("empty key between dots".into());
+                }
+                rest = rest.get(1..).unwrap_or_default();
+                expect_key = true;
+            }
+            _ => {
+                if !expect_key {
+                    return Err("a key must follow a `.`".into());
+                }
+                let end = rest.find(['.', '[']).unwrap_or(rest.len());
+                let key = rest.get(..end).unwrap_or_default();
+                segments.push(if key == "*" { Segment::Any } else { Segment::Key(key.into()) });
+                rest = rest.get(end..).unwrap_or_default();
+                expect_key = false;
+            }
+        }
+    }
+    if expect_key && !path.is_empty() {
+        return Err("a path cannot end with `.`".into());
+    }
+    Ok(segments)
+}
+
+fn unquote(s: &str) -> Option<&str> {
+    s.strip_prefix('"').and_then(|s| s.strip_suffix('"')).or_else(|| s.strip_prefix('\'').and_then(|s| s.strip_suffix('\'')))
+}
+
+/// Writes segments back as a canonical path string.
+pub fn render(segments: &[Segment]) -> String {
+    let mut out = String::new();
+    for segment in segments {
+        match segment {
+            Segment::Key(key) if is_plain_key(key) => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(key);
+            }
+            Segment::Key(key) => {
+                let _ = write!(out, "[\"{key}\"]");
+            }
+            Segment::Index(i) => {
+                let _ = write!(out, "[{i}]");
+            }
+            Segment::Any => out.push_str("[*]"),
+        }
+    }
+    out
+}
+
+fn is_plain_key(key: &str) -> bool {
+    !key.is_empty() && key != "*" && !key.contains(['.', '[', ']', '"', '\''])
+}
+
+/// Expands wildcards against a tree: every concrete path that matches, with
+/// the node there (`None` where the path does not exist: a missing value is
+/// evidence too, since it may appear later).
+pub fn expand<'a>(root: &'a Node, segments: &[Segment]) -> Vec<(Segments, Option<&'a Node>)> {
+    let mut out = Vec::new();
+    let mut prefix = Segments::new();
+    expand_into(Some(root), segments, &mut prefix, &mut out);
+    out
+}
+
+fn expand_into<'a>(node: Option<&'a Node>, rest: &[Segment], prefix: &mut Segments, out: &mut Vec<(Segments, Option<&'a Node>)>) {
+    let Some((first, rest)) = rest.split_first() else {
+        out.push((prefix.clone(), node));
+        return;
+    };
+    match (first, node.map(|n| &n.value)) {
+        (Segment::Any, Some(Value::Seq(items))) => {
+            for (i, item) in items.iter().enumerate() {
+                prefix.push(Segment::Index(i));
+                expand_into(Some(item), rest, prefix, out);
+                prefix.pop();
+            }
+        }
+        (Segment::Any, Some(Value::Map(entries))) => {
+            for (k, item) in entries {
+                prefix.push(Segment::Key(k.as_str().into()));
+                expand_into(Some(item), rest, prefix, out);
+                prefix.pop();
+            }
+        }
+        // A wildcard over nothing matches nothing.
+        (Segment::Any, _) => {}
+        (segment, _) => {
+            prefix.push(segment.clone());
+            expand_into(node.and_then(|n| n.child(segment)), rest, prefix, out);
+            prefix.pop();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_and_renders_round_trip() {
+        for p in ["spec.models[2].provider", "metadata.labels[\"app.kubernetes.io/name\"]", "spec.models[*].provider", "a", ""] {
+            assert_eq!(render(&parse(p).unwrap()), p);
+        }
+        assert_eq!(render(&parse("spec.models.*.provider").unwrap()), "spec.models[*].provider");
+        assert_eq!(render(&parse("a['b.c']").unwrap()), "a[\"b.c\"]");
+    }
+
+    #[test]
+    fn rejects_malformed_paths() {
+        assert_eq!(parse("spec..x").unwrap_err(), "empty key between dots");
+        assert_eq!(parse("spec.").unwrap_err(), "a path cannot end with `.`");
+        assert_eq!(parse("spec[x]").unwrap_err(), "`[x]` is not an index, `*` or a quoted key");
+        assert_eq!(parse("spec[1").unwrap_err(), "unclosed `[`");
+        assert_eq!(parse("a[0]b").unwrap_err(), "a key must follow a `.`");
+    }
+}

@@ -1,0 +1,130 @@
+//! Plain scalars resolved by the YAML 1.2 core schema: `no`, `off`, `yes`,
+//! `on` and `y` stay strings (YAML 1.1 made them booleans; 1.2 does not), and
+//! dates stay strings (the core schema has no timestamp type).
+
+use super::value::Value;
+
+/// Resolves a plain (unquoted, untagged) scalar.
+pub fn resolve_plain(text: &str) -> Value {
+    match text {
+        "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
+        "true" | "True" | "TRUE" => return Value::Bool(true),
+        "false" | "False" | "FALSE" => return Value::Bool(false),
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => return Value::Float(f64::INFINITY),
+        "-.inf" | "-.Inf" | "-.INF" => return Value::Float(f64::NEG_INFINITY),
+        ".nan" | ".NaN" | ".NAN" => return Value::Float(f64::NAN),
+        _ => {}
+    }
+    if let Some(i) = parse_int(text) {
+        return Value::Int(i);
+    }
+    if is_core_float(text) {
+        if let Ok(f) = text.parse::<f64>() {
+            return Value::Float(f);
+        }
+    }
+    Value::Str(text.into())
+}
+
+/// Resolves a scalar with an explicit core-schema tag (`!!int 3`, `!!str yes`).
+/// Returns `None` when the text does not fit the tag.
+pub fn resolve_tagged(suffix: &str, text: &str) -> Option<Value> {
+    match suffix {
+        "str" => Some(Value::Str(text.into())),
+        "null" => matches!(text, "" | "~" | "null" | "Null" | "NULL").then_some(Value::Null),
+        "bool" => match resolve_plain(text) {
+            v @ Value::Bool(_) => Some(v),
+            _ => None,
+        },
+        "int" => parse_int(text).map(Value::Int),
+        "float" => match resolve_plain(text) {
+            Value::Int(i) => Some(Value::Float(i as f64)),
+            v @ Value::Float(_) => Some(v),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Core-schema integers: `[-+]?[0-9]+`, `0o[0-7]+`, `0x[0-9a-fA-F]+`.
+fn parse_int(text: &str) -> Option<i64> {
+    if let Some(octal) = text.strip_prefix("0o") {
+        return (!octal.is_empty() && octal.bytes().all(|b| (b'0'..=b'7').contains(&b)))
+            .then(|| i64::from_str_radix(octal, 8).ok())
+            .flatten();
+    }
+    if let Some(hex) = text.strip_prefix("0x") {
+        return (!hex.is_empty() && hex.bytes().all(|b| b.is_ascii_hexdigit())).then(|| i64::from_str_radix(hex, 16).ok()).flatten();
+    }
+    let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    text.parse().ok()
+}
+
+/// `[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?`
+fn is_core_float(text: &str) -> bool {
+    let s = text.strip_prefix(['-', '+']).unwrap_or(text);
+    let (mantissa, exponent) = match s.find(['e', 'E']) {
+        Some(e) => (s.get(..e).unwrap_or_default(), Some(s.get(e + 1..).unwrap_or_default())),
+        None => (s, None),
+    };
+    let (int_part, frac_part) = match mantissa.split_once('.') {
+        Some((i, f)) => (i, Some(f)),
+        None => (mantissa, None),
+    };
+    let all_digits = |p: &str| p.bytes().all(|b| b.is_ascii_digit());
+    let mantissa_ok = match frac_part {
+        Some(f) => all_digits(int_part) && all_digits(f) && !(int_part.is_empty() && f.is_empty()),
+        None => !int_part.is_empty() && all_digits(int_part),
+    };
+    let exponent_ok = exponent.is_none_or(|e| {
+        let d = e.strip_prefix(['-', '+']).unwrap_or(e);
+        !d.is_empty() && all_digits(d)
+    });
+    mantissa_ok && exponent_ok
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn yaml_1_1_booleans_stay_strings() {
+        for word in ["no", "No", "NO", "off", "Off", "yes", "Yes", "on", "On", "y", "Y", "n", "N"] {
+            assert_eq!(resolve_plain(word), Value::Str(word.into()), "{word}");
+        }
+    }
+
+    #[test]
+    fn core_schema_values() {
+        assert_eq!(resolve_plain("true"), Value::Bool(true));
+        assert_eq!(resolve_plain("FALSE"), Value::Bool(false));
+        assert_eq!(resolve_plain("~"), Value::Null);
+        assert_eq!(resolve_plain(""), Value::Null);
+        assert_eq!(resolve_plain("42"), Value::Int(42));
+        assert_eq!(resolve_plain("-7"), Value::Int(-7));
+        assert_eq!(resolve_plain("0o17"), Value::Int(15));
+        assert_eq!(resolve_plain("0x1F"), Value::Int(31));
+        assert_eq!(resolve_plain("1.5"), Value::Float(1.5));
+        assert_eq!(resolve_plain("1e3"), Value::Float(1000.0));
+        assert_eq!(resolve_plain(".5"), Value::Float(0.5));
+        assert_eq!(resolve_plain("2025-02-12"), Value::Str("2025-02-12".into()));
+        assert_eq!(resolve_plain("1.2.3"), Value::Str("1.2.3".into()));
+        assert_eq!(resolve_plain("."), Value::Str(".".into()));
+        assert_eq!(resolve_plain("0x"), Value::Str("0x".into()));
+        // Beyond 64 bits an integer becomes the nearest float, as JSON parsers do.
+        assert_eq!(resolve_plain("99999999999999999999"), Value::Float(1e20));
+        assert_eq!(resolve_plain("1_000"), Value::Str("1_000".into()));
+    }
+
+    #[test]
+    fn tagged_scalars() {
+        assert_eq!(resolve_tagged("str", "yes"), Some(Value::Str("yes".into())));
+        assert_eq!(resolve_tagged("int", "12"), Some(Value::Int(12)));
+        assert_eq!(resolve_tagged("float", "12"), Some(Value::Float(12.0)));
+        assert_eq!(resolve_tagged("int", "twelve"), None);
+        assert_eq!(resolve_tagged("bool", "yes"), None);
+    }
+}

@@ -1,0 +1,164 @@
+//! The document tree: every value keeps the region it came from, so a rule's
+//! finding points at the exact node. Values reach Rhai by conversion of only
+//! the part a rule reads (`to_dynamic`), never as a copy of the whole document.
+
+use rhai::{Dynamic, ImmutableString};
+
+use super::path::Segment;
+use super::position::Region;
+
+/// A value with its region. For a mapping entry the region runs from the key
+/// to the end of the value, so a finding on `spec.oversight` points at the
+/// line that says `oversight:`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Node {
+    pub region: Region,
+    pub value: Value,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(ImmutableString),
+    Seq(Vec<Node>),
+    /// Entries in source order; keys are unique (duplicates are a parse error).
+    Map(Vec<(ImmutableString, Node)>),
+}
+
+impl Node {
+    pub fn new(region: Region, value: Value) -> Self {
+        Node { region, value }
+    }
+
+    /// The child at one path segment.
+    pub fn child(&self, segment: &Segment) -> Option<&Node> {
+        match (&self.value, segment) {
+            (Value::Map(entries), Segment::Key(key)) => entries.iter().find(|(k, _)| k.as_str() == &**key).map(|(_, n)| n),
+            (Value::Seq(items), Segment::Index(i)) => items.get(*i),
+            _ => None,
+        }
+    }
+
+    /// The node at `segments`, if every segment exists.
+    pub fn get(&self, segments: &[Segment]) -> Option<&Node> {
+        segments.iter().try_fold(self, |node, segment| node.child(segment))
+    }
+
+    /// The node at `segments`, or the nearest existing ancestor, with how many
+    /// segments were matched; a finding on a missing key points at its parent.
+    pub fn locate(&self, segments: &[Segment]) -> (&Node, usize) {
+        let mut node = self;
+        for (depth, segment) in segments.iter().enumerate() {
+            match node.child(segment) {
+                Some(child) => node = child,
+                None => return (node, depth),
+            }
+        }
+        (node, segments.len())
+    }
+
+    /// The string at this node, if it is one.
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.value {
+            Value::Str(s) => Some(s.as_str()),
+            _ => None,
+        }
+    }
+
+    pub fn as_map(&self) -> Option<&[(ImmutableString, Node)]> {
+        match &self.value {
+            Value::Map(entries) => Some(entries),
+            _ => None,
+        }
+    }
+
+    pub fn as_seq(&self) -> Option<&[Node]> {
+        match &self.value {
+            Value::Seq(items) => Some(items),
+            _ => None,
+        }
+    }
+
+    /// Number of nodes in this subtree, this one included.
+    pub fn count(&self) -> usize {
+        1 + match &self.value {
+            Value::Seq(items) => items.iter().map(Node::count).sum(),
+            Value::Map(entries) => entries.iter().map(|(_, n)| n.count()).sum(),
+            _ => 0,
+        }
+    }
+
+    /// The value as Rhai sees it: maps become object maps, sequences arrays.
+    pub fn to_dynamic(&self) -> Dynamic {
+        match &self.value {
+            Value::Null => Dynamic::UNIT,
+            Value::Bool(b) => Dynamic::from_bool(*b),
+            Value::Int(i) => Dynamic::from_int(*i),
+            Value::Float(f) => Dynamic::from_float(*f),
+            Value::Str(s) => Dynamic::from(s.clone()),
+            Value::Seq(items) => Dynamic::from_array(items.iter().map(Node::to_dynamic).collect()),
+            Value::Map(entries) => Dynamic::from_map(entries.iter().map(|(k, n)| (k.as_str().into(), n.to_dynamic())).collect()),
+        }
+    }
+
+    /// Feeds a canonical encoding of the value (maps by sorted key, no
+    /// positions) to a hasher: equal values hash equal whatever their layout.
+    pub fn hash_into(&self, hasher: &mut blake3::Hasher) {
+        match &self.value {
+            Value::Null => {
+                hasher.update(b"n");
+            }
+            Value::Bool(b) => {
+                hasher.update(if *b { b"t" } else { b"f" });
+            }
+            Value::Int(i) => {
+                hasher.update(b"i");
+                hasher.update(&i.to_le_bytes());
+            }
+            Value::Float(f) => {
+                hasher.update(b"d");
+                hasher.update(&f.to_bits().to_le_bytes());
+            }
+            Value::Str(s) => {
+                hasher.update(b"s");
+                hasher.update(&(s.len() as u64).to_le_bytes());
+                hasher.update(s.as_bytes());
+            }
+            Value::Seq(items) => {
+                hasher.update(b"[");
+                hasher.update(&(items.len() as u64).to_le_bytes());
+                for item in items {
+                    item.hash_into(hasher);
+                }
+            }
+            Value::Map(entries) => {
+                hasher.update(b"{");
+                hasher.update(&(entries.len() as u64).to_le_bytes());
+                let mut sorted: Vec<&(ImmutableString, Node)> = entries.iter().collect();
+                sorted.sort_by(|a, b| a.0.cmp(&b.0));
+                for (k, n) in sorted {
+                    hasher.update(&(k.len() as u64).to_le_bytes());
+                    hasher.update(k.as_bytes());
+                    n.hash_into(hasher);
+                }
+            }
+        }
+    }
+
+    /// The value as JSON, for reports and fingerprints shown to people.
+    pub fn to_json(&self) -> serde_json::Value {
+        use serde_json::Value as J;
+        match &self.value {
+            Value::Null => J::Null,
+            Value::Bool(b) => J::Bool(*b),
+            Value::Int(i) => J::from(*i),
+            Value::Float(f) => serde_json::Number::from_f64(*f).map_or(J::Null, J::Number),
+            Value::Str(s) => J::String(s.to_string()),
+            Value::Seq(items) => J::Array(items.iter().map(Node::to_json).collect()),
+            Value::Map(entries) => J::Object(entries.iter().map(|(k, n)| (k.to_string(), n.to_json())).collect()),
+        }
+    }
+}

@@ -1,0 +1,222 @@
+//! Evaluation: every (document, rule) pair, in parallel with rayon, each in
+//! the sandbox and isolated from the others (a panic or a limit becomes an
+//! `error` outcome for that pair). Results come back in a stable order and in
+//! chunks, so output is byte-identical whatever the thread count and memory
+//! stays flat on long batch scans.
+
+mod outcome;
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::Arc;
+
+use rayon::prelude::*;
+use rhai::{CallFnOptions, Dynamic, Engine, EvalAltResult, Scope as RhaiScope};
+
+use crate::document::discover::InputFile;
+use crate::document::{self, Document, LoadOptions};
+use crate::report::{FileResult, Outcome, ScriptError, Status};
+use crate::rules::{Rule, Scope};
+use crate::script::api::Doc;
+use crate::script::{context, Limits};
+
+pub use outcome::document_info;
+
+/// Everything that shapes one scan besides its inputs and rules.
+#[derive(Clone, Debug)]
+pub struct ScanOptions {
+    /// The evaluation date: `days_since` and expiry are measured against it.
+    pub now: jiff::civil::Date,
+    pub limits: Limits,
+    pub load: LoadOptions,
+    /// Worker threads (0: one per core).
+    pub threads: usize,
+    /// Files evaluated together before their results are handed on.
+    pub chunk_files: usize,
+}
+
+impl ScanOptions {
+    pub fn new(now: jiff::civil::Date) -> Self {
+        ScanOptions { now, limits: Limits::default(), load: LoadOptions::default(), threads: 0, chunk_files: 256 }
+    }
+}
+
+/// What a scan reads: files on disk, or one document from standard input.
+pub enum Input {
+    File(InputFile),
+    Bytes { display: String, format: document::Format, bytes: Vec<u8> },
+}
+
+/// Evaluates rules over inputs and hands each file's result to `sink`, in
+/// input order. With corpus rules, results are held until every document has
+/// been read, since those rules see all documents at once.
+pub fn scan(
+    engine: &Engine,
+    rules: &[Rule],
+    inputs: Vec<Input>,
+    options: &ScanOptions,
+    sink: &mut dyn FnMut(FileResult) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(options.threads).build().map_err(std::io::Error::other)?;
+    let (corpus_rules, document_rules): (Vec<&Rule>, Vec<&Rule>) = rules.iter().partition(|r| r.scope == Scope::Corpus);
+    let evaluator = Evaluator { engine, options };
+
+    if corpus_rules.is_empty() {
+        let mut pending = inputs;
+        while !pending.is_empty() {
+            let rest = pending.split_off(options.chunk_files.max(1).min(pending.len()));
+            let results: Vec<FileResult> =
+                pool.install(|| pending.into_par_iter().map(|input| evaluator.file(input, &document_rules).0).collect());
+            for result in results {
+                sink(result)?;
+            }
+            pending = rest;
+        }
+        return Ok(());
+    }
+
+    let loaded: Vec<(FileResult, Vec<Arc<Document>>)> =
+        pool.install(|| inputs.into_par_iter().map(|input| evaluator.file(input, &document_rules)).collect());
+    let (mut results, docs): (Vec<FileResult>, Vec<Vec<Arc<Document>>>) = loaded.into_iter().unzip();
+    let docs: Vec<Arc<Document>> = docs.into_iter().flatten().collect();
+    let corpus_outcomes: Vec<(Arc<Document>, Outcome)> =
+        pool.install(|| corpus_rules.par_iter().flat_map_iter(|rule| evaluator.corpus(rule, &docs)).collect());
+    let by_path: std::collections::HashMap<String, usize> = results.iter().enumerate().map(|(i, r)| (r.path.clone(), i)).collect();
+    for (doc, outcome) in corpus_outcomes {
+        if let Some(result) = by_path.get(&doc.source.path).and_then(|&i| results.get_mut(i)) {
+            result.outcomes.push(outcome);
+        }
+    }
+    for mut result in results {
+        outcome::sort(&mut result.outcomes);
+        sink(result)?;
+    }
+    Ok(())
+}
+
+struct Evaluator<'a> {
+    engine: &'a Engine,
+    options: &'a ScanOptions,
+}
+
+impl Evaluator<'_> {
+    /// Reads one input and evaluates the document rules on each of its documents.
+    fn file(&self, input: Input, rules: &[&Rule]) -> (FileResult, Vec<Arc<Document>>) {
+        let (path, loaded) = match input {
+            Input::File(f) => {
+                let loaded = document::load_file(&f.path, &f.display, f.format, &self.options.load);
+                (f.display, loaded)
+            }
+            Input::Bytes { display, format, bytes } => {
+                let loaded = document::load_bytes(bytes, &display, format, &self.options.load);
+                (display, loaded)
+            }
+        };
+        let docs: Vec<Arc<Document>> = loaded.documents.into_iter().map(Arc::new).collect();
+        let mut outcomes: Vec<Outcome> = docs
+            .par_iter()
+            .flat_map_iter(|doc| rules.iter().filter(|r| r.matches_kind(&doc.kind)).map(move |rule| self.document(rule, doc)))
+            .collect();
+        outcome::sort(&mut outcomes);
+        let result = FileResult { path, documents: docs.iter().map(|d| document_info(d)).collect(), outcomes, errors: loaded.errors };
+        (result, docs)
+    }
+
+    /// One document rule on one document.
+    fn document(&self, rule: &Rule, doc: &Arc<Document>) -> Outcome {
+        let limits = &self.options.limits;
+        let ((status, error), ctx) = context::with_context(self.options.now, limits.max_findings, || {
+            let handle = Dynamic::from(Doc::new(doc.clone(), 0));
+            if rule.has_applies {
+                match self.call(rule, "applies", handle.clone()) {
+                    Ok(v) => match v.as_bool() {
+                        Ok(true) => {}
+                        Ok(false) => return (Status::NotApplicable, None),
+                        Err(found) => {
+                            return (
+                                Status::Error,
+                                Some(ScriptError {
+                                    message: format!("`applies` must return true or false, it returned {found}"),
+                                    rule_position: None,
+                                }),
+                            )
+                        }
+                    },
+                    Err(e) => return (Status::Error, Some(e)),
+                }
+            }
+            match self.call(rule, "check", handle) {
+                Ok(_) => (Status::Pass, None),
+                Err(e) => (Status::Error, Some(e)),
+            }
+        });
+        outcome::build(rule, std::slice::from_ref(doc), 0, status, error, &ctx)
+    }
+
+    /// One corpus rule over every document of its kinds: one outcome per document.
+    fn corpus(&self, rule: &Rule, all: &[Arc<Document>]) -> Vec<(Arc<Document>, Outcome)> {
+        let docs: Vec<Arc<Document>> = all.iter().filter(|d| rule.matches_kind(&d.kind)).cloned().collect();
+        if docs.is_empty() {
+            return Vec::new();
+        }
+        let ((error, not_applicable), ctx) = context::with_context(self.options.now, self.options.limits.max_findings, || {
+            let mut not_applicable = vec![false; docs.len()];
+            let mut handles = rhai::Array::new();
+            for (slot, doc) in docs.iter().enumerate() {
+                let handle = Dynamic::from(Doc::new(doc.clone(), slot));
+                if rule.has_applies {
+                    match self.call(rule, "applies", handle.clone()).map(|v| v.as_bool()) {
+                        Ok(Ok(true)) => {}
+                        Ok(_) => {
+                            if let Some(flag) = not_applicable.get_mut(slot) {
+                                *flag = true;
+                            }
+                            continue;
+                        }
+                        Err(e) => return (Some(e), not_applicable),
+                    }
+                }
+                handles.push(handle);
+            }
+            (self.call(rule, "check_all", Dynamic::from_array(handles)).err(), not_applicable)
+        });
+        docs.iter()
+            .enumerate()
+            .map(|(slot, doc)| {
+                let status = match (&error, not_applicable.get(slot)) {
+                    (Some(_), _) => Status::Error,
+                    (None, Some(true)) => Status::NotApplicable,
+                    (None, _) => Status::Pass,
+                };
+                (doc.clone(), outcome::build(rule, &docs, slot, status, error.clone(), &ctx))
+            })
+            .collect()
+    }
+
+    /// Calls one function of a rule, turning script errors and panics into a `ScriptError`.
+    fn call(&self, rule: &Rule, name: &str, arg: Dynamic) -> Result<Dynamic, ScriptError> {
+        let options = CallFnOptions::new().eval_ast(false).rewind_scope(true);
+        let result = catch_unwind(AssertUnwindSafe(|| {
+            self.engine.call_fn_with_options::<Dynamic>(options, &mut RhaiScope::new(), &rule.ast, name, (arg,))
+        }));
+        match result {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(e)) => Err(script_error(*e)),
+            Err(_) => Err(ScriptError {
+                message: format!("the script engine failed inside `{name}` (a bug in annexa or Rhai)"),
+                rule_position: None,
+            }),
+        }
+    }
+}
+
+fn script_error(mut e: EvalAltResult) -> ScriptError {
+    let position = e.take_position();
+    let message = match &e {
+        EvalAltResult::ErrorTooManyOperations(_) => "operation limit exceeded (does the rule loop forever?)".to_string(),
+        EvalAltResult::ErrorTerminated(reason, _) => reason.to_string(),
+        EvalAltResult::ErrorDataTooLarge(what, _) => format!("{what} exceeds its size limit"),
+        EvalAltResult::ErrorStackOverflow(_) => "call depth limit exceeded (unbounded recursion?)".to_string(),
+        _ => e.to_string(),
+    };
+    ScriptError { message, rule_position: crate::rules::meta::rhai_position(position) }
+}

@@ -1,0 +1,253 @@
+//! Results and the renderers that turn them into bytes. A scan produces
+//! `FileResult`s in a stable order (file path, document index, rule id,
+//! finding position); renderers receive them one at a time, so a batch scan
+//! never holds every result, and output is identical whatever the thread count.
+
+pub mod json;
+pub mod text;
+
+use std::collections::BTreeMap;
+use std::io::Write;
+
+use serde::{Deserialize, Serialize};
+
+use crate::document::discover::Skipped;
+use crate::document::{InputError, Region};
+use crate::rules::{ControlRef, Reassess, Rule, RuleError, Scope, Severity};
+
+/// Version of the JSON report format; bumped on any incompatible change.
+pub const SCHEMA_VERSION: &str = "annexa.report/v1";
+
+/// What happened to one (rule, document) pair.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Pass,
+    Fail,
+    NotApplicable,
+    Error,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pass => "pass",
+            Status::Fail => "fail",
+            Status::NotApplicable => "not_applicable",
+            Status::Error => "error",
+        }
+    }
+}
+
+/// One thing a rule found wrong, located in the document.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Finding {
+    /// The path the rule named, canonical form.
+    pub path: String,
+    /// When `path` does not exist, the nearest existing ancestor the region points at.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub located_at: Option<String>,
+    pub region: Region,
+    pub message: String,
+    /// The source line the region starts on (for carets; not part of the JSON).
+    #[serde(skip)]
+    pub snippet: Option<String>,
+}
+
+/// A rule that failed while evaluating: the message and where in the rule file.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ScriptError {
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub rule_position: Option<crate::document::Position>,
+}
+
+/// The outcome of one rule on one document.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Outcome {
+    pub rule: String,
+    /// Index of the document in its file.
+    pub document: usize,
+    pub status: Status,
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub findings: Vec<Finding>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub error: Option<ScriptError>,
+    /// Output of `print` and `debug` in the rule.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub logs: Vec<String>,
+    /// BLAKE3 over the values the verdict read, the rule's `on_change`
+    /// paths and the rule's source: it changes exactly when the evidence does.
+    pub fingerprint: String,
+}
+
+/// A document as reports describe it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DocumentInfo {
+    pub index: usize,
+    pub identity: String,
+    pub kind: String,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub api_version: Option<String>,
+    pub hash: String,
+    pub region: Region,
+}
+
+/// Everything a scan learned about one file.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FileResult {
+    pub path: String,
+    pub documents: Vec<DocumentInfo>,
+    pub outcomes: Vec<Outcome>,
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub errors: Vec<InputError>,
+}
+
+/// A rule as reports describe it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RuleInfo {
+    pub id: String,
+    pub title: String,
+    pub severity: Severity,
+    pub kinds: Vec<String>,
+    pub scope: Scope,
+    pub controls: Vec<ControlInfo>,
+    pub reassess: Reassess,
+    pub remediation: String,
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub tags: Vec<String>,
+    pub source: String,
+    pub source_hash: String,
+}
+
+/// A control reference with its title, qualified by standard.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct ControlInfo {
+    pub standard: String,
+    pub id: String,
+    pub title: String,
+}
+
+impl ControlInfo {
+    pub fn from_ref(c: &ControlRef) -> Self {
+        let title = crate::controls::catalogs().control(&c.standard, &c.id).map(|c| c.title.clone()).unwrap_or_default();
+        ControlInfo { standard: c.standard.clone(), id: c.id.clone(), title }
+    }
+}
+
+impl RuleInfo {
+    pub fn from_rule(rule: &Rule) -> Self {
+        RuleInfo {
+            id: rule.id.clone(),
+            title: rule.title.clone(),
+            severity: rule.severity,
+            kinds: rule.kinds.clone(),
+            scope: rule.scope,
+            controls: rule.controls.iter().map(ControlInfo::from_ref).collect(),
+            reassess: rule.reassess.clone(),
+            remediation: rule.remediation.clone(),
+            tags: rule.tags.clone(),
+            source: rule.source.path.clone(),
+            source_hash: rule.source_hash.clone(),
+        }
+    }
+}
+
+/// What every report states before its results.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Header {
+    pub schema: String,
+    pub tool: String,
+    pub version: String,
+    /// The evaluation date (`--now`).
+    pub now: String,
+    pub fail_on: Severity,
+    pub rules: Vec<RuleInfo>,
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub rule_errors: Vec<RuleError>,
+}
+
+impl Header {
+    /// The severity of a rule by id (rules are sorted by id).
+    pub fn severity_of(&self, rule: &str) -> Severity {
+        self.rule(rule).map_or(Severity::Info, |r| r.severity)
+    }
+
+    pub fn rule(&self, rule: &str) -> Option<&RuleInfo> {
+        self.rules.binary_search_by(|r| r.id.as_str().cmp(rule)).ok().and_then(|i| self.rules.get(i))
+    }
+}
+
+/// Counts over the whole scan.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    pub files: usize,
+    pub documents: usize,
+    /// Outcomes by status.
+    pub outcomes: BTreeMap<Status, usize>,
+    /// Findings by severity (of their rule).
+    pub findings: BTreeMap<Severity, usize>,
+    /// Findings at or above `fail_on`.
+    pub failing: usize,
+    /// Inputs and rules that could not be evaluated.
+    pub errors: usize,
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub skipped: Vec<Skipped>,
+}
+
+impl Summary {
+    /// Adds one file's results.
+    pub fn add(&mut self, file: &FileResult, header: &Header) {
+        self.files += 1;
+        self.documents += file.documents.len();
+        self.errors += file.errors.len();
+        for outcome in &file.outcomes {
+            *self.outcomes.entry(outcome.status).or_default() += 1;
+            if outcome.status == Status::Error {
+                self.errors += 1;
+            }
+            let severity = header.severity_of(&outcome.rule);
+            if !outcome.findings.is_empty() {
+                *self.findings.entry(severity).or_default() += outcome.findings.len();
+                if severity >= header.fail_on {
+                    self.failing += outcome.findings.len();
+                }
+            }
+        }
+    }
+
+    /// 0: nothing at or above `fail_on`; 1: findings at or above it; 2: something could not be evaluated.
+    pub fn exit_code(&self) -> u8 {
+        if self.errors > 0 {
+            2
+        } else if self.failing > 0 {
+            1
+        } else {
+            0
+        }
+    }
+}
+
+/// Writes a report as results arrive.
+pub trait Renderer {
+    fn begin(&mut self, header: &Header, out: &mut dyn Write) -> std::io::Result<()>;
+    fn file(&mut self, file: &FileResult, out: &mut dyn Write) -> std::io::Result<()>;
+    fn end(&mut self, summary: &Summary, out: &mut dyn Write) -> std::io::Result<()>;
+}
+
+/// The output formats, each one file in this module.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Text { color: bool },
+    Json,
+}
+
+impl Format {
+    /// The one place a format picks its renderer.
+    pub fn renderer(self) -> Box<dyn Renderer> {
+        match self {
+            Format::Text { color } => Box::new(text::TextRenderer::new(color)),
+            Format::Json => Box::new(json::JsonRenderer::default()),
+        }
+    }
+}

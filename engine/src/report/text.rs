@@ -1,0 +1,149 @@
+//! The terminal format: findings grouped by file as `path:line:col  SEVERITY
+//! RULE  message`, the source line with a caret, the controls and the fix,
+//! then one summary line. Colour only when the caller says the output is a terminal.
+
+use std::io::{self, Write};
+
+use super::{FileResult, Header, Renderer, Status, Summary};
+use crate::rules::Severity;
+
+pub struct TextRenderer {
+    color: bool,
+    header: Option<Header>,
+}
+
+impl TextRenderer {
+    pub fn new(color: bool) -> Self {
+        TextRenderer { color, header: None }
+    }
+
+    fn paint(&self, code: &str, text: &str) -> String {
+        if self.color {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    }
+
+    fn severity(&self, severity: Severity) -> String {
+        let label = format!("{:<8}", severity.as_str().to_uppercase());
+        let code = match severity {
+            Severity::Critical => "1;35",
+            Severity::High => "1;31",
+            Severity::Medium => "33",
+            Severity::Low => "36",
+            Severity::Info => "2",
+        };
+        self.paint(code, &label)
+    }
+}
+
+/// The caret line under a snippet: from the start column to the end of the
+/// region on that line (or the end of the line's text).
+fn caret(snippet: &str, start_col: u32, end_line_same: bool, end_col: u32) -> String {
+    let width = snippet.chars().count() as u32;
+    let trailing = snippet.chars().rev().take_while(|c| c.is_whitespace()).count() as u32;
+    let end_of_text = width - trailing + 1;
+    let start = start_col.max(1);
+    let stop = if end_line_same { end_col.min(end_of_text) } else { end_of_text };
+    let len = stop.saturating_sub(start).max(1);
+    format!("{}{}", " ".repeat(start as usize - 1), "^".repeat(len as usize))
+}
+
+impl Renderer for TextRenderer {
+    fn begin(&mut self, header: &Header, _out: &mut dyn Write) -> io::Result<()> {
+        self.header = Some(header.clone());
+        Ok(())
+    }
+
+    fn file(&mut self, file: &FileResult, out: &mut dyn Write) -> io::Result<()> {
+        let Some(header) = &self.header else { return Ok(()) };
+        let mut rows: Vec<_> = file.outcomes.iter().flat_map(|o| o.findings.iter().map(move |f| (o, f))).collect();
+        rows.sort_by(|(a, fa), (b, fb)| (a.document, fa.region.start, &a.rule).cmp(&(b.document, fb.region.start, &b.rule)));
+        for (outcome, finding) in rows {
+            let Some(rule) = header.rule(&outcome.rule) else { continue };
+            let start = finding.region.start;
+            writeln!(
+                out,
+                "{}  {}  {}  {}",
+                self.paint("1", &format!("{}:{}:{}", file.path, start.line, start.col)),
+                self.severity(rule.severity),
+                self.paint("1", &rule.id),
+                finding.message
+            )?;
+            if let Some(snippet) = &finding.snippet {
+                let gutter = start.line.to_string().len();
+                let pad = " ".repeat(gutter);
+                let same_line = finding.region.end.line == start.line;
+                writeln!(out, "{pad} |")?;
+                writeln!(out, "{} | {}", self.paint("2", &start.line.to_string()), snippet.trim_end())?;
+                writeln!(out, "{pad} | {}", self.paint("31", &caret(snippet, start.col, same_line, finding.region.end.col)))?;
+            }
+            if let Some(at) = &finding.located_at {
+                let shown = if at.is_empty() { "the document root" } else { at.as_str() };
+                writeln!(out, "   = missing: {} (shown at {shown})", finding.path)?;
+            }
+            if !rule.controls.is_empty() {
+                writeln!(out, "   = controls: {}", controls_line(&rule.controls))?;
+            }
+            writeln!(out, "   = fix: {}", rule.remediation)?;
+            writeln!(out)?;
+        }
+        for outcome in file.outcomes.iter().filter(|o| o.status == Status::Error) {
+            let message = outcome.error.as_ref().map_or("rule failed", |e| e.message.as_str());
+            let doc = file.documents.iter().find(|d| d.index == outcome.document);
+            let start = doc.map(|d| d.region.start).unwrap_or_default();
+            let place = match outcome.error.as_ref().and_then(|e| e.rule_position) {
+                Some(p) => format!(" (at {}:{}:{})", header.rule(&outcome.rule).map_or("", |r| r.source.as_str()), p.line, p.col),
+                None => String::new(),
+            };
+            writeln!(
+                out,
+                "{}  {}  {}  rule could not be evaluated: {message}{place}\n",
+                self.paint("1", &format!("{}:{}:{}", file.path, start.line, start.col)),
+                self.paint("1;31", "ERROR   "),
+                self.paint("1", &outcome.rule),
+            )?;
+        }
+        Ok(())
+    }
+
+    fn end(&mut self, summary: &Summary, out: &mut dyn Write) -> io::Result<()> {
+        let fail_on = self.header.as_ref().map_or(Severity::Low, |h| h.fail_on);
+        writeln!(out, "{}", summary_line(summary, fail_on))
+    }
+}
+
+/// Controls grouped by standard: `ISO/IEC 42001 A.9.2, A.9.4 · OWASP LLM LLM06`.
+pub fn controls_line(controls: &[super::ControlInfo]) -> String {
+    let catalogs = crate::controls::catalogs();
+    let mut groups: Vec<String> = Vec::new();
+    for standard in &catalogs.standards {
+        let ids: Vec<&str> = controls.iter().filter(|c| c.standard == standard.id).map(|c| c.id.as_str()).collect();
+        if !ids.is_empty() {
+            groups.push(format!("{} {}", standard.short, ids.join(", ")));
+        }
+    }
+    groups.join(" · ")
+}
+
+/// One line that says what the scan found, for people and for CI logs.
+pub fn summary_line(summary: &Summary, fail_on: Severity) -> String {
+    let total: usize = summary.findings.values().sum();
+    let by_severity: Vec<String> = summary.findings.iter().rev().filter(|(_, n)| **n > 0).map(|(s, n)| format!("{n} {s}")).collect();
+    let findings =
+        if by_severity.is_empty() { format!("{total} findings") } else { format!("{total} findings ({})", by_severity.join(", ")) };
+    let count = |s: Status| summary.outcomes.get(&s).copied().unwrap_or(0);
+    let plural = |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    format!(
+        "{findings}, {} at or above {fail_on}; outcomes: {} pass, {} fail, {} not applicable, {} error; {} in {}; {}.",
+        summary.failing,
+        count(Status::Pass),
+        count(Status::Fail),
+        count(Status::NotApplicable),
+        count(Status::Error),
+        plural(summary.documents, "document", "documents"),
+        plural(summary.files, "file", "files"),
+        plural(summary.errors, "error", "errors"),
+    )
+}

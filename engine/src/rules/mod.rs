@@ -1,0 +1,144 @@
+//! Rules: one `.rhai` file each, with a `const RULE` metadata map, a
+//! `check(doc)` function (or `check_all(docs)` for corpus rules) and an
+//! optional `applies(doc)`. Loading compiles each rule once and validates its
+//! metadata; a broken rule is a located `RuleError`, never a silent skip.
+
+pub mod doc;
+pub mod meta;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use rhai::{Engine, AST};
+use serde::{Deserialize, Serialize};
+
+use crate::document::Position;
+
+pub use meta::{ControlRef, Reassess, Scope, Severity};
+
+/// The text of one rule file and where it came from.
+#[derive(Clone, Debug)]
+pub struct RuleSource {
+    /// As shown to users: `builtin:aisystem/AIS001.rhai` or a path on disk.
+    pub path: String,
+    pub text: Arc<str>,
+}
+
+/// A loaded, validated, compiled rule.
+#[derive(Debug)]
+pub struct Rule {
+    pub id: String,
+    pub title: String,
+    pub severity: Severity,
+    pub kinds: Vec<String>,
+    pub scope: Scope,
+    pub controls: Vec<ControlRef>,
+    pub reassess: Reassess,
+    pub remediation: String,
+    pub tags: Vec<String>,
+    pub source: RuleSource,
+    /// BLAKE3 of the rule's text: a changed rule invalidates old dispositions.
+    pub source_hash: String,
+    pub docs: doc::RuleDoc,
+    pub ast: AST,
+    pub has_applies: bool,
+}
+
+impl Rule {
+    /// Whether the rule looks at documents of this kind.
+    pub fn matches_kind(&self, kind: &str) -> bool {
+        self.kinds.iter().any(|k| k == "*" || k == kind)
+    }
+}
+
+/// A rule file that could not be loaded, located in the file.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RuleError {
+    pub file: String,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub rule: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub position: Option<Position>,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub hint: Option<String>,
+}
+
+/// Rules ready to evaluate, and the rule files that failed to load.
+#[derive(Debug, Default)]
+pub struct RuleSet {
+    pub rules: Vec<Rule>,
+    pub errors: Vec<RuleError>,
+    /// Texts of the rule files that failed, for diagnostics with snippets.
+    pub failed_sources: Vec<RuleSource>,
+}
+
+/// Reads every `.rhai` file under `dir` (skipping `tests/` folders), sorted by path.
+pub fn read_dir(dir: &Path) -> (Vec<RuleSource>, Vec<RuleError>) {
+    let mut sources = Vec::new();
+    let mut errors = Vec::new();
+    let display = |p: &Path| crate::document::discover::display_path(p);
+    if !dir.is_dir() {
+        errors.push(RuleError {
+            file: display(dir),
+            rule: None,
+            position: None,
+            message: "rules folder does not exist or is not a folder".into(),
+            hint: Some("pass a folder of `.rhai` files to --rules".into()),
+        });
+        return (sources, errors);
+    }
+    let walker = ignore::WalkBuilder::new(dir)
+        .standard_filters(false)
+        .filter_entry(|e| e.file_name() != "tests")
+        .sort_by_file_path(|a, b| a.cmp(b))
+        .build();
+    for entry in walker {
+        match entry {
+            Ok(entry) if entry.path().extension().is_some_and(|e| e == "rhai") && entry.file_type().is_some_and(|t| t.is_file()) => {
+                match std::fs::read_to_string(entry.path()) {
+                    Ok(text) => sources.push(RuleSource { path: display(entry.path()), text: text.into() }),
+                    Err(e) => errors.push(RuleError {
+                        file: display(entry.path()),
+                        rule: None,
+                        position: None,
+                        message: format!("cannot read: {e}"),
+                        hint: None,
+                    }),
+                }
+            }
+            Ok(_) => {}
+            Err(e) => errors.push(RuleError { file: display(dir), rule: None, position: None, message: e.to_string(), hint: None }),
+        }
+    }
+    (sources, errors)
+}
+
+/// Compiles and validates rules. Ids must be unique across all sources.
+pub fn load(sources: Vec<RuleSource>, engine: &Engine) -> RuleSet {
+    let mut set = RuleSet::default();
+    for source in sources {
+        match meta::compile(&source, engine) {
+            Ok(rule) => {
+                if let Some(first) = set.rules.iter().find(|r| r.id == rule.id) {
+                    set.errors.push(RuleError {
+                        file: source.path.clone(),
+                        rule: Some(rule.id.clone()),
+                        position: meta::field_position(&source, engine, "id"),
+                        message: format!("rule id `{}` is already used by {}", rule.id, first.source.path),
+                        hint: Some("rule ids are permanent and unique; pick an unused id".into()),
+                    });
+                    set.failed_sources.push(source);
+                } else {
+                    set.rules.push(rule);
+                }
+            }
+            Err(errors) => {
+                set.errors.extend(errors);
+                set.failed_sources.push(source);
+            }
+        }
+    }
+    set.rules.sort_by(|a, b| a.id.cmp(&b.id));
+    set
+}

@@ -1,0 +1,203 @@
+//! The functions rules call. Each is documented in `docs/rule-api.md` with an
+//! example, and tested in `engine/tests/rule_api.rs`.
+//!
+//! Documents reach scripts as a `Document` handle over shared, read-only
+//! data: `doc.get(path)` converts only the value it returns, so the cost of
+//! reading one field does not grow with the size of the document.
+
+use std::sync::Arc;
+
+use rhai::{Array, Dynamic, Engine, EvalAltResult, ImmutableString, INT};
+
+use super::context::{self, RawFinding};
+use super::graph::Graph;
+use crate::document::path::{self, Segments};
+use crate::document::{Document, Node, Value};
+
+type Fallible<T> = Result<T, Box<EvalAltResult>>;
+
+/// A document as a rule sees it.
+#[derive(Clone)]
+pub struct Doc {
+    pub(crate) doc: Arc<Document>,
+    /// Which document of the evaluation this is (corpus rules see many).
+    pub(crate) slot: usize,
+}
+
+impl Doc {
+    pub fn new(doc: Arc<Document>, slot: usize) -> Self {
+        Doc { doc, slot }
+    }
+
+    /// Resolves a path, recording it as evidence the verdict depends on.
+    fn read(&self, path: &str) -> Fallible<(Segments, Option<&Node>)> {
+        let segments = parse_path(path)?;
+        context::record_read(self.slot, &segments);
+        let node = self.doc.root.get(&segments);
+        Ok((segments, node))
+    }
+}
+
+fn parse_path(path: &str) -> Fallible<Segments> {
+    let segments = path::parse(path).map_err(|reason| format!("invalid path `{path}`: {reason}"))?;
+    if segments.contains(&path::Segment::Any) {
+        return Err(format!("invalid path `{path}`: wildcards are for `reassess.on_change`; iterate with `doc.list(...)` instead").into());
+    }
+    Ok(segments)
+}
+
+fn is_present(node: Option<&Node>) -> bool {
+    match node.map(|n| &n.value) {
+        None | Some(Value::Null) => false,
+        Some(Value::Str(s)) => !s.trim().is_empty(),
+        Some(Value::Seq(items)) => !items.is_empty(),
+        Some(Value::Map(entries)) => !entries.is_empty(),
+        Some(_) => true,
+    }
+}
+
+fn parse_date(value: &Dynamic) -> Option<jiff::civil::Date> {
+    let text = value.read_lock::<ImmutableString>()?;
+    // Accept a full timestamp too (`2025-02-12T10:00:00Z`): only the date counts.
+    text.get(..10)?.parse().ok()
+}
+
+fn days_between(from: jiff::civil::Date, to: jiff::civil::Date) -> INT {
+    from.until(to).map(|span| span.get_days() as INT).unwrap_or_default()
+}
+
+/// Parses durations such as `90d`, `12w`, `6m`, `1y` into days, measured from `now`.
+pub fn duration_days(text: &str, now: jiff::civil::Date) -> Result<INT, String> {
+    let span = parse_duration(text)?;
+    let later = now.checked_add(span).map_err(|e| format!("duration `{text}` is out of range: {e}"))?;
+    Ok(days_between(now, later))
+}
+
+/// Parses `90d`, `12w`, `6m` (calendar months) or `1y` (calendar years).
+pub fn parse_duration(text: &str) -> Result<jiff::Span, String> {
+    let bad = || format!("`{text}` is not a duration: write a whole number and a unit, as in `90d`, `12w`, `6m` or `1y`");
+    let unit = text.chars().last().ok_or_else(bad)?;
+    let number: i64 = text.get(..text.len() - unit.len_utf8()).ok_or_else(bad)?.parse().map_err(|_| bad())?;
+    if number <= 0 || number > 10_000 {
+        return Err(bad());
+    }
+    match unit {
+        'd' => jiff::Span::new().try_days(number).map_err(|_| bad()),
+        'w' => jiff::Span::new().try_weeks(number).map_err(|_| bad()),
+        'm' => jiff::Span::new().try_months(number).map_err(|_| bad()),
+        'y' => jiff::Span::new().try_years(number).map_err(|_| bad()),
+        _ => Err(bad()),
+    }
+}
+
+thread_local! {
+    // Compiled patterns, per thread: native functions must be Send + Sync, a cache behind a lock would contend.
+    static REGEXES: std::cell::RefCell<std::collections::HashMap<String, regex::Regex>> = Default::default();
+}
+
+fn with_regex<T>(pattern: &str, f: impl FnOnce(&regex::Regex) -> T) -> Fallible<T> {
+    REGEXES.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if !cache.contains_key(pattern) {
+            let re = regex::RegexBuilder::new(pattern)
+                .size_limit(1 << 20)
+                .build()
+                .map_err(|e| format!("invalid regular expression `{pattern}`: {e}"))?;
+            if cache.len() > 256 {
+                cache.clear();
+            }
+            cache.insert(pattern.to_string(), re);
+        }
+        cache.get(pattern).map(f).ok_or_else(|| "regular expression cache".into())
+    })
+}
+
+/// Registers the `Document` type and every function of the rule API.
+pub fn register(engine: &mut Engine) {
+    engine.register_type_with_name::<Doc>("Document");
+
+    // Reading.
+    engine
+        .register_fn("get", |d: &mut Doc, path: &str| -> Fallible<Dynamic> { Ok(d.read(path)?.1.map_or(Dynamic::UNIT, Node::to_dynamic)) });
+    engine.register_fn("has", |d: &mut Doc, path: &str| -> Fallible<bool> { Ok(d.read(path)?.1.is_some_and(|n| n.value != Value::Null)) });
+    engine.register_fn("present", |d: &mut Doc, path: &str| -> Fallible<bool> { Ok(is_present(d.read(path)?.1)) });
+    engine.register_fn("list", |d: &mut Doc, path: &str| -> Fallible<Array> {
+        Ok(d.read(path)?.1.and_then(Node::as_seq).map(|items| items.iter().map(Node::to_dynamic).collect()).unwrap_or_default())
+    });
+    engine.register_fn("keys", |d: &mut Doc, path: &str| -> Fallible<Array> {
+        Ok(d.read(path)?.1.and_then(Node::as_map).map(|e| e.iter().map(|(k, _)| Dynamic::from(k.clone())).collect()).unwrap_or_default())
+    });
+    engine.register_get("kind", |d: &mut Doc| -> ImmutableString { d.doc.kind.as_str().into() });
+    engine.register_get("name", |d: &mut Doc| -> ImmutableString { d.doc.identity.as_str().into() });
+    engine.register_get("file", |d: &mut Doc| -> ImmutableString { d.doc.source.path.as_str().into() });
+    engine.register_get("index", |d: &mut Doc| -> INT { d.doc.index as INT });
+
+    // Reporting.
+    engine.register_fn("fail", |d: &mut Doc, path: &str, message: &str| -> Fallible<()> {
+        let segments = path::parse(path).map_err(|reason| format!("invalid path `{path}`: {reason}"))?;
+        if !context::record_finding(RawFinding { slot: d.slot, path: segments, message: message.to_string() }) {
+            return Err("too many findings from one rule on one document".into());
+        }
+        Ok(())
+    });
+
+    // Membership in a missing list is false, not an error: `"x" in doc.get("missing")`.
+    engine.register_fn("contains", |_: (), _: Dynamic| false);
+
+    // Dates, measured against the scan's `--now`.
+    engine.register_fn("today", || -> ImmutableString { context::now().to_string().into() });
+    engine.register_fn("is_date", |value: Dynamic| parse_date(&value).is_some());
+    engine.register_fn("days_since", |value: Dynamic| -> Dynamic {
+        parse_date(&value).map_or(Dynamic::UNIT, |date| Dynamic::from_int(days_between(date, context::now())))
+    });
+    engine.register_fn("days_until", |value: Dynamic| -> Dynamic {
+        parse_date(&value).map_or(Dynamic::UNIT, |date| Dynamic::from_int(days_between(context::now(), date)))
+    });
+    engine.register_fn("duration_days", |text: &str| -> Fallible<INT> { Ok(duration_days(text, context::now())?) });
+
+    // Regular expressions (Rust `regex` syntax; linear time, so no pattern can hang a scan).
+    engine.register_fn("matches", |text: &str, pattern: &str| -> Fallible<bool> { with_regex(pattern, |re| re.is_match(text)) });
+    engine.register_fn("matches", |_: (), pattern: &str| -> Fallible<bool> { with_regex(pattern, |_| false) });
+    engine.register_fn("capture", |text: &str, pattern: &str| -> Fallible<Dynamic> {
+        with_regex(pattern, |re| {
+            re.captures(text).and_then(|c| c.get(1).or_else(|| c.get(0))).map_or(Dynamic::UNIT, |m| Dynamic::from(m.as_str().to_string()))
+        })
+    });
+
+    // The architecture graph.
+    engine.register_fn("reachable", |d: &mut Doc, from: &str, stop_types: Array| -> Fallible<Array> {
+        let stops = strings(&stop_types)?;
+        let stops: Vec<&str> = stops.iter().map(|s| s.as_str()).collect();
+        record_architecture(d);
+        let graph = Graph::from_root(&d.doc.root);
+        Ok(graph.reachable(from, &stops).iter().map(|c| Dynamic::from(c.id.to_string())).collect())
+    });
+    engine.register_fn("reaches", |d: &mut Doc, from: &str, to: &str, avoiding: Array| -> Fallible<bool> {
+        let stops = strings(&avoiding)?;
+        let stops: Vec<&str> = stops.iter().map(|s| s.as_str()).collect();
+        record_architecture(d);
+        let graph = Graph::from_root(&d.doc.root);
+        Ok(graph.reachable(from, &stops).iter().any(|c| c.id == to))
+    });
+    engine.register_fn("component_index", |d: &mut Doc, id: &str| -> Dynamic {
+        record_architecture(d);
+        Graph::from_root(&d.doc.root).components.iter().find(|c| c.id == id).map_or(Dynamic::UNIT, |c| Dynamic::from_int(c.index as INT))
+    });
+}
+
+fn record_architecture(d: &Doc) {
+    if let Ok(segments) = path::parse("spec.architecture") {
+        context::record_read(d.slot, &segments);
+    }
+}
+
+fn strings(array: &Array) -> Fallible<Vec<ImmutableString>> {
+    array
+        .iter()
+        .map(|v| {
+            v.read_lock::<ImmutableString>()
+                .map(|s| s.clone())
+                .ok_or_else(|| format!("expected a list of strings, found a {}", v.type_name()).into())
+        })
+        .collect()
+}

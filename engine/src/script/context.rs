@@ -1,0 +1,102 @@
+//! What one evaluation collects while a rule runs: findings, the paths it
+//! read (evidence for fingerprints), its `print`/`debug` output, and the
+//! evaluation date. Kept per thread, since a rule runs on one thread from
+//! start to end and native functions cannot borrow from the caller.
+
+use std::cell::RefCell;
+use std::time::{Duration, Instant};
+
+use crate::document::path::Segments;
+
+/// A finding as a rule raised it, before positions are resolved.
+#[derive(Clone, Debug)]
+pub struct RawFinding {
+    /// Which document of the evaluation (always 0 for document rules).
+    pub slot: usize,
+    pub path: Segments,
+    pub message: String,
+}
+
+/// A path a rule read, with the document it read it from.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Read {
+    pub slot: usize,
+    pub path: Segments,
+}
+
+#[derive(Debug)]
+pub struct Context {
+    pub now: jiff::civil::Date,
+    pub findings: Vec<RawFinding>,
+    pub reads: Vec<Read>,
+    pub logs: Vec<String>,
+    pub max_findings: usize,
+    /// Set when a rule raised more findings than allowed.
+    pub overflowed: bool,
+    pub started: Instant,
+}
+
+thread_local! {
+    static CURRENT: RefCell<Option<Context>> = const { RefCell::new(None) };
+}
+
+/// Runs `f` with a fresh context and returns what it collected.
+pub fn with_context<T>(now: jiff::civil::Date, max_findings: usize, f: impl FnOnce() -> T) -> (T, Context) {
+    let previous = CURRENT.with(|c| c.borrow_mut().replace(Context::new(now, max_findings)));
+    let value = f();
+    let collected = CURRENT.with(|c| std::mem::replace(&mut *c.borrow_mut(), previous));
+    // Always Some: it was set above and only this function takes it out.
+    (value, collected.unwrap_or_else(|| Context::new(now, max_findings)))
+}
+
+impl Context {
+    fn new(now: jiff::civil::Date, max_findings: usize) -> Self {
+        Context { now, findings: Vec::new(), reads: Vec::new(), logs: Vec::new(), max_findings, overflowed: false, started: Instant::now() }
+    }
+}
+
+/// Applies `f` to the current context, if a rule is running.
+pub fn with<T>(f: impl FnOnce(&mut Context) -> T) -> Option<T> {
+    CURRENT.with(|c| c.borrow_mut().as_mut().map(f))
+}
+
+pub fn now() -> jiff::civil::Date {
+    with(|c| c.now).unwrap_or_default()
+}
+
+pub fn elapsed() -> Duration {
+    with(|c| c.started.elapsed()).unwrap_or_default()
+}
+
+pub fn record_read(slot: usize, path: &Segments) {
+    with(|c| c.reads.push(Read { slot, path: path.clone() }));
+}
+
+/// Records a finding; returns false when the rule has raised too many.
+pub fn record_finding(finding: RawFinding) -> bool {
+    with(|c| {
+        if c.findings.len() >= c.max_findings {
+            c.overflowed = true;
+            false
+        } else {
+            c.findings.push(finding);
+            true
+        }
+    })
+    .unwrap_or(false)
+}
+
+const MAX_LOG_LINES: usize = 100;
+
+pub fn log_print(text: &str) {
+    with(|c| {
+        if c.logs.len() < MAX_LOG_LINES {
+            c.logs.push(text.chars().take(1000).collect());
+        }
+    });
+}
+
+pub fn log_debug(text: &str, _source: Option<&str>, pos: rhai::Position) {
+    let line = pos.line().map(|l| format!("line {l}: ")).unwrap_or_default();
+    log_print(&format!("{line}{text}"));
+}

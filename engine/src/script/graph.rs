@@ -1,0 +1,103 @@
+//! The architecture graph of an AISystem (`spec.architecture.components` and
+//! `flows`): which components a given one reaches, and whether it can reach
+//! another without passing through a component of a given type (a human
+//! approval gate, a guardrail).
+
+use std::collections::VecDeque;
+
+use crate::document::path::Segment;
+use crate::document::Node;
+
+/// Components in document order, and flows as index pairs.
+pub struct Graph<'a> {
+    pub components: Vec<Component<'a>>,
+    /// For each component, the components it sends to, in flow order.
+    edges: Vec<Vec<usize>>,
+}
+
+pub struct Component<'a> {
+    pub index: usize,
+    pub id: &'a str,
+    pub kind: &'a str,
+}
+
+fn field<'a>(node: &'a Node, name: &str) -> Option<&'a str> {
+    node.child(&Segment::Key(name.into())).and_then(Node::as_str)
+}
+
+impl<'a> Graph<'a> {
+    /// Reads the graph from a document root; missing parts make an empty graph.
+    pub fn from_root(root: &'a Node) -> Self {
+        let architecture = root.child(&Segment::Key("spec".into())).and_then(|s| s.child(&Segment::Key("architecture".into())));
+        let list = |name: &str| architecture.and_then(|a| a.child(&Segment::Key(name.into()))).and_then(Node::as_seq).unwrap_or_default();
+        let components: Vec<Component<'a>> = list("components")
+            .iter()
+            .enumerate()
+            .filter_map(|(index, c)| Some(Component { index, id: field(c, "id")?, kind: field(c, "type").unwrap_or_default() }))
+            .collect();
+        let position = |id: &str| components.iter().position(|c| c.id == id);
+        let mut edges = vec![Vec::new(); components.len()];
+        for flow in list("flows") {
+            // Flows that name no known component are ignored.
+            if let (Some(from), Some(to)) = (field(flow, "from").and_then(position), field(flow, "to").and_then(position)) {
+                if let Some(out) = edges.get_mut(from) {
+                    out.push(to);
+                }
+            }
+        }
+        Graph { components, edges }
+    }
+
+    fn position(&self, id: &str) -> Option<usize> {
+        self.components.iter().position(|c| c.id == id)
+    }
+
+    /// Components reachable from `from` along flows, not passing through
+    /// components whose type is in `stop_types` (those are reached but not
+    /// expanded; `from` itself is always expanded). Sorted by document order;
+    /// `from` is included only if a cycle leads back to it.
+    pub fn reachable(&self, from: &str, stop_types: &[&str]) -> Vec<&Component<'a>> {
+        let Some(start) = self.position(from) else { return Vec::new() };
+        let mut seen = vec![false; self.components.len()];
+        let mut queue = VecDeque::from([start]);
+        let mut expanded_start = false;
+        while let Some(current) = queue.pop_front() {
+            let stop = current != start || expanded_start;
+            if stop && self.components.get(current).is_some_and(|c| stop_types.contains(&c.kind)) {
+                continue;
+            }
+            expanded_start |= current == start;
+            for &next in self.edges.get(current).map(Vec::as_slice).unwrap_or_default() {
+                if let Some(flag) = seen.get_mut(next) {
+                    if !*flag {
+                        *flag = true;
+                        queue.push_back(next);
+                    }
+                }
+            }
+        }
+        self.components.iter().zip(seen).filter(|(_, s)| *s).map(|(c, _)| c).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::document::yaml::{parse_stream, Limits};
+
+    fn graph_doc() -> Node {
+        let text = "spec:\n  architecture:\n    components:\n      - {id: web, type: ui, trust: untrusted}\n      - {id: orch, type: service}\n      - {id: gate, type: human-approval}\n      - {id: refunds, type: tool}\n      - {id: shell, type: tool}\n    flows:\n      - {from: web, to: orch}\n      - {from: orch, to: gate}\n      - {from: gate, to: refunds}\n      - {from: orch, to: shell}\n      - {from: orch, to: nowhere}\n";
+        parse_stream(text, &Limits::default()).0.remove(0).root
+    }
+
+    #[test]
+    fn approval_gates_stop_the_walk() {
+        let root = graph_doc();
+        let g = Graph::from_root(&root);
+        let ids = |v: Vec<&Component>| v.iter().map(|c| c.id.to_string()).collect::<Vec<_>>();
+        assert_eq!(ids(g.reachable("web", &["human-approval"])), vec!["orch", "gate", "shell"]);
+        assert_eq!(ids(g.reachable("web", &[])), vec!["orch", "gate", "refunds", "shell"]);
+        assert_eq!(ids(g.reachable("gate", &["human-approval"])), vec!["refunds"], "the start is always expanded");
+        assert!(g.reachable("missing", &[]).is_empty());
+    }
+}

@@ -1,0 +1,84 @@
+//! The Rhai sandbox: one function builds the engine that every rule runs in,
+//! with only the packages rules need, every limit set, no imports, no `eval`,
+//! and `print`/`debug` captured into the report instead of the terminal.
+
+pub mod api;
+pub mod context;
+pub mod graph;
+
+use rhai::packages::{BasicArrayPackage, BasicMapPackage, BasicMathPackage, CorePackage, LogicPackage, MoreStringPackage, Package};
+use rhai::{Engine, OptimizationLevel};
+
+/// Per-evaluation limits. Each one, when exceeded, turns the (rule,
+/// document) outcome into an `error` and the scan goes on.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    pub max_operations: u64,
+    pub max_call_levels: usize,
+    pub max_expr_depth: usize,
+    pub max_function_expr_depth: usize,
+    pub max_string_size: usize,
+    pub max_array_size: usize,
+    pub max_map_size: usize,
+    /// Findings one rule may report on one document.
+    pub max_findings: usize,
+    /// Wall-clock budget of one evaluation, in milliseconds.
+    pub max_millis: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_operations: 2_000_000,
+            max_call_levels: 48,
+            max_expr_depth: 64,
+            max_function_expr_depth: 48,
+            max_string_size: 1 << 20,
+            max_array_size: 100_000,
+            max_map_size: 100_000,
+            max_findings: 1_000,
+            max_millis: 2_000,
+        }
+    }
+}
+
+/// Builds the sandboxed engine. Rules compile against it once; it is then
+/// shared read-only by every worker thread.
+pub fn build_engine(limits: &Limits) -> Engine {
+    let mut engine = Engine::new_raw();
+    CorePackage::new().register_into_engine(&mut engine);
+    LogicPackage::new().register_into_engine(&mut engine);
+    BasicMathPackage::new().register_into_engine(&mut engine);
+    BasicArrayPackage::new().register_into_engine(&mut engine);
+    BasicMapPackage::new().register_into_engine(&mut engine);
+    MoreStringPackage::new().register_into_engine(&mut engine);
+
+    engine
+        .set_max_operations(limits.max_operations)
+        .set_max_call_levels(limits.max_call_levels)
+        .set_max_expr_depths(limits.max_expr_depth, limits.max_function_expr_depth)
+        .set_max_string_size(limits.max_string_size)
+        .set_max_array_size(limits.max_array_size)
+        .set_max_map_size(limits.max_map_size)
+        .set_max_modules(0)
+        .set_optimization_level(OptimizationLevel::Simple)
+        // A property that does not exist reads as `()`, so rules can test for it.
+        .set_fail_on_invalid_map_property(false);
+    // Rules are data, not programs that load more programs.
+    engine.disable_symbol("eval");
+    engine.disable_symbol("import");
+    engine.disable_symbol("export");
+    engine.on_print(context::log_print);
+    engine.on_debug(context::log_debug);
+    let budget = std::time::Duration::from_millis(limits.max_millis);
+    engine.on_progress(move |ops| {
+        // Checking the clock every 4096 operations costs nothing measurable.
+        if ops % 4096 == 0 && context::elapsed() > budget {
+            Some(rhai::Dynamic::from(format!("time limit of {} ms exceeded", budget.as_millis())))
+        } else {
+            None
+        }
+    });
+    api::register(&mut engine);
+    engine
+}

@@ -1,0 +1,126 @@
+//! Command-line arguments, as clap parses them. Validation into the options
+//! the engine takes happens in `commands`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "annexa",
+    version,
+    about = "Policy-as-code for AI governance: checks AI system descriptions and AI configuration files against rules mapped to ISO/IEC 42001 and ISO/IEC 27001."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Evaluate rules over files and folders and report findings.
+    ///
+    /// Exit codes: 0 no finding at or above --fail-on; 1 findings at or above it;
+    /// 2 an input or rule could not be evaluated (all other inputs are still evaluated).
+    Scan(ScanArgs),
+    /// The rules: list them.
+    #[command(subcommand)]
+    Rules(RulesCommand),
+    /// The control catalogs: ISO/IEC 42001 (Annex A and clauses), ISO/IEC 27001:2022 Annex A,
+    /// the AI risk catalogs rules may cite, and the 27001 -> 42001 crosswalk.
+    Controls(ControlsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RuleSelection {
+    /// A folder of `.rhai` rules to add (repeatable). `tests/` folders inside are not rules.
+    #[arg(long = "rules", value_name = "DIR")]
+    pub rules: Vec<PathBuf>,
+    /// Do not load the built-in rules.
+    #[arg(long)]
+    pub no_builtin: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// Files and folders to scan. Folders are walked for .yaml, .yml, .json and .md
+    /// (front matter) files, honouring .gitignore and skipping .git, target and node_modules.
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub selection: RuleSelection,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
+    /// Exit with 1 when a finding has this severity or higher.
+    #[arg(long, value_enum, default_value_t = SeverityArg::Low, value_name = "SEVERITY")]
+    pub fail_on: SeverityArg,
+    /// The evaluation date (YYYY-MM-DD) that ages and expiry are measured against. Default: today.
+    #[arg(long, value_name = "DATE")]
+    pub now: Option<String>,
+    /// Worker threads; 0 uses one per core.
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub threads: usize,
+    /// Only scan files whose path matches this glob (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    pub include: Vec<String>,
+    /// Do not scan files whose path matches this glob (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+    /// Follow symbolic links while walking folders (loops are detected and reported).
+    #[arg(long)]
+    pub follow: bool,
+    /// When to colour text output.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RulesCommand {
+    /// List the loaded rules: id, severity, kinds, title and controls.
+    List(RulesListArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RulesListArgs {
+    #[command(flatten)]
+    pub selection: RuleSelection,
+    #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+    pub format: ListFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct ControlsArgs {
+    #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+    pub format: ListFormat,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// Findings grouped by file, with source lines, controls and fixes.
+    Text,
+    /// Every outcome, passes included (schema annexa.report/v1).
+    Json,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    Text,
+    Json,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum SeverityArg {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}

@@ -1,0 +1,102 @@
+//! The commands. Each turns parsed arguments into engine calls and writes to
+//! the writers it is given; the exit status is decided here, in one place.
+
+mod controls;
+mod rules;
+mod scan;
+
+use std::process::ExitCode;
+
+use annexa_engine::rules::{self as engine_rules, RuleSet};
+use annexa_engine::script::{build_engine, Limits};
+use rhai::Engine;
+
+use crate::args::{Cli, Command, RuleSelection, RulesCommand, SeverityArg};
+use crate::{builtin, diagnostics};
+
+/// How a command ended: 0 clean, 1 findings at or above the threshold, 2 something could not be evaluated.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExitStatus {
+    Clean,
+    Findings,
+    Error,
+}
+
+impl From<ExitStatus> for ExitCode {
+    fn from(status: ExitStatus) -> Self {
+        match status {
+            ExitStatus::Clean => ExitCode::from(0),
+            ExitStatus::Findings => ExitCode::from(1),
+            ExitStatus::Error => ExitCode::from(2),
+        }
+    }
+}
+
+/// The reader of our output went away (`annexa scan | head`): stop quietly.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+#[error("broken pipe")]
+pub struct BrokenPipe;
+
+/// Turns a write error into a diagnostic, keeping a broken pipe recognisable.
+pub trait Written<T> {
+    fn written(self) -> miette::Result<T>;
+}
+
+impl<T> Written<T> for std::io::Result<T> {
+    fn written(self) -> miette::Result<T> {
+        self.map_err(|e| {
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                miette::Report::new(BrokenPipe)
+            } else {
+                miette::Report::new(annexa_engine::Error::Write(e))
+            }
+        })
+    }
+}
+
+impl<T> Written<T> for serde_json::Result<T> {
+    fn written(self) -> miette::Result<T> {
+        self.map_err(std::io::Error::from).written()
+    }
+}
+
+pub fn run(cli: Cli) -> miette::Result<ExitStatus> {
+    match cli.command {
+        Command::Scan(args) => scan::run(args),
+        Command::Rules(RulesCommand::List(args)) => rules::list(args),
+        Command::Controls(args) => controls::run(args),
+    }
+}
+
+/// The sandboxed engine and the selected rules. Rule files that fail to load
+/// are reported on standard error; the rest are returned.
+pub fn load_rules(selection: &RuleSelection) -> (Engine, RuleSet) {
+    let engine = build_engine(&Limits::default());
+    let mut sources = if selection.no_builtin { Vec::new() } else { builtin::sources() };
+    let mut read_errors = Vec::new();
+    for dir in &selection.rules {
+        let (more, errors) = engine_rules::read_dir(dir);
+        sources.extend(more);
+        read_errors.extend(errors);
+    }
+    let mut set = engine_rules::load(sources, &engine);
+    set.errors.splice(0..0, read_errors);
+    for error in &set.errors {
+        let text = set.failed_sources.iter().find(|s| s.path == error.file).map(|s| s.text.to_string());
+        diagnostics::eprint(&diagnostics::rule_error(error, text));
+    }
+    (engine, set)
+}
+
+impl From<SeverityArg> for annexa_engine::rules::Severity {
+    fn from(s: SeverityArg) -> Self {
+        use annexa_engine::rules::Severity;
+        match s {
+            SeverityArg::Info => Severity::Info,
+            SeverityArg::Low => Severity::Low,
+            SeverityArg::Medium => Severity::Medium,
+            SeverityArg::High => Severity::High,
+            SeverityArg::Critical => Severity::Critical,
+        }
+    }
+}
