@@ -1,0 +1,6 @@
+//! End-to-end tests of the `annexa` command: exact stdout, stderr and exit
+//! code for each case, failure modes included. One test binary; one module
+//! per command or concern.
+
+mod common;
+mod scan;
