@@ -44,7 +44,7 @@ pub struct RuleSelection {
 #[derive(Debug, Args)]
 pub struct ScanArgs {
     /// Files and folders to scan. Folders are walked for .yaml, .yml, .json and .md
-    /// (front matter) files, honouring .gitignore and skipping .git, target and node_modules.
+    /// (front matter) files, honouring .gitignore inside git repositories and skipping .git, target and node_modules.
     #[arg(default_value = ".")]
     pub paths: Vec<PathBuf>,
     #[command(flatten)]
