@@ -3,4 +3,6 @@
 //! per command or concern.
 
 mod common;
+mod registry;
+mod rules_test;
 mod scan;
