@@ -3,6 +3,7 @@
 //! per command or concern.
 
 mod common;
+mod coverage;
 mod registry;
 mod rules_test;
 mod scan;
