@@ -4,6 +4,7 @@
 
 mod common;
 mod coverage;
+mod fixtures;
 mod registry;
 mod rules_test;
 mod scan;
