@@ -85,6 +85,19 @@ pub enum RulesCommand {
     /// outcome differs from what it expects, then `N passed, M failed`.
     /// Exit codes: 0 all cases pass; 1 a case failed; 2 a case file or rule could not be read.
     Test(RulesTestArgs),
+    /// Write the Markdown rule reference, rendered from the rule files (metadata and `//!` header).
+    ///
+    /// The built-in reference is committed as docs/rules.md: `annexa rules doc --output docs/rules.md`.
+    Doc(RulesDocArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RulesDocArgs {
+    #[command(flatten)]
+    pub selection: RuleSelection,
+    /// Write the reference to this file instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -107,6 +120,12 @@ pub struct RulesListArgs {
 pub struct ControlsArgs {
     #[arg(long, value_enum, default_value_t = ListFormat::Text)]
     pub format: ListFormat,
+    /// For each control, the loaded rules that cover it, and how many controls of each
+    /// catalog part are covered (ISO/IEC 42001 Annex A, ISO/IEC 27001 Annex A, ...).
+    #[arg(long)]
+    pub coverage: bool,
+    #[command(flatten)]
+    pub selection: RuleSelection,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

@@ -65,6 +65,7 @@ pub fn run(cli: Cli) -> miette::Result<ExitStatus> {
         Command::Scan(args) => scan::run(args),
         Command::Rules(RulesCommand::List(args)) => rules::list(args),
         Command::Rules(RulesCommand::Test(args)) => rules::test(args),
+        Command::Rules(RulesCommand::Doc(args)) => rules::doc(args),
         Command::Controls(args) => controls::run(args),
     }
 }

@@ -3,6 +3,8 @@
 //! per command or concern.
 
 mod common;
+mod coverage;
+mod fixtures;
 mod registry;
 mod rules_test;
 mod scan;
