@@ -2,5 +2,6 @@
 //! code for each case, failure modes included. One test binary; one module
 //! per command or concern.
 
+mod ci;
 mod common;
 mod scan;
