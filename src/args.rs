@@ -40,7 +40,7 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct RuleSelection {
-    /// A folder of `.rhai` rules to add (repeatable). `tests/` folders inside are not rules.
+    /// A folder of `.rhai` rules to add (repeatable; added to the config's `rules`). `tests/` folders inside are not rules.
     #[arg(long = "rules", value_name = "DIR")]
     pub rules: Vec<PathBuf>,
     /// Do not load the built-in rules.
@@ -52,8 +52,9 @@ pub struct RuleSelection {
 /// a `--format` with no `--output` after it writes to standard output (at most one may).
 #[derive(Debug, Args)]
 pub struct OutputArgs {
-    /// Output format (repeatable). Default: text. Pair with --output to write a file, for example
-    /// `--format text --format sarif --output annexa.sarif` (text to the terminal, SARIF to the file).
+    /// Output format (repeatable; default text). Each --output FILE belongs to the --format just
+    /// before it; a --format with no --output writes to standard output, and only one may. For
+    /// example `--format text --format sarif --output annexa.sarif`: text to the terminal, SARIF to the file.
     #[arg(long = "format", value_enum, value_name = "FORMAT")]
     pub formats: Vec<OutputFormat>,
     /// Write the --format given just before this option to FILE instead of standard output (repeatable).
@@ -96,6 +97,7 @@ pub struct ScanArgs {
     #[arg(long, value_name = "I/N")]
     pub shard: Option<String>,
     /// Scan only files that differ from a git ref (committed, staged, unstaged or untracked).
+    /// Put PATHS before it: `annexa scan systems/ --changed origin/main`.
     /// Default BASE: the merge base of HEAD with the default branch (origin/HEAD, else main, else master).
     /// When a loaded rule is a corpus rule, everything is scanned, and a note says so.
     #[arg(long, value_name = "BASE", num_args = 0..=1, default_missing_value = "")]
@@ -109,10 +111,10 @@ pub struct ScanArgs {
     /// Worker threads; 0 uses one per core.
     #[arg(long, default_value_t = 0, value_name = "N")]
     pub threads: usize,
-    /// Only scan files whose path matches this glob (repeatable).
+    /// Only scan files whose path matches this glob (repeatable; replaces the config's `include`).
     #[arg(long, value_name = "GLOB")]
     pub include: Vec<String>,
-    /// Do not scan files whose path matches this glob (repeatable).
+    /// Do not scan files whose path matches this glob (repeatable; replaces the config's `exclude`).
     #[arg(long, value_name = "GLOB")]
     pub exclude: Vec<String>,
     /// Follow symbolic links while walking folders (loops are detected and reported).
@@ -150,6 +152,8 @@ pub enum RulesCommand {
 pub struct RulesListArgs {
     #[command(flatten)]
     pub selection: RuleSelection,
+    #[command(flatten)]
+    pub config: ConfigArgs,
     #[arg(long, value_enum, default_value_t = ListFormat::Text)]
     pub format: ListFormat,
 }

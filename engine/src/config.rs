@@ -345,7 +345,7 @@ mod tests {
         assert_eq!(config.kinds, vec![("mcp/*.json".to_string(), "MCPConfig".to_string())]);
         assert_eq!(config.fail_on, Some(Severity::Medium));
         assert_eq!(config.dispositions, Some(PathBuf::from("repo/.annexa/dispositions.yaml")));
-        assert_eq!(check("# nothing yet\n").unwrap().builtin, true);
+        assert!(check("# nothing yet\n").unwrap().builtin);
     }
 
     #[test]

@@ -55,7 +55,7 @@ pub fn run(args: InitArgs) -> miette::Result<ExitStatus> {
         println!("wrote {}", full.display());
     }
     println!(
-        "\nNext:\n  annexa scan                                  # the built-in rules and policies/ over this folder\n  annexa rules list --rules policies           # what is checked, and which controls\n  annexa rules test policies                   # run the example rule's test cases\n  annexa scan --format text --format sarif --output annexa.sarif   # also write SARIF for code scanning"
+        "\nNext:\n  annexa scan                                  # the built-in rules and policies/ over this folder\n  annexa rules list                            # what is checked (built-in and policies/), and which controls\n  annexa rules test policies                   # run the example rule's test cases\n  annexa scan --format text --format sarif --output annexa.sarif   # also write SARIF for code scanning"
     );
     Ok(ExitStatus::Clean)
 }

@@ -109,6 +109,25 @@ pub fn load_rules(selection: &RuleSelection) -> (Engine, RuleSet) {
     (engine, set)
 }
 
+/// The rules a command runs with: the config file's folders, built-in
+/// switch, disabled rules and severity overrides, and the flags on top
+/// (`--rules` adds folders, `--no-builtin` wins). `None` when the config
+/// file is broken (its problems are printed). The count is of config
+/// problems found against the loaded rules.
+pub fn configured_rules(
+    selection: &RuleSelection,
+    config_args: &crate::args::ConfigArgs,
+) -> miette::Result<Option<(Engine, RuleSet, annexa_engine::config::Config, usize)>> {
+    let Some(config) = config::load(config_args)? else { return Ok(None) };
+    let merged = RuleSelection {
+        rules: config.rules.iter().cloned().chain(selection.rules.iter().cloned()).collect(),
+        no_builtin: selection.no_builtin || !config.builtin,
+    };
+    let (engine, mut set) = load_rules(&merged);
+    let problems = config::apply(&config, &mut set);
+    Ok(Some((engine, set, config, problems)))
+}
+
 impl From<SeverityArg> for annexa_engine::rules::Severity {
     fn from(s: SeverityArg) -> Self {
         use annexa_engine::rules::Severity;

@@ -4,11 +4,11 @@ use std::io::Write;
 
 use annexa_engine::report::RuleInfo;
 
-use super::{load_rules, ExitStatus, Written};
+use super::{configured_rules, ExitStatus, Written};
 use crate::args::{ListFormat, RulesListArgs};
 
 pub fn list(args: RulesListArgs) -> miette::Result<ExitStatus> {
-    let (_, set) = load_rules(&args.selection);
+    let Some((_, set, _, config_errors)) = configured_rules(&args.selection, &args.config)? else { return Ok(ExitStatus::Error) };
     let infos: Vec<RuleInfo> = set.rules.iter().map(RuleInfo::from_rule).collect();
     let mut out = std::io::stdout().lock();
     match args.format {
@@ -25,5 +25,5 @@ pub fn list(args: RulesListArgs) -> miette::Result<ExitStatus> {
             writeln!(out, "{} rules", infos.len()).written()?;
         }
     }
-    Ok(if set.errors.is_empty() { ExitStatus::Clean } else { ExitStatus::Error })
+    Ok(if set.errors.is_empty() && config_errors == 0 { ExitStatus::Clean } else { ExitStatus::Error })
 }

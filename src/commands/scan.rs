@@ -14,8 +14,8 @@ use clap::ArgMatches;
 use miette::miette;
 
 use super::output::{self, Outputs};
-use super::{changed, config, load_rules, ExitStatus, Written};
-use crate::args::{RuleSelection, ScanArgs};
+use super::{changed, configured_rules, ExitStatus, Written};
+use crate::args::ScanArgs;
 use crate::diagnostics;
 
 /// Batch scans with at least this many files show a progress bar (on a terminal).
@@ -40,19 +40,15 @@ pub fn run(args: ScanArgs, matches: Option<&ArgMatches>) -> miette::Result<ExitS
         .map(Shard::parse)
         .transpose()
         .map_err(|e| miette!(help = "write --shard I/N, for example --shard 2/4", "invalid --shard: {e}"))?;
-    let Some(config) = config::load(&args.config)? else { return Ok(ExitStatus::Error) };
+    let Some((engine, rule_set, config, config_errors)) = configured_rules(&args.selection, &args.config)? else {
+        return Ok(ExitStatus::Error);
+    };
 
-    // Flags override the config: --fail-on, --include and --exclude replace its values;
-    // --rules folders are added to its `rules`; --no-builtin wins over `builtin: true`.
+    // Flags override the config: --fail-on, --include and --exclude replace its values
+    // (--rules and --no-builtin were applied with the rules).
     let fail_on: Severity = args.fail_on.map(Into::into).or(config.fail_on).unwrap_or(Severity::Low);
     let include = if args.include.is_empty() { config.include.clone() } else { args.include.clone() };
     let exclude = if args.exclude.is_empty() { config.exclude.clone() } else { args.exclude.clone() };
-    let selection = RuleSelection {
-        rules: config.rules.iter().cloned().chain(args.selection.rules.iter().cloned()).collect(),
-        no_builtin: args.selection.no_builtin || !config.builtin,
-    };
-    let (engine, mut rule_set) = load_rules(&selection);
-    let config_errors = config::apply(&config, &mut rule_set);
 
     let mut input_errors = 0;
     let mut skipped = Vec::new();

@@ -412,6 +412,12 @@ fn init_writes_a_working_starter_and_never_overwrites() {
         .collect();
     assert_eq!(acme.len(), 1);
     assert_eq!(acme[0]["status"], "pass");
+    let list = annexa_in(dir.path(), &["rules", "list"]);
+    assert!(
+        list.stdout.contains("ACME001  medium   AISystem             Production systems name an incident response owner\n"),
+        "{}",
+        list.stdout
+    );
     // Without the owner line, ACME001 fails where its test case says (at spec.incident_response).
     let doc = dir.path().join("ai-systems/support-assistant.yaml");
     let text = std::fs::read_to_string(&doc).unwrap();
@@ -423,4 +429,48 @@ fn init_writes_a_working_starter_and_never_overwrites() {
     assert_eq!(again.code, 2);
     assert!(again.stderr.contains("not writing anything: ./annexa.yaml, ./ai-systems/support-assistant.yaml"), "{}", again.stderr);
     assert!(!std::fs::read_to_string(&doc).unwrap().contains("owner: sre-on-call"), "nothing was overwritten");
+}
+
+/// Runs `pre-commit try-repo <this repository> HOOK` in a fresh git repository
+/// holding a failing and a passing document; returns its output and exit code.
+fn pre_commit(hook: &str) -> Option<Run> {
+    let available = Command::new("pre-commit").arg("--version").output().is_ok_and(|o| o.status.success());
+    if !available && std::env::var_os("CI").is_none() {
+        eprintln!("skipping: `pip install pre-commit` to test the hook manifest (CI does)");
+        return None;
+    }
+    let bad = std::fs::read_to_string(root().join("fixtures/coding-agent.yaml")).unwrap();
+    let dir = tree(&[("bad.yaml", &bad), ("ok.yaml", "kind: Other\n"), ("notes.txt", "not scanned\n")]);
+    git(dir.path(), &["init", "-q"]);
+    git(dir.path(), &["add", "."]);
+    let bin = Path::new(env!("CARGO_BIN_EXE_annexa")).parent().unwrap().to_path_buf();
+    let path =
+        std::env::join_paths(std::iter::once(bin).chain(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()))).unwrap();
+    let out = Command::new("pre-commit")
+        .args(["try-repo", root().to_str().unwrap(), hook, "--all-files"])
+        .current_dir(dir.path())
+        .env("PATH", path)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    Some(out.into())
+}
+
+#[test]
+fn pre_commit_hook_manifest_runs_the_installed_binary() {
+    let Some(run) = pre_commit("annexa-system") else { return };
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("bad.yaml:39:7  HIGH      AIS005"), "{}", run.stdout);
+    assert!(run.stdout.contains("2 documents in 2 files; 0 errors."), "only the .yaml files were passed: {}", run.stdout);
+}
+
+/// The `language: rust` hook builds annexa with cargo inside pre-commit's
+/// cache (minutes on two cores), so it runs on demand:
+/// `cargo test --test cli pre_commit_rust -- --ignored`.
+#[test]
+#[ignore = "builds annexa in release mode inside pre-commit's cache; run on demand"]
+fn pre_commit_rust_hook_builds_and_runs_annexa() {
+    let Some(run) = pre_commit("annexa") else { return };
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("bad.yaml:39:7  HIGH      AIS005"), "{}", run.stdout);
 }

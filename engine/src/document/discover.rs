@@ -178,6 +178,17 @@ pub fn discover(roots: &[PathBuf], options: &DiscoverOptions) -> Result<Discover
     Ok(out)
 }
 
+fn walk_error(e: &ignore::Error) -> super::InputError {
+    let (path, message) = match e {
+        ignore::Error::WithPath { path, err } => (display_path(path), err.to_string()),
+        ignore::Error::Loop { child, ancestor } => (display_path(child), format!("symbolic link loop back to {}", display_path(ancestor))),
+        ignore::Error::WithDepth { err, .. } => return walk_error(err),
+        ignore::Error::WithLineNumber { err, .. } => return walk_error(err),
+        other => (String::new(), other.to_string()),
+    };
+    super::InputError { file: path, position: None, message, hint: None }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -205,15 +216,4 @@ mod tests {
         assert_eq!(Shard::parse("5/4").unwrap_err(), "shard 5/4 does not exist: use 1/N to N/N");
         assert_eq!(Shard::parse("2").unwrap_err(), "`2` is not I/N");
     }
-}
-
-fn walk_error(e: &ignore::Error) -> super::InputError {
-    let (path, message) = match e {
-        ignore::Error::WithPath { path, err } => (display_path(path), err.to_string()),
-        ignore::Error::Loop { child, ancestor } => (display_path(child), format!("symbolic link loop back to {}", display_path(ancestor))),
-        ignore::Error::WithDepth { err, .. } => return walk_error(err),
-        ignore::Error::WithLineNumber { err, .. } => return walk_error(err),
-        other => (String::new(), other.to_string()),
-    };
-    super::InputError { file: path, position: None, message, hint: None }
 }
