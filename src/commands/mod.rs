@@ -1,9 +1,11 @@
 //! The commands. Each turns parsed arguments into engine calls and writes to
 //! the writers it is given; the exit status is decided here, in one place.
 
+mod baseline;
 mod controls;
 mod rules;
 mod scan;
+mod waive;
 
 use std::process::ExitCode;
 
@@ -11,7 +13,7 @@ use annexa_engine::rules::{self as engine_rules, RuleSet};
 use annexa_engine::script::{build_engine, Limits};
 use rhai::Engine;
 
-use crate::args::{Cli, Command, RuleSelection, RulesCommand, SeverityArg};
+use crate::args::{BaselineCommand, Cli, Command, RuleSelection, RulesCommand, SeverityArg};
 use crate::{builtin, diagnostics};
 
 /// How a command ended: 0 clean, 1 findings at or above the threshold, 2 something could not be evaluated.
@@ -65,6 +67,8 @@ pub fn run(cli: Cli) -> miette::Result<ExitStatus> {
         Command::Scan(args) => scan::run(args),
         Command::Rules(RulesCommand::List(args)) => rules::list(args),
         Command::Controls(args) => controls::run(args),
+        Command::Baseline(BaselineCommand::Record(args)) => baseline::record(args),
+        Command::Waive(args) => waive::run(args),
     }
 }
 

@@ -4,11 +4,12 @@ use std::io::{IsTerminal, Write};
 
 use annexa_engine::document::discover::{discover, DiscoverOptions};
 use annexa_engine::eval::{self, Input, ScanOptions};
-use annexa_engine::report::{self, Format, Header, RuleInfo, Summary};
+use annexa_engine::reassess::Classifier;
+use annexa_engine::report::{self, FileResult, Format, Header, ReassessSettings, RuleInfo, Summary};
 use miette::miette;
 
 use super::{load_rules, ExitStatus, Written};
-use crate::args::{ColorChoice, OutputFormat, ScanArgs};
+use crate::args::{ColorChoice, OutputFormat, ScanArgs, ScanInputs};
 use crate::diagnostics;
 
 /// Parses `--now`, or today's date in the local time zone.
@@ -32,6 +33,19 @@ pub fn run(args: ScanArgs) -> miette::Result<ExitStatus> {
         diagnostics::eprint(&diagnostics::input_error(error, None));
     }
 
+    // Re-assessment: a dispositions file that cannot be read is reported and the scan goes on without it.
+    let (dispositions, dispositions_errors) = match &args.dispositions {
+        Some(path) => match super::baseline::read(path, true) {
+            Ok(file) => (Some(file), 0),
+            Err(count) => (None, count),
+        },
+        None => (None, 0),
+    };
+    let reassess = args.dispositions.as_ref().filter(|_| dispositions.is_some()).map(|path| ReassessSettings {
+        dispositions: annexa_engine::document::discover::display_path(path),
+        reassess_fails: args.reassess_fails,
+    });
+
     let fail_on = args.fail_on.into();
     let header = Header {
         schema: report::SCHEMA_VERSION.into(),
@@ -41,6 +55,7 @@ pub fn run(args: ScanArgs) -> miette::Result<ExitStatus> {
         fail_on,
         rules: rule_set.rules.iter().map(RuleInfo::from_rule).collect(),
         rule_errors: rule_set.errors.clone(),
+        reassess,
     };
     let color = match args.color {
         ColorChoice::Always => true,
@@ -56,12 +71,25 @@ pub fn run(args: ScanArgs) -> miette::Result<ExitStatus> {
     let mut out = std::io::BufWriter::new(stdout.lock());
     let mut renderer = format.renderer();
     renderer.begin(&header, &mut out).written()?;
-    let mut summary =
-        Summary { errors: rule_set.errors.len() + discovered.errors.len(), skipped: discovered.skipped, ..Summary::default() };
+    let mut summary = Summary {
+        errors: rule_set.errors.len() + discovered.errors.len() + dispositions_errors,
+        skipped: discovered.skipped,
+        ..Summary::default()
+    };
     let mut options = ScanOptions::new(now);
     options.threads = args.threads;
-    let inputs = discovered.files.into_iter().map(Input::File).collect();
-    eval::scan(&engine, &rule_set.rules, inputs, &options, &mut |file| {
+    options.evidence = dispositions.is_some();
+    let mut classifier = match (&dispositions, &header.reassess) {
+        (Some(file), Some(settings)) => Some(Classifier::new(file, &settings.dispositions, &header.rules, now)),
+        _ => None,
+    };
+    let mut files = discovered.files;
+    super::baseline::skip_dispositions_file(&mut files, args.dispositions.as_deref());
+    let inputs = files.into_iter().map(Input::File).collect();
+    eval::scan(&engine, &rule_set.rules, inputs, &options, &mut |mut file| {
+        if let Some(classifier) = classifier.as_mut() {
+            classifier.classify(&mut file);
+        }
         for error in &file.errors {
             let text = std::fs::read_to_string(&file.path).ok();
             diagnostics::eprint(&diagnostics::input_error(error, text));
@@ -70,6 +98,7 @@ pub fn run(args: ScanArgs) -> miette::Result<ExitStatus> {
         renderer.file(&file, &mut out)
     })
     .written()?;
+    summary.dispositions = classifier.map(Classifier::finish);
     renderer.end(&summary, &mut out).written()?;
     out.flush().written()?;
     Ok(match summary.exit_code() {
@@ -77,4 +106,45 @@ pub fn run(args: ScanArgs) -> miette::Result<ExitStatus> {
         1 => ExitStatus::Findings,
         _ => ExitStatus::Error,
     })
+}
+
+/// What `baseline record` and `waive` scan: every result held, with evidence.
+pub struct Collected {
+    pub rules: Vec<RuleInfo>,
+    pub results: Vec<FileResult>,
+    /// Inputs and rules that could not be evaluated (reported on standard error).
+    pub errors: usize,
+}
+
+/// Scans `inputs` keeping the watched values of every outcome.
+pub fn collect(inputs: &ScanInputs, now: jiff::civil::Date) -> miette::Result<Collected> {
+    let (engine, rule_set) = load_rules(&inputs.selection);
+    let discovered = discover(
+        &inputs.paths,
+        &DiscoverOptions { include: inputs.include.clone(), exclude: inputs.exclude.clone(), follow_symlinks: false },
+    )?;
+    for error in &discovered.errors {
+        diagnostics::eprint(&diagnostics::input_error(error, None));
+    }
+    let mut options = ScanOptions::new(now);
+    options.evidence = true;
+    let mut collected = Collected {
+        rules: rule_set.rules.iter().map(RuleInfo::from_rule).collect(),
+        results: Vec::new(),
+        errors: rule_set.errors.len() + discovered.errors.len(),
+    };
+    let mut files = discovered.files;
+    super::baseline::skip_dispositions_file(&mut files, Some(&inputs.dispositions));
+    let files = files.into_iter().map(Input::File).collect();
+    eval::scan(&engine, &rule_set.rules, files, &options, &mut |file| {
+        for error in &file.errors {
+            let text = std::fs::read_to_string(&file.path).ok();
+            diagnostics::eprint(&diagnostics::input_error(error, text));
+        }
+        collected.errors += file.errors.len() + file.outcomes.iter().filter(|o| o.status == report::Status::Error).count();
+        collected.results.push(file);
+        Ok(())
+    })
+    .written()?;
+    Ok(collected)
 }
