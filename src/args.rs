@@ -37,6 +37,8 @@ pub enum Command {
     /// Scans PATHS to find the outcome of RULE on the system named NAME (its metadata.name)
     /// and records a waiver in the dispositions file. The waiver lapses by itself when the
     /// outcome's fingerprint changes (a watched value or the rule changed) or on --expires.
+    /// A waiver without --reason, --by, or an --expires after --now is refused, as is one
+    /// for an outcome that does not fail (exit 2; nothing is written).
     Waive(WaiveArgs),
 }
 

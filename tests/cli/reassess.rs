@@ -309,3 +309,38 @@ fn a_malformed_dispositions_file_is_located_and_left_alone() {
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains(&format!("{FILE}:3:1: ")), "{}", run.stderr);
 }
+
+#[test]
+fn fixed_failures_are_resolved_and_spare_waivers_are_reported() {
+    let dir = custom_repo();
+    assert_eq!(custom(dir.path(), &["baseline", "record"], NOW).code, 0);
+    let run =
+        custom(dir.path(), &["waive", "T200", "--system", "bot", "--reason", "sandboxed", "--by", "Bob", "--expires", "2025-09-01"], NOW);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    edit(dir.path(), "systems/bot.yaml", "effect: code-execution}", "effect: code-execution, requires_approval: true}");
+    let run = custom(dir.path(), &["scan"], NOW);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert_eq!(
+        reassess_lines(&run.stdout),
+        [
+            "systems/bot.yaml  HIGH      bot T200 resolved: was fail (assessed 2025-06-01), now passes",
+            &format!("systems/bot.yaml  HIGH      bot T200 waiver not needed: the rule no longer fails; remove the waiver ({FILE}:15:5)"),
+        ]
+    );
+    // The system leaves the scan: its recorded failure is resolved, its waiver matches nothing.
+    std::fs::write(dir.path().join("systems/bot.yaml"), "apiVersion: annexa/v1\nkind: AISystem\nmetadata: {name: other}\nspec: {}\n")
+        .unwrap();
+    let run = custom(dir.path(), &["scan"], NOW);
+    assert!(
+        run.stdout.contains(&format!("{FILE}  bot T200 resolved: was fail (assessed 2025-06-01), the system is not in this scan\n")),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains(&format!("{FILE}:15:5  waiver for bot T200 matches no outcome in this scan\n")));
+    assert!(run.stdout.contains("0 reassess due, 1 new, 1 resolved, 0 unchanged; waivers: 0 held, 0 lapsed."));
+    // A partial record keeps the entry of a system it did not see; --prune drops it.
+    let run = custom(dir.path(), &["baseline", "record"], NOW);
+    assert!(run.stdout.contains("(1 added, 0 updated, 0 unchanged, 0 removed; 2 dispositions, 1 waivers)"), "{}", run.stdout);
+    let run = custom(dir.path(), &["baseline", "record", "--prune"], NOW);
+    assert!(run.stdout.contains("(0 added, 0 updated, 1 unchanged, 1 removed; 1 dispositions, 1 waivers)"), "{}", run.stdout);
+}
