@@ -15,7 +15,8 @@ use crate::script::context::Context;
 pub type Evidence = BTreeMap<String, Option<String>>;
 
 /// The watched paths of one evaluation, sorted and without duplicates, with
-/// their nodes. A path read and also watched counts once.
+/// their nodes. A path read and also watched counts once; a path inside
+/// another watched path is covered by it.
 pub fn watched<'a>(rule: &Rule, root: &'a Node, slot: usize, ctx: &Context) -> Vec<(Segments, Option<&'a Node>)> {
     let mut out: Vec<(Segments, Option<&'a Node>)> =
         ctx.reads.iter().filter(|r| r.slot == slot).map(|r| (r.path.clone(), root.get(&r.path))).collect();
@@ -28,8 +29,16 @@ pub fn watched<'a>(rule: &Rule, root: &'a Node, slot: usize, ctx: &Context) -> V
     // Sorted by path, never by source order: a `[*]` over a map expands in the
     // order keys are written, and key order must not change the fingerprint.
     out.sort_by(|a, b| a.0.cmp(&b.0));
-    out.dedup_by(|a, b| a.0 == b.0);
-    out
+    // A path under another watched path adds nothing: the ancestor's value
+    // holds it (present or absent). Sorted, an ancestor comes right before
+    // all of its descendants, so comparing with the last kept path is enough.
+    let mut kept: Vec<(Segments, Option<&'a Node>)> = Vec::with_capacity(out.len());
+    for entry in out {
+        if !kept.last().is_some_and(|(ancestor, _)| entry.0.starts_with(ancestor)) {
+            kept.push(entry);
+        }
+    }
+    kept
 }
 
 /// BLAKE3 over the rule's source hash and each watched (path, value) pair.
@@ -207,7 +216,8 @@ fn check(doc) {
         let evidence = base.evidence.unwrap();
         assert_eq!(evidence.get("spec.owner"), Some(&None), "an absent value read by has() is evidence");
         assert_eq!(evidence.get("metadata.labels.env").cloned().flatten().as_deref(), Some("\"prod\""));
-        assert_eq!(evidence.get("spec.models[0].provider").cloned().flatten().as_deref(), Some("\"openai\""));
+        assert_eq!(evidence.get("spec.models[0].provider"), None, "covered by spec.models, which the rule read whole");
+        assert!(evidence.get("spec.models").cloned().flatten().unwrap().contains("\"provider\":\"openai\""));
     }
 
     #[test]
