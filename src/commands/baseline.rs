@@ -69,7 +69,7 @@ pub fn record(args: RecordArgs) -> miette::Result<ExitStatus> {
         eprintln!("{}: not modified", display_path(path));
         return Ok(ExitStatus::Error);
     };
-    let mut collected = collect(&args.inputs, now)?;
+    let mut collected = collect(&args.inputs, now, old.evidence_mode())?;
     if collected.errors > 0 {
         eprintln!(
             "{}: not modified: {} inputs, rules or evaluations failed (`annexa scan` shows them)",

@@ -4,7 +4,8 @@ use std::io::{IsTerminal, Write};
 
 use annexa_engine::document::discover::{discover, DiscoverOptions};
 use annexa_engine::eval::{self, Input, ScanOptions};
-use annexa_engine::reassess::Classifier;
+use annexa_engine::reassess::evidence::EvidenceMode;
+use annexa_engine::reassess::{Classifier, Dispositions};
 use annexa_engine::report::{self, FileResult, Format, Header, ReassessSettings, RuleInfo, Summary};
 use miette::miette;
 
@@ -78,7 +79,7 @@ pub fn run(args: ScanArgs) -> miette::Result<ExitStatus> {
     };
     let mut options = ScanOptions::new(now);
     options.threads = args.threads;
-    options.evidence = dispositions.is_some();
+    options.evidence = dispositions.as_ref().map(Dispositions::evidence_mode).unwrap_or_default();
     let mut classifier = match (&dispositions, &header.reassess) {
         (Some(file), Some(settings)) => Some(Classifier::new(file, &settings.dispositions, &header.rules, now)),
         _ => None,
@@ -116,8 +117,8 @@ pub struct Collected {
     pub errors: usize,
 }
 
-/// Scans `inputs` keeping the watched values of every outcome.
-pub fn collect(inputs: &ScanInputs, now: jiff::civil::Date) -> miette::Result<Collected> {
+/// Scans `inputs` keeping the watched values `evidence` asks for.
+pub fn collect(inputs: &ScanInputs, now: jiff::civil::Date, evidence: EvidenceMode) -> miette::Result<Collected> {
     let (engine, rule_set) = load_rules(&inputs.selection);
     let discovered = discover(
         &inputs.paths,
@@ -127,7 +128,7 @@ pub fn collect(inputs: &ScanInputs, now: jiff::civil::Date) -> miette::Result<Co
         diagnostics::eprint(&diagnostics::input_error(error, None));
     }
     let mut options = ScanOptions::new(now);
-    options.evidence = true;
+    options.evidence = evidence;
     let mut collected = Collected {
         rules: rule_set.rules.iter().map(RuleInfo::from_rule).collect(),
         results: Vec::new(),

@@ -3,6 +3,7 @@
 use std::io::Write;
 
 use annexa_engine::document::discover::display_path;
+use annexa_engine::reassess::evidence::EvidenceMode;
 use annexa_engine::reassess::WaiverRequest;
 use miette::miette;
 
@@ -24,7 +25,7 @@ pub fn run(args: WaiveArgs) -> miette::Result<ExitStatus> {
         eprintln!("{}: not modified", display_path(path));
         return Ok(ExitStatus::Error);
     };
-    let collected = collect(&args.inputs, now)?;
+    let collected = collect(&args.inputs, now, EvidenceMode::All)?;
     request.apply(&mut file, &collected.results, &collected.rules)?;
     baseline::write(path, &file)?;
     let fingerprint =

@@ -166,6 +166,23 @@ fn dispositions_expire_after_the_rules_every() {
     );
     let run = scan(dir.path(), &["--now", "2026-06-01"]);
     assert_eq!(reassess_lines(&run.stdout).len(), 11, "365d has passed too");
+    // Recording again renews only the expired entries; their evidence has not changed and stays.
+    let run = annexa_in(dir.path(), &["baseline", "record", "--now", "2025-11-28"]);
+    assert_eq!(run.stdout, format!("{FILE}: written (0 added, 2 updated, 9 unchanged, 0 removed; 11 dispositions, 0 waivers)\n"));
+    let diff = git(dir.path(), &["diff", "-U0", "--", FILE]);
+    let changed: Vec<&str> = diff.lines().filter(|l| l.starts_with(['+', '-']) && !l.starts_with("+++") && !l.starts_with("---")).collect();
+    assert_eq!(
+        changed,
+        [
+            "-    assessed: 2025-06-01",
+            "-    reviewer: alice",
+            "+    assessed: 2025-11-28",
+            "-    assessed: 2025-06-01",
+            "-    reviewer: alice",
+            "+    assessed: 2025-11-28"
+        ]
+    );
+    assert_eq!(scan(dir.path(), &["--now", "2025-11-28"]).code, 0);
 }
 
 const RULE: &str = r#"// Tools that change things need approval.

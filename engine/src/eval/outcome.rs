@@ -29,10 +29,11 @@ pub fn build(
     status: Status,
     error: Option<ScriptError>,
     ctx: &Context,
-    record_evidence: bool,
+    evidence_mode: &evidence::EvidenceMode,
 ) -> Outcome {
     let doc = docs.get(slot);
     let watched = doc.map(|d| evidence::watched(rule, &d.root, slot, ctx));
+    let fingerprint = watched.as_ref().map(|w| evidence::fingerprint(rule, w)).unwrap_or_default();
     let mut findings: Vec<Finding> =
         ctx.findings.iter().filter(|f| f.slot == slot).filter_map(|f| Some(locate(doc?, &f.path, &f.message))).collect();
     findings.sort_by(|a, b| (a.region.start, &a.path, &a.message).cmp(&(b.region.start, &b.path, &b.message)));
@@ -56,9 +57,11 @@ pub fn build(
         findings,
         error,
         logs: ctx.logs.clone(),
-        fingerprint: watched.as_ref().map(|w| evidence::fingerprint(rule, w)).unwrap_or_default(),
-        // Re-assessment: the watched values only when dispositions are in use; classification comes later.
-        evidence: watched.filter(|_| record_evidence).map(|w| evidence::values(&w)),
+        // Re-assessment: the watched values only where the dispositions need them; classification comes later.
+        evidence: watched
+            .filter(|_| doc.is_some_and(|d| evidence_mode.wants(&d.identity, &rule.id, &fingerprint)))
+            .map(|w| evidence::values(&w)),
+        fingerprint,
         disposition: None,
     }
 }

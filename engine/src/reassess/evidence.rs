@@ -3,8 +3,9 @@
 //! The fingerprint hashes it canonically; the dispositions file keeps the
 //! values themselves (canonical JSON) so a change can be shown as old → new.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
+use std::sync::Arc;
 
 use crate::document::path::{self, Segments};
 use crate::document::{Node, Value};
@@ -13,6 +14,34 @@ use crate::script::context::Context;
 
 /// Canonical path → canonical JSON of the value there (`None`: the path does not exist).
 pub type Evidence = BTreeMap<String, Option<String>>;
+
+/// Which outcomes of a scan keep their watched values. Copying them costs
+/// time, so a scan keeps them only where the dispositions file needs them.
+#[derive(Clone, Debug, Default)]
+pub enum EvidenceMode {
+    /// None: a scan without dispositions.
+    #[default]
+    None,
+    /// Every outcome.
+    All,
+    /// Every outcome except those whose fingerprint equals every fingerprint
+    /// recorded for its (system, rule): nothing changed there, so nothing
+    /// needs to be shown or written anew.
+    Changed(Arc<HashMap<(String, String), Vec<String>>>),
+}
+
+impl EvidenceMode {
+    pub fn wants(&self, system: &str, rule: &str, fingerprint: &str) -> bool {
+        match self {
+            EvidenceMode::None => false,
+            EvidenceMode::All => true,
+            EvidenceMode::Changed(known) => {
+                // Allocation-free lookup would need a borrowed key type; this runs once per outcome.
+                known.get(&(system.to_string(), rule.to_string())).is_none_or(|recorded| recorded.iter().any(|f| f != fingerprint))
+            }
+        }
+    }
+}
 
 /// The watched paths of one evaluation, sorted and without duplicates, with
 /// their nodes. A path read and also watched counts once; a path inside
@@ -150,6 +179,7 @@ mod tests {
 mod fingerprint_tests {
     use std::sync::Arc;
 
+    use super::EvidenceMode;
     use crate::document::Format;
     use crate::eval::{scan, Input, ScanOptions};
     use crate::report::Outcome;
@@ -178,7 +208,7 @@ fn check(doc) {
         let set = load(vec![RuleSource { path: "t/T001.rhai".into(), text: Arc::from(rule) }], &engine);
         assert!(set.errors.is_empty(), "{:?}", set.errors);
         let mut options = ScanOptions::new(jiff::civil::date(2025, 6, 1));
-        options.evidence = true;
+        options.evidence = EvidenceMode::All;
         let input = Input::Bytes { display: file.into(), format: Format::Yaml, bytes: text.as_bytes().to_vec() };
         let mut outcomes = Vec::new();
         scan(&engine, &set.rules, vec![input], &options, &mut |r| {

@@ -60,6 +60,18 @@ pub struct Dispositions {
     pub waivers: Vec<Waiver>,
 }
 
+impl Dispositions {
+    /// What a scan needs to skip copying evidence where nothing changed.
+    pub fn evidence_mode(&self) -> evidence::EvidenceMode {
+        let mut known: HashMap<(String, String), Vec<String>> = HashMap::new();
+        let recorded = self.dispositions.iter().map(|d| (&d.system, &d.rule, &d.fingerprint));
+        for (system, rule, fingerprint) in recorded.chain(self.waivers.iter().map(|w| (&w.system, &w.rule, &w.fingerprint))) {
+            known.entry((system.clone(), rule.clone())).or_default().push(fingerprint.clone());
+        }
+        evidence::EvidenceMode::Changed(std::sync::Arc::new(known))
+    }
+}
+
 /// Where an outcome stands against its disposition.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -525,7 +537,12 @@ impl<'a> Recorder<'a> {
                             note: self.options.note.clone(),
                             fingerprint: outcome.fingerprint.clone(),
                             rule_hash,
-                            evidence: outcome.evidence.clone().unwrap_or_default(),
+                            // Same fingerprint, same evidence: a scan skips copying it where nothing changed.
+                            evidence: outcome
+                                .evidence
+                                .clone()
+                                .or_else(|| old.filter(|o| o.fingerprint == outcome.fingerprint).map(|o| o.evidence.clone()))
+                                .unwrap_or_default(),
                             position: Position::default(),
                         },
                     );
