@@ -3,5 +3,9 @@
 //! per command or concern.
 
 mod common;
+mod coverage;
+mod fixtures;
 mod reassess;
+mod registry;
+mod rules_test;
 mod scan;
