@@ -36,6 +36,90 @@ pub enum Command {
     /// The control catalogs: ISO/IEC 42001 (Annex A and clauses), ISO/IEC 27001:2022 Annex A,
     /// the AI risk catalogs rules may cite, and the 27001 -> 42001 crosswalk.
     Controls(ControlsArgs),
+    /// The dispositions file: record the reviewed state of every (system, rule) outcome.
+    #[command(subcommand)]
+    Baseline(BaselineCommand),
+    /// Accept the risk of one failing outcome until a date, bound to its current evidence.
+    ///
+    /// Scans PATHS to find the outcome of RULE on the system named NAME (its metadata.name)
+    /// and records a waiver in the dispositions file. The waiver lapses by itself when the
+    /// outcome's fingerprint changes (a watched value or the rule changed) or on --expires.
+    /// A waiver without --reason, --by, or an --expires after --now is refused, as is one
+    /// for an outcome that does not fail (exit 2; nothing is written).
+    Waive(WaiveArgs),
+}
+
+// ---- Re-assessment commands (docs/reassessment.md) ----
+
+/// What `baseline record` and `waive` scan: the inputs and rules of `annexa scan`.
+#[derive(Debug, Args)]
+pub struct ScanInputs {
+    /// Files and folders to scan, as for `annexa scan`.
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub selection: RuleSelection,
+    /// The evaluation date (YYYY-MM-DD), also the date recorded. Default: today.
+    #[arg(long, value_name = "DATE")]
+    pub now: Option<String>,
+    /// Only scan files whose path matches this glob (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    pub include: Vec<String>,
+    /// Do not scan files whose path matches this glob (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+    /// The dispositions file to update (created if missing).
+    #[arg(long, value_name = "FILE", default_value = DEFAULT_DISPOSITIONS)]
+    pub dispositions: PathBuf,
+}
+
+/// Where `baseline record` and `waive` write when not told.
+pub const DEFAULT_DISPOSITIONS: &str = "annexa.dispositions.yaml";
+
+#[derive(Debug, Subcommand)]
+pub enum BaselineCommand {
+    /// Scan and write every pass and fail outcome to the dispositions file.
+    ///
+    /// Entries whose outcome, fingerprint and rule are unchanged and not expired are kept
+    /// byte for byte (their assessed date too); the others are assessed on --now. Entries for
+    /// systems not in this scan, or rules not loaded, are kept unless --prune. Waivers are kept.
+    /// Nothing is written when an input, a rule or the dispositions file has an error (exit 2).
+    Record(RecordArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RecordArgs {
+    #[command(flatten)]
+    pub inputs: ScanInputs,
+    /// Who reviewed the entries this run adds or updates.
+    #[arg(long, value_name = "NAME")]
+    pub reviewer: Option<String>,
+    /// A note for the entries this run adds or updates.
+    #[arg(long, value_name = "TEXT")]
+    pub note: Option<String>,
+    /// Also drop entries for systems not in this scan and rules not loaded.
+    #[arg(long)]
+    pub prune: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct WaiveArgs {
+    /// The rule id, for example AIS005.
+    pub rule: String,
+    /// The system's identity (metadata.name).
+    #[arg(long, value_name = "NAME")]
+    pub system: String,
+    /// Why the risk is accepted.
+    #[arg(long, value_name = "TEXT")]
+    pub reason: String,
+    /// Who accepted it.
+    #[arg(long, value_name = "NAME")]
+    pub by: String,
+    /// The day the waiver lapses (YYYY-MM-DD), after --now.
+    #[arg(long, value_name = "DATE")]
+    pub expires: String,
+    #[command(flatten)]
+    pub inputs: ScanInputs,
 }
 
 #[derive(Debug, Args)]
@@ -120,6 +204,14 @@ pub struct ScanArgs {
     /// Follow symbolic links while walking folders (loops are detected and reported).
     #[arg(long)]
     pub follow: bool,
+    /// Classify each outcome against this dispositions file: new, unchanged, resolved or
+    /// reassess_due (with what changed), and apply its waivers.
+    #[arg(long, value_name = "FILE")]
+    pub dispositions: Option<PathBuf>,
+    /// Whether an outcome due for re-assessment fails the build at its rule's severity
+    /// (with --dispositions). A failure whose waiver lapsed always counts.
+    #[arg(long, value_name = "BOOL", default_value_t = true, action = clap::ArgAction::Set)]
+    pub reassess_fails: bool,
 }
 
 #[derive(Debug, Args)]

@@ -11,6 +11,7 @@ pub mod controls;
 pub mod document;
 pub mod error;
 pub mod eval;
+pub mod reassess;
 pub mod report;
 pub mod rules;
 pub mod schema;

@@ -1,6 +1,7 @@
 //! The commands. Each turns parsed arguments into engine calls and writes to
 //! the writers it is given; the exit status is decided here, in one place.
 
+mod baseline;
 mod changed;
 mod config;
 mod controls;
@@ -9,6 +10,7 @@ mod output;
 mod render;
 mod rules;
 mod scan;
+mod waive;
 
 use std::process::ExitCode;
 
@@ -16,7 +18,7 @@ use annexa_engine::rules::{self as engine_rules, RuleSet};
 use annexa_engine::script::{build_engine, Limits};
 use rhai::Engine;
 
-use crate::args::{Cli, Command, RuleSelection, RulesCommand, SeverityArg};
+use crate::args::{BaselineCommand, Cli, Command, RuleSelection, RulesCommand, SeverityArg};
 use crate::{builtin, diagnostics};
 
 /// How a command ended: 0 clean, 1 findings at or above the threshold, 2 something could not be evaluated.
@@ -88,6 +90,8 @@ pub fn run(cli: Cli, matches: Option<&clap::ArgMatches>) -> miette::Result<ExitS
         Command::Rules(RulesCommand::Test(args)) => rules::test(args),
         Command::Rules(RulesCommand::Doc(args)) => rules::doc(args),
         Command::Controls(args) => controls::run(args),
+        Command::Baseline(BaselineCommand::Record(args)) => baseline::record(args),
+        Command::Waive(args) => waive::run(args),
     }
 }
 

@@ -8,14 +8,16 @@ use annexa_engine::document::discover::{discover, DiscoverOptions, Shard};
 use annexa_engine::document::kind::KindGlobs;
 use annexa_engine::document::Format as DocFormat;
 use annexa_engine::eval::{self, Input, ScanOptions};
-use annexa_engine::report::{self, Header, RuleInfo, Summary};
+use annexa_engine::reassess::evidence::EvidenceMode;
+use annexa_engine::reassess::{Classifier, Dispositions};
+use annexa_engine::report::{self, FileResult, Header, ReassessSettings, RuleInfo, Summary};
 use annexa_engine::rules::{Scope, Severity};
 use clap::ArgMatches;
 use miette::miette;
 
 use super::output::{self, Outputs};
-use super::{changed, configured_rules, ExitStatus, Written};
-use crate::args::ScanArgs;
+use super::{changed, configured_rules, load_rules, ExitStatus, Written};
+use crate::args::{ScanArgs, ScanInputs};
 use crate::diagnostics;
 
 /// Batch scans with at least this many files show a progress bar (on a terminal).
@@ -49,6 +51,21 @@ pub fn run(args: ScanArgs, matches: Option<&ArgMatches>) -> miette::Result<ExitS
     let fail_on: Severity = args.fail_on.map(Into::into).or(config.fail_on).unwrap_or(Severity::Low);
     let include = if args.include.is_empty() { config.include.clone() } else { args.include.clone() };
     let exclude = if args.exclude.is_empty() { config.exclude.clone() } else { args.exclude.clone() };
+
+    // Re-assessment: --dispositions, else the config file's `dispositions`. A file that cannot be
+    // read is reported and the scan goes on without it.
+    let dispositions_path = args.dispositions.clone().or_else(|| config.dispositions.clone());
+    let (dispositions, dispositions_errors) = match &dispositions_path {
+        Some(path) => match super::baseline::read(path, true) {
+            Ok(file) => (Some(file), 0),
+            Err(count) => (None, count),
+        },
+        None => (None, 0),
+    };
+    let reassess = dispositions_path.as_ref().filter(|_| dispositions.is_some()).map(|path| ReassessSettings {
+        dispositions: annexa_engine::document::discover::display_path(path),
+        reassess_fails: args.reassess_fails,
+    });
 
     let mut input_errors = 0;
     let mut skipped = Vec::new();
@@ -90,7 +107,9 @@ pub fn run(args: ScanArgs, matches: Option<&ArgMatches>) -> miette::Result<ExitS
         }
         input_errors = discovered.errors.len();
         skipped = discovered.skipped;
-        discovered.files.into_iter().map(Input::File).collect()
+        let mut files = discovered.files;
+        super::baseline::skip_dispositions_file(&mut files, dispositions_path.as_deref());
+        files.into_iter().map(Input::File).collect()
     };
 
     let header = Header {
@@ -101,17 +120,27 @@ pub fn run(args: ScanArgs, matches: Option<&ArgMatches>) -> miette::Result<ExitS
         fail_on,
         rules: rule_set.rules.iter().map(RuleInfo::from_rule).collect(),
         rule_errors: rule_set.errors.clone(),
+        reassess,
     };
     let mut outputs = Outputs::open(&targets, args.output.color)?;
     outputs.begin(&header)?;
-    let mut summary = Summary { errors: rule_set.errors.len() + input_errors + config_errors, skipped, ..Summary::default() };
+    let mut summary =
+        Summary { errors: rule_set.errors.len() + input_errors + config_errors + dispositions_errors, skipped, ..Summary::default() };
     let mut options = ScanOptions::new(now);
     options.threads = args.threads;
+    options.evidence = dispositions.as_ref().map(Dispositions::evidence_mode).unwrap_or_default();
+    let mut classifier = match (&dispositions, &header.reassess) {
+        (Some(file), Some(settings)) => Some(Classifier::new(file, &settings.dispositions, &header.rules, now)),
+        _ => None,
+    };
     if !config.kinds.is_empty() {
         options.load.kind_globs = Some(std::sync::Arc::new(KindGlobs::new(&config.kinds)?));
     }
     let progress = progress_bar(inputs.len());
-    eval::scan(&engine, &rule_set.rules, inputs, &options, &mut |file| {
+    eval::scan(&engine, &rule_set.rules, inputs, &options, &mut |mut file| {
+        if let Some(classifier) = classifier.as_mut() {
+            classifier.classify(&mut file);
+        }
         progress.suspend(|| {
             for error in &file.errors {
                 let text = std::fs::read_to_string(&file.path).ok();
@@ -124,6 +153,7 @@ pub fn run(args: ScanArgs, matches: Option<&ArgMatches>) -> miette::Result<ExitS
     })
     .written()?;
     progress.finish_and_clear();
+    summary.dispositions = classifier.map(Classifier::finish);
     outputs.end(&summary)?;
     Ok(ExitStatus::from_code(summary.exit_code()))
 }
@@ -138,4 +168,45 @@ fn progress_bar(files: usize) -> indicatif::ProgressBar {
         bar.set_style(style);
     }
     bar
+}
+
+/// What `baseline record` and `waive` scan: every result held, with evidence.
+pub struct Collected {
+    pub rules: Vec<RuleInfo>,
+    pub results: Vec<FileResult>,
+    /// Inputs and rules that could not be evaluated (reported on standard error).
+    pub errors: usize,
+}
+
+/// Scans `inputs` keeping the watched values `evidence` asks for.
+pub fn collect(inputs: &ScanInputs, now: jiff::civil::Date, evidence: EvidenceMode) -> miette::Result<Collected> {
+    let (engine, rule_set) = load_rules(&inputs.selection);
+    let discovered = discover(
+        &inputs.paths,
+        &DiscoverOptions { include: inputs.include.clone(), exclude: inputs.exclude.clone(), follow_symlinks: false, shard: None },
+    )?;
+    for error in &discovered.errors {
+        diagnostics::eprint(&diagnostics::input_error(error, None));
+    }
+    let mut options = ScanOptions::new(now);
+    options.evidence = evidence;
+    let mut collected = Collected {
+        rules: rule_set.rules.iter().map(RuleInfo::from_rule).collect(),
+        results: Vec::new(),
+        errors: rule_set.errors.len() + discovered.errors.len(),
+    };
+    let mut files = discovered.files;
+    super::baseline::skip_dispositions_file(&mut files, Some(&inputs.dispositions));
+    let files = files.into_iter().map(Input::File).collect();
+    eval::scan(&engine, &rule_set.rules, files, &options, &mut |file| {
+        for error in &file.errors {
+            let text = std::fs::read_to_string(&file.path).ok();
+            diagnostics::eprint(&diagnostics::input_error(error, text));
+        }
+        collected.errors += file.errors.len() + file.outcomes.iter().filter(|o| o.status == report::Status::Error).count();
+        collected.results.push(file);
+        Ok(())
+    })
+    .written()?;
+    Ok(collected)
 }

@@ -6,6 +6,7 @@ mod ci;
 mod common;
 mod coverage;
 mod fixtures;
+mod reassess;
 mod registry;
 mod rules_test;
 mod scan;

@@ -84,6 +84,13 @@ pub struct Outcome {
     /// BLAKE3 over the values the verdict read, the rule's `on_change`
     /// paths and the rule's source: it changes exactly when the evidence does.
     pub fingerprint: String,
+    // ---- Re-assessment (engine/src/reassess): only when dispositions are in use. ----
+    /// The watched values (path → canonical JSON; null where absent).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub evidence: Option<crate::reassess::Evidence>,
+    /// Where this outcome stands against the dispositions file.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub disposition: Option<crate::reassess::Classification>,
 }
 
 /// A document as reports describe it.
@@ -174,6 +181,19 @@ pub struct Header {
     pub rules: Vec<RuleInfo>,
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub rule_errors: Vec<RuleError>,
+    /// Set when the scan reads a dispositions file.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub reassess: Option<ReassessSettings>,
+}
+
+// ---- Re-assessment settings (engine/src/reassess) ----
+/// How a scan with dispositions counts what it finds.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ReassessSettings {
+    /// The dispositions file, as given.
+    pub dispositions: String,
+    /// Whether a reassess_due outcome fails the build at its rule's severity.
+    pub reassess_fails: bool,
 }
 
 impl Header {
@@ -202,6 +222,9 @@ pub struct Summary {
     pub errors: usize,
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub skipped: Vec<Skipped>,
+    /// Counts against the dispositions file, when one was read.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub dispositions: Option<crate::reassess::DispositionSummary>,
 }
 
 impl Summary {
@@ -216,11 +239,18 @@ impl Summary {
                 self.errors += 1;
             }
             let severity = header.severity_of(&outcome.rule);
+            // Re-assessment: a held waiver accepts the failure; a disposition due for review fails like a finding.
+            let waived = outcome.disposition.as_ref().is_some_and(|d| d.waived());
+            let due = outcome.disposition.as_ref().is_some_and(|d| d.status == crate::reassess::DispositionStatus::ReassessDue)
+                && header.reassess.as_ref().is_some_and(|r| r.reassess_fails);
             if !outcome.findings.is_empty() {
                 *self.findings.entry(severity).or_default() += outcome.findings.len();
-                if severity >= header.fail_on {
+                if severity >= header.fail_on && !waived {
                     self.failing += outcome.findings.len();
                 }
+            }
+            if due && severity >= header.fail_on && (outcome.findings.is_empty() || waived) {
+                self.failing += 1;
             }
         }
     }

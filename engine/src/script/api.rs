@@ -166,12 +166,13 @@ pub fn register(engine: &mut Engine) {
 
     // The published formats: problems of this document against the JSON Schema of its kind.
     engine.register_fn("schema_problems", |d: &mut Doc| -> Array {
-        // The verdict depends on the whole document.
-        context::record_read(d.slot, &Segments::new());
         let Some(schema) = crate::schema::for_kind(&d.doc.kind) else { return Array::new() };
         crate::schema::validate(schema, &d.doc.root)
             .into_iter()
             .map(|p| {
+                // The evidence is where the problems are: recording the whole document would
+                // reopen every reviewed schema verdict on any edit. A new problem changes the verdict itself.
+                context::record_read(d.slot, &p.path);
                 let mut map = rhai::Map::new();
                 map.insert("path".into(), Dynamic::from(path::render(&p.path)));
                 map.insert("kind".into(), Dynamic::from(p.kind.as_str().to_string()));
