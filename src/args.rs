@@ -30,7 +30,7 @@ pub enum Command {
     /// Write a commented starter `annexa.yaml`, an example AISystem document and an example
     /// custom rule with a test case into the current folder. Existing files are never overwritten.
     Init(InitArgs),
-    /// The rules: list them.
+    /// The rules: list them, run their tests.
     #[command(subcommand)]
     Rules(RulesCommand),
     /// The control catalogs: ISO/IEC 42001 (Annex A and clauses), ISO/IEC 27001:2022 Annex A,
@@ -79,7 +79,7 @@ pub struct ConfigArgs {
 #[derive(Debug, Args)]
 pub struct ScanArgs {
     /// Files and folders to scan. Folders are walked for .yaml, .yml, .json and .md
-    /// (front matter) files, honouring .gitignore and skipping .git, target and node_modules.
+    /// (front matter) files, honouring .gitignore inside git repositories and skipping .git, target and node_modules.
     /// `-` reads one file from standard input (name it with --stdin-filename).
     #[arg(default_value = ".")]
     pub paths: Vec<PathBuf>,
@@ -146,6 +146,33 @@ pub struct InitArgs {
 pub enum RulesCommand {
     /// List the loaded rules: id, severity, kinds, title and controls.
     List(RulesListArgs),
+    /// Run the rule tests: the case files at `<pack>/tests/<RULE_ID>/<case>.yaml`.
+    ///
+    /// The rules are loaded from the same folders. Prints a diff for every case whose
+    /// outcome differs from what it expects, then `N passed, M failed`.
+    /// Exit codes: 0 all cases pass; 1 a case failed; 2 a case file or rule could not be read.
+    Test(RulesTestArgs),
+    /// Write the Markdown rule reference, rendered from the rule files (metadata and `//!` header).
+    ///
+    /// The built-in reference is committed as docs/rules.md: `annexa rules doc --output docs/rules.md`.
+    Doc(RulesDocArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RulesDocArgs {
+    #[command(flatten)]
+    pub selection: RuleSelection,
+    /// Write the reference to this file instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct RulesTestArgs {
+    /// Rule pack folders: their `.rhai` rules and the cases under their `tests/` folders.
+    /// Default: `rules`, the built-in packs in a checkout of annexa.
+    #[arg(default_value = "rules", value_name = "DIR")]
+    pub dirs: Vec<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -162,6 +189,12 @@ pub struct RulesListArgs {
 pub struct ControlsArgs {
     #[arg(long, value_enum, default_value_t = ListFormat::Text)]
     pub format: ListFormat,
+    /// For each control, the loaded rules that cover it, and how many controls of each
+    /// catalog part are covered (ISO/IEC 42001 Annex A, ISO/IEC 27001 Annex A, ...).
+    #[arg(long)]
+    pub coverage: bool,
+    #[command(flatten)]
+    pub selection: RuleSelection,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

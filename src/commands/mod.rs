@@ -85,6 +85,8 @@ pub fn run(cli: Cli, matches: Option<&clap::ArgMatches>) -> miette::Result<ExitS
         Command::Render(args) => render::run(args, sub("render")),
         Command::Init(args) => init::run(args),
         Command::Rules(RulesCommand::List(args)) => rules::list(args),
+        Command::Rules(RulesCommand::Test(args)) => rules::test(args),
+        Command::Rules(RulesCommand::Doc(args)) => rules::doc(args),
         Command::Controls(args) => controls::run(args),
     }
 }

@@ -4,4 +4,8 @@
 
 mod ci;
 mod common;
+mod coverage;
+mod fixtures;
+mod registry;
+mod rules_test;
 mod scan;
