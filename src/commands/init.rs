@@ -14,8 +14,8 @@ fn example_document() -> String {
     let fixture = include_str!("../../fixtures/support-assistant.yaml");
     let body = fixture.split_once("apiVersion:").map_or(fixture.to_string(), |(_, rest)| format!("apiVersion:{rest}"));
     let body = body.replacen(
-        "  incident_response:\n",
-        "  incident_response:\n    x-owner: sre-on-call             # an extension key (x-...), asked for by policies/ACME001.rhai\n",
+        "  labels: {env: prod, region: eu}\n",
+        "  labels: {env: prod, region: eu, on_call: sre-on-call}   # on_call: asked for by policies/ACME001.rhai\n",
         1,
     );
     format!(
@@ -29,8 +29,8 @@ pub fn files() -> Vec<(&'static str, String)> {
         ("annexa.yaml", include_str!("../templates/annexa.yaml").to_string()),
         ("ai-systems/support-assistant.yaml", example_document()),
         ("policies/ACME001.rhai", include_str!("../templates/ACME001.rhai").to_string()),
-        ("policies/tests/ACME001/fail-no-owner.yaml", include_str!("../templates/ACME001-fail.yaml").to_string()),
-        ("policies/tests/ACME001/pass-owner.yaml", include_str!("../templates/ACME001-pass.yaml").to_string()),
+        ("policies/tests/ACME001/fail-no-on-call.yaml", include_str!("../templates/ACME001-fail.yaml").to_string()),
+        ("policies/tests/ACME001/pass-on-call.yaml", include_str!("../templates/ACME001-pass.yaml").to_string()),
     ]
 }
 
