@@ -2,6 +2,7 @@
 //! code for each case, failure modes included. One test binary; one module
 //! per command or concern.
 
+mod ci;
 mod common;
 mod coverage;
 mod fixtures;

@@ -21,32 +21,15 @@ fn git(dir: &Path, args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-/// The first twelve built-in AISystem rules, copied from `rules/aisystem/`, so
-/// these cases do not change each time the pack grows. (SCH001 and SCH002 read
-/// whole documents, so with them every edit reopens something.)
-const PACK: [&str; 3] = ["--no-builtin", "--rules", "pack"];
-
-/// `annexa` with the copied rule pack.
-fn packed(dir: &Path, args: &[&str]) -> Run {
-    let mut all = args.to_vec();
-    all.extend_from_slice(&PACK);
-    annexa_in(dir, &all)
-}
-
 /// A git repository holding the compliant fixture, recorded on NOW and committed.
 fn recorded_repo() -> tempfile::TempDir {
     let fixture = std::fs::read_to_string(root().join("fixtures/support-assistant.yaml")).unwrap();
-    let mut files = vec![("support-assistant.yaml".to_string(), fixture)];
-    for n in 1..=12 {
-        let name = format!("AIS{n:03}.rhai");
-        files.push((format!("pack/{name}"), std::fs::read_to_string(root().join("rules/aisystem").join(&name)).unwrap()));
-    }
-    let files: Vec<(&str, &str)> = files.iter().map(|(p, t)| (p.as_str(), t.as_str())).collect();
-    let dir = tree(&files);
+    let dir = tree(&[("support-assistant.yaml", &fixture)]);
     git(dir.path(), &["init", "-q"]);
-    let run = packed(dir.path(), &["baseline", "record", "--now", NOW, "--reviewer", "alice"]);
+    let n = 11;
+    let run = starter_in(dir.path(), &["baseline", "record", "--now", NOW, "--reviewer", "alice"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert_eq!(run.stdout, format!("{FILE}: written (11 added, 0 updated, 0 unchanged, 0 removed; 11 dispositions, 0 waivers)\n"));
+    assert_eq!(run.stdout, format!("{FILE}: written ({n} added, 0 updated, 0 unchanged, 0 removed; {n} dispositions, 0 waivers)\n"));
     git(dir.path(), &["add", "-A"]);
     git(dir.path(), &["commit", "-q", "-m", "baseline"]);
     dir
@@ -59,13 +42,24 @@ fn edit(dir: &Path, file: &str, from: &str, to: &str) {
     std::fs::write(path, text.replacen(from, to, 1)).unwrap();
 }
 
+/// Runs annexa with the frozen starter pack in `tests/rules/starter` instead of
+/// the built-in rules, so these expectations do not move when the pack grows.
+fn starter_in(dir: &Path, args: &[&str]) -> Run {
+    let starter = root().join("tests/rules/starter");
+    let mut args = args.to_vec();
+    if !args.contains(&"--no-builtin") {
+        args.extend_from_slice(&["--no-builtin", "--rules", starter.to_str().unwrap()]);
+    }
+    annexa_in(dir, &args)
+}
+
 fn scan(dir: &Path, extra: &[&str]) -> Run {
     let mut args = vec!["scan", "--dispositions", FILE];
     if !extra.contains(&"--now") {
         args.extend_from_slice(&["--now", NOW]);
     }
     args.extend_from_slice(extra);
-    packed(dir, &args)
+    starter_in(dir, &args)
 }
 
 /// The re-assessment lines of a text report (findings and their snippets left out).
@@ -84,7 +78,7 @@ fn last_line(stdout: &str) -> &str {
 #[test]
 fn recording_again_without_changes_is_byte_identical() {
     let dir = recorded_repo();
-    let run = packed(dir.path(), &["baseline", "record", "--now", "2025-07-15"]);
+    let run = starter_in(dir.path(), &["baseline", "record", "--now", "2025-07-15"]);
     assert_eq!(run.stdout, format!("{FILE}: no change (0 added, 0 updated, 11 unchanged, 0 removed; 11 dispositions, 0 waivers)\n"));
     assert_eq!(git(dir.path(), &["status", "--porcelain"]), "", "nothing changed, not even the assessed dates");
     let run = scan(dir.path(), &[]);
@@ -135,7 +129,7 @@ fn a_passing_outcome_due_for_review_fails_unless_told_otherwise() {
     let run = scan(dir.path(), &["--fail-on", "high"]);
     assert_eq!(run.code, 1, "AIS003 is high");
     // Recording after review closes them: only the three entries change.
-    let run = packed(dir.path(), &["baseline", "record", "--now", "2025-06-10", "--reviewer", "bob"]);
+    let run = starter_in(dir.path(), &["baseline", "record", "--now", "2025-06-10", "--reviewer", "bob"]);
     assert_eq!(run.stdout, format!("{FILE}: written (0 added, 3 updated, 8 unchanged, 0 removed; 11 dispositions, 0 waivers)\n"));
     let diff = git(dir.path(), &["diff", "--stat", "--", FILE]);
     assert!(diff.contains("1 file changed, 12 insertions(+), 12 deletions(-)"), "{diff}");
@@ -163,7 +157,7 @@ fn unwatched_values_reformatting_and_moves_reopen_nothing() {
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     assert!(reassess_lines(&run.stdout).is_empty(), "{}", run.stdout);
     assert!(run.stdout.contains("0 reassess due, 0 new, 0 resolved, 11 unchanged"));
-    let run = packed(dir.path(), &["baseline", "record", "--now", "2025-06-20"]);
+    let run = starter_in(dir.path(), &["baseline", "record", "--now", "2025-06-20"]);
     assert!(run.stdout.starts_with(&format!("{FILE}: no change")), "{}", run.stdout);
 }
 
@@ -185,7 +179,7 @@ fn dispositions_expire_after_the_rules_every() {
     let run = scan(dir.path(), &["--now", "2026-06-01"]);
     assert_eq!(reassess_lines(&run.stdout).len(), 11, "365d has passed too");
     // Recording again renews only the expired entries; their evidence has not changed and stays.
-    let run = packed(dir.path(), &["baseline", "record", "--now", "2025-11-28"]);
+    let run = starter_in(dir.path(), &["baseline", "record", "--now", "2025-11-28"]);
     assert_eq!(run.stdout, format!("{FILE}: written (0 added, 2 updated, 9 unchanged, 0 removed; 11 dispositions, 0 waivers)\n"));
     let diff = git(dir.path(), &["diff", "-U0", "--", FILE]);
     let changed: Vec<&str> = diff.lines().filter(|l| l.starts_with(['+', '-']) && !l.starts_with("+++") && !l.starts_with("---")).collect();
@@ -234,7 +228,7 @@ fn custom(dir: &Path, command: &[&str], now: &str) -> Run {
     if command[0] == "scan" {
         args.extend_from_slice(&["--dispositions", FILE]);
     }
-    annexa_in(dir, &args)
+    starter_in(dir, &args)
 }
 
 #[test]
@@ -383,7 +377,7 @@ fn fixed_failures_are_resolved_and_spare_waivers_are_reported() {
 #[test]
 fn reports_without_dispositions_carry_no_reassessment_fields() {
     let dir = recorded_repo();
-    let run = packed(dir.path(), &["scan", "--now", NOW, "--format", "json"]);
+    let run = starter_in(dir.path(), &["scan", "--now", NOW, "--format", "json"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     for field in ["\"evidence\"", "\"disposition\"", "\"dispositions\""] {
         assert!(!run.stdout.contains(field), "{field} without --dispositions");
@@ -391,5 +385,5 @@ fn reports_without_dispositions_carry_no_reassessment_fields() {
     let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(json.get("reassess"), None, "no top-level reassess settings (rules still describe their own `reassess`)");
     assert!(run.stdout.contains("\"fingerprint\": \""), "the fingerprint is always there");
-    assert!(!packed(dir.path(), &["scan", "--now", NOW]).stdout.contains("dispositions ("));
+    assert!(!starter_in(dir.path(), &["scan", "--now", NOW]).stdout.contains("dispositions ("));
 }
