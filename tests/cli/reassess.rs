@@ -373,3 +373,17 @@ fn fixed_failures_are_resolved_and_spare_waivers_are_reported() {
     let run = custom(dir.path(), &["baseline", "record", "--prune"], NOW);
     assert!(run.stdout.contains("(0 added, 0 updated, 1 unchanged, 1 removed; 1 dispositions, 1 waivers)"), "{}", run.stdout);
 }
+
+#[test]
+fn reports_without_dispositions_carry_no_reassessment_fields() {
+    let dir = recorded_repo();
+    let run = starter_in(dir.path(), &["scan", "--now", NOW, "--format", "json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    for field in ["\"evidence\"", "\"disposition\"", "\"dispositions\""] {
+        assert!(!run.stdout.contains(field), "{field} without --dispositions");
+    }
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(json.get("reassess"), None, "no top-level reassess settings (rules still describe their own `reassess`)");
+    assert!(run.stdout.contains("\"fingerprint\": \""), "the fingerprint is always there");
+    assert!(!starter_in(dir.path(), &["scan", "--now", NOW]).stdout.contains("dispositions ("));
+}

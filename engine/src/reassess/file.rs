@@ -253,7 +253,8 @@ impl Reader<'_> {
                 Value::Null => {
                     out.insert(path.to_string(), None);
                 }
-                Value::Str(json) if serde_json::from_str::<serde_json::Value>(json).is_ok() => {
+                // Checked without building the value: only its text is kept.
+                Value::Str(json) if serde_json::from_str::<serde::de::IgnoredAny>(json).is_ok() => {
                     out.insert(path.to_string(), Some(json.to_string()));
                 }
                 _ => self.error(
@@ -399,6 +400,12 @@ mod tests {
         assert_eq!(got[1], (5, 5, "unknown status `maybe`"));
         assert_eq!((got[2].0, got[2].1), (6, 5));
         assert!(got[2].2.starts_with("`assessed` is not a date"));
+        let bad_json = "version: 1\ndispositions:\n  - {system: a, rule: R, status: pass, assessed: 2025-06-01, fingerprint: x, rule_hash: y,\n     evidence: {spec.a: '{not json'}}\n";
+        let errors = read(bad_json, "d.yaml").unwrap_err();
+        assert_eq!(
+            (errors[0].position.unwrap().line, errors[0].message.as_str()),
+            (4, "the evidence at `spec.a` must be a JSON value in a string, or ~")
+        );
         let errors = read("version: 1\ndispositions: [\n", "d.yaml").unwrap_err();
         assert_eq!(errors[0].position.map(|p| p.line), Some(3));
         assert_eq!(read("", "d.yaml").unwrap(), Dispositions::default());
