@@ -101,6 +101,8 @@ pub enum OutputFormat {
     Text,
     /// Every outcome, passes included (schema annexa.report/v1).
     Json,
+    /// JSON Lines: one object per finding and per other outcome, streamed (see docs/jsonl.md).
+    Jsonl,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

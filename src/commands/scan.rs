@@ -50,6 +50,7 @@ pub fn run(args: ScanArgs) -> miette::Result<ExitStatus> {
     let format = match args.format {
         OutputFormat::Text => Format::Text { color },
         OutputFormat::Json => Format::Json,
+        OutputFormat::Jsonl => Format::Jsonl,
     };
 
     let stdout = std::io::stdout();

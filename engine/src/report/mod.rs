@@ -4,6 +4,7 @@
 //! never holds every result, and output is identical whatever the thread count.
 
 pub mod json;
+pub mod jsonl;
 pub mod text;
 
 use std::collections::BTreeMap;
@@ -238,8 +239,12 @@ pub trait Renderer {
 /// The output formats, each one file in this module.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
-    Text { color: bool },
+    Text {
+        color: bool,
+    },
     Json,
+    /// One JSON object per line and outcome or finding.
+    Jsonl,
 }
 
 impl Format {
@@ -248,6 +253,7 @@ impl Format {
         match self {
             Format::Text { color } => Box::new(text::TextRenderer::new(color)),
             Format::Json => Box::new(json::JsonRenderer::default()),
+            Format::Jsonl => Box::new(jsonl::JsonlRenderer::default()),
         }
     }
 }
