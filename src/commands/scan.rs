@@ -21,6 +21,14 @@ pub fn evaluation_date(now: Option<&str>) -> miette::Result<jiff::civil::Date> {
     }
 }
 
+fn source_for_snippet(path: &str, max_bytes: u64) -> Option<String> {
+    let meta = std::fs::metadata(path).ok()?;
+    if !meta.is_file() || meta.len() > max_bytes {
+        return None;
+    }
+    std::fs::read_to_string(path).ok()
+}
+
 pub fn run(args: ScanArgs) -> miette::Result<ExitStatus> {
     let now = evaluation_date(args.now.as_deref())?;
     let (engine, rule_set) = load_rules(&args.selection);
@@ -63,9 +71,13 @@ pub fn run(args: ScanArgs) -> miette::Result<ExitStatus> {
     options.threads = args.threads;
     let inputs = discovered.files.into_iter().map(Input::File).collect();
     eval::scan(&engine, &rule_set.rules, inputs, &options, &mut |file| {
+        // The source is read again only for a located error, and only if it
+        // is a regular file of bounded size: never a FIFO (it would block) or
+        // the 100 MB file that was just refused.
+        let located = file.errors.iter().any(|e| e.position.is_some());
+        let text = if located { source_for_snippet(&file.path, options.load.max_file_bytes) } else { None };
         for error in &file.errors {
-            let text = std::fs::read_to_string(&file.path).ok();
-            diagnostics::eprint(&diagnostics::input_error(error, text));
+            diagnostics::eprint(&diagnostics::input_error(error, text.clone()));
         }
         summary.add(&file, &header);
         renderer.file(&file, &mut out)
