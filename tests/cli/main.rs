@@ -3,5 +3,6 @@
 //! per command or concern.
 
 mod common;
+mod hardening;
 mod jsonl;
 mod scan;
