@@ -303,6 +303,8 @@ pub enum OutputFormat {
     Github,
     /// A pull-request comment: counts, failing findings with links, controls affected.
     Markdown,
+    /// JSON Lines: one object per finding and per other outcome, streamed (see docs/jsonl.md).
+    Jsonl,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

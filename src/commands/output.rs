@@ -83,6 +83,7 @@ impl Outputs {
             let format = match target.format {
                 OutputFormat::Text => Format::Text { color },
                 OutputFormat::Json => Format::Json,
+                OutputFormat::Jsonl => Format::Jsonl,
                 OutputFormat::Sarif => Format::Sarif,
                 OutputFormat::Junit => Format::Junit,
                 OutputFormat::Github => Format::Github,

@@ -33,6 +33,17 @@ pub fn evaluation_date(now: Option<&str>) -> miette::Result<jiff::civil::Date> {
     }
 }
 
+/// The text of a file for a diagnostic's snippet: only a regular file of
+/// bounded size, never a FIFO (reading it would block) or a file just refused
+/// for its size.
+fn source_for_snippet(path: &str, max_bytes: u64) -> Option<String> {
+    let meta = std::fs::metadata(path).ok()?;
+    if !meta.is_file() || meta.len() > max_bytes {
+        return None;
+    }
+    std::fs::read_to_string(path).ok()
+}
+
 pub fn run(args: ScanArgs, matches: Option<&ArgMatches>) -> miette::Result<ExitStatus> {
     let now = evaluation_date(args.now.as_deref())?;
     let targets = output::targets(&args.output, matches)?;
@@ -137,14 +148,16 @@ pub fn run(args: ScanArgs, matches: Option<&ArgMatches>) -> miette::Result<ExitS
         options.load.kind_globs = Some(std::sync::Arc::new(KindGlobs::new(&config.kinds)?));
     }
     let progress = progress_bar(inputs.len());
+    let max_file_bytes = options.load.max_file_bytes;
     eval::scan(&engine, &rule_set.rules, inputs, &options, &mut |mut file| {
         if let Some(classifier) = classifier.as_mut() {
             classifier.classify(&mut file);
         }
         progress.suspend(|| {
+            let located = file.errors.iter().any(|e| e.position.is_some());
+            let text = if located { source_for_snippet(&file.path, max_file_bytes) } else { None };
             for error in &file.errors {
-                let text = std::fs::read_to_string(&file.path).ok();
-                diagnostics::eprint(&diagnostics::input_error(error, text));
+                diagnostics::eprint(&diagnostics::input_error(error, text.clone()));
             }
         });
         progress.inc(1);
@@ -199,9 +212,10 @@ pub fn collect(inputs: &ScanInputs, now: jiff::civil::Date, evidence: EvidenceMo
     super::baseline::skip_dispositions_file(&mut files, Some(&inputs.dispositions));
     let files = files.into_iter().map(Input::File).collect();
     eval::scan(&engine, &rule_set.rules, files, &options, &mut |file| {
+        let located = file.errors.iter().any(|e| e.position.is_some());
+        let text = if located { source_for_snippet(&file.path, options.load.max_file_bytes) } else { None };
         for error in &file.errors {
-            let text = std::fs::read_to_string(&file.path).ok();
-            diagnostics::eprint(&diagnostics::input_error(error, text));
+            diagnostics::eprint(&diagnostics::input_error(error, text.clone()));
         }
         collected.errors += file.errors.len() + file.outcomes.iter().filter(|o| o.status == report::Status::Error).count();
         collected.results.push(file);

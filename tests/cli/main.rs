@@ -6,6 +6,8 @@ mod ci;
 mod common;
 mod coverage;
 mod fixtures;
+mod hardening;
+mod jsonl;
 mod reassess;
 mod registry;
 mod rules_test;

@@ -149,6 +149,18 @@ pub fn load_bytes(bytes: Vec<u8>, display: &str, format: Format, options: &LoadO
             };
         }
     };
+    // NUL is valid UTF-8 but never in a text document: call it binary, not a syntax error.
+    if let Some(nul) = text.as_bytes().iter().take(8192).position(|&b| b == 0) {
+        return LoadedFile {
+            documents: Vec::new(),
+            errors: vec![InputError {
+                file: display.into(),
+                position: Some(position_after(text.as_bytes().get(..nul).unwrap_or_default())),
+                message: "binary file (it contains NUL bytes)".into(),
+                hint: Some("exclude it with --exclude".into()),
+            }],
+        };
+    }
     let source = Arc::new(Source { path: display.to_string(), text });
     parse_source(source, format, options)
 }

@@ -94,6 +94,30 @@ pub fn render(segments: &[Segment]) -> String {
     out
 }
 
+/// Writes segments as a JSON Pointer (RFC 6901): `/spec/tools/1/requires_approval`.
+pub fn pointer(segments: &[Segment]) -> String {
+    let mut out = String::new();
+    for segment in segments {
+        out.push('/');
+        match segment {
+            Segment::Key(key) => {
+                for c in key.chars() {
+                    match c {
+                        '~' => out.push_str("~0"),
+                        '/' => out.push_str("~1"),
+                        c => out.push(c),
+                    }
+                }
+            }
+            Segment::Index(i) => {
+                let _ = write!(out, "{i}");
+            }
+            Segment::Any => out.push('*'),
+        }
+    }
+    out
+}
+
 fn is_plain_key(key: &str) -> bool {
     !key.is_empty() && key != "*" && !key.contains(['.', '[', ']', '"', '\''])
 }
@@ -149,6 +173,13 @@ mod tests {
         }
         assert_eq!(render(&parse("spec.models.*.provider").unwrap()), "spec.models[*].provider");
         assert_eq!(render(&parse("a['b.c']").unwrap()), "a[\"b.c\"]");
+    }
+
+    #[test]
+    fn renders_json_pointers() {
+        assert_eq!(pointer(&parse("spec.tools[1].requires_approval").unwrap()), "/spec/tools/1/requires_approval");
+        assert_eq!(pointer(&parse("a[\"b/c~d\"]").unwrap()), "/a/b~1c~0d");
+        assert_eq!(pointer(&parse("").unwrap()), "");
     }
 
     #[test]

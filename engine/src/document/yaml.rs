@@ -187,11 +187,7 @@ impl Builder<'_> {
                     return Ok(());
                 }
                 let value = scalar_value(&text, style, tag.as_deref()).ok_or_else(|| {
-                    error(
-                        at,
-                        format!("`{text}` does not fit its tag `{}`", tag.as_deref().map(ToString::to_string).unwrap_or_default()),
-                        None,
-                    )
+                    error(at, format!("`{text}` does not fit its tag `{}`", tag.as_deref().map(shown_tag).unwrap_or_default()), None)
                 })?;
                 let node = Node::new(region(span), value);
                 self.count(1, at)?;
@@ -305,6 +301,15 @@ fn apply_merges(entries: &mut Vec<(ImmutableString, Node)>, merges: Vec<Node>) {
                 }
             }
         }
+    }
+}
+
+/// A tag as it is written: `!!int` for the YAML core schema, else in full.
+fn shown_tag(tag: &Tag) -> String {
+    if tag.is_yaml_core_schema() {
+        format!("!!{}", tag.suffix.trim_start_matches('!'))
+    } else {
+        tag.to_string()
     }
 }
 

@@ -103,6 +103,13 @@ pub fn scan(
     Ok(())
 }
 
+/// Evaluates one document rule on one parsed document (for benches and
+/// embedders that hold documents already).
+pub fn evaluate_one(engine: &Engine, rule: &Rule, doc: &Arc<Document>, now: jiff::civil::Date) -> Outcome {
+    let options = ScanOptions::new(now);
+    Evaluator { engine, options: &options }.document(rule, doc)
+}
+
 struct Evaluator<'a> {
     engine: &'a Engine,
     options: &'a ScanOptions,
@@ -220,6 +227,12 @@ impl Evaluator<'_> {
 }
 
 fn script_error(mut e: EvalAltResult) -> ScriptError {
+    // An error inside a function comes wrapped once per call level, and the
+    // outermost wrapper (the call of `check` itself) has no position: the
+    // innermost error says what failed and where.
+    while let EvalAltResult::ErrorInFunctionCall(_, _, inner, _) = e {
+        e = *inner;
+    }
     let position = e.take_position();
     let message = match &e {
         EvalAltResult::ErrorTooManyOperations(_) => "operation limit exceeded (does the rule loop forever?)".to_string(),

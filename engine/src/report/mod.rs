@@ -5,6 +5,7 @@
 
 pub mod github;
 pub mod json;
+pub mod jsonl;
 pub mod junit;
 pub mod markdown;
 pub mod merge;
@@ -277,12 +278,16 @@ pub trait Renderer {
 /// The output formats, each one file in this module.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
-    Text { color: bool },
+    Text {
+        color: bool,
+    },
     Json,
     Sarif,
     Junit,
     Github,
     Markdown,
+    /// One JSON object per line and outcome or finding.
+    Jsonl,
 }
 
 impl Format {
@@ -295,6 +300,7 @@ impl Format {
             Format::Junit => Box::new(junit::JunitRenderer::default()),
             Format::Github => Box::new(github::GithubRenderer::default()),
             Format::Markdown => Box::new(markdown::MarkdownRenderer::default()),
+            Format::Jsonl => Box::new(jsonl::JsonlRenderer::default()),
         }
     }
 }

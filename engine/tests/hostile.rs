@@ -1,0 +1,301 @@
+//! Hostile inputs and hostile rules: none crashes, hangs or eats memory;
+//! each is reported with its location, and every other input is still
+//! evaluated. A rule cannot read files, load code or print to the terminal.
+
+mod support;
+
+use std::path::PathBuf;
+
+use annexa_engine::document::discover::{discover, DiscoverOptions};
+use annexa_engine::document::{self, path, Format, LoadOptions, Position};
+use annexa_engine::eval::{self, Input, ScanOptions};
+use annexa_engine::report::{FileResult, Status};
+use annexa_engine::script::{build_engine, Limits};
+use support::*;
+
+/// Scans `bad` beside a good file with the witness rule; returns the bad file's result.
+fn beside_good(name: &str, bad: &[u8]) -> FileResult {
+    let w = witness();
+    let results = scan(&[&w], &[(name, bad), ("good.yaml", GOOD)]);
+    assert_eq!(outcome(&results, "good.yaml", "W001").status, Status::Fail, "the good file is still evaluated");
+    results.into_iter().find(|r| r.path == name).unwrap()
+}
+
+fn first_error(result: &FileResult) -> (String, Option<Position>) {
+    let e = result.errors.first().unwrap_or_else(|| panic!("an input error in {result:?}"));
+    (e.message.clone(), e.position)
+}
+
+#[test]
+fn malformed_yaml() {
+    let r = beside_good("bad.yaml", b"a: 1\nb: [1, 2\nc: 3\n");
+    let (_, at) = first_error(&r);
+    assert_eq!(at.map(|p| p.line), Some(3));
+    assert!(r.documents.is_empty());
+}
+
+#[test]
+fn malformed_json() {
+    let r = beside_good("bad.json", b"{\n  \"a\": 1,\n  \"b\": [1, 2}\n}\n");
+    let (_, at) = first_error(&r);
+    assert_eq!(at.map(|p| p.line), Some(3));
+}
+
+#[test]
+fn duplicate_keys_in_yaml_and_json() {
+    let (message, at) = first_error(&beside_good("dup.yaml", b"a: 1\nb:\n  c: 1\n  c: 2\n"));
+    assert_eq!(message, "duplicate key `c` (first defined at line 3, column 3)");
+    assert_eq!(at, Some(Position::new(4, 3)));
+    let (message, at) = first_error(&beside_good("dup.json", b"{\"a\": 1,\n \"a\": 2}\n"));
+    assert_eq!(message, "duplicate key `a` (first defined at line 1, column 2)");
+    assert_eq!(at, Some(Position::new(2, 2)));
+}
+
+#[test]
+fn invalid_utf8_is_located() {
+    let (message, at) = first_error(&beside_good("latin1.yaml", b"name: ok\nowner: Jos\xe9\n"));
+    assert_eq!(message, "invalid UTF-8 at byte 19");
+    assert_eq!(at, Some(Position::new(2, 11)));
+}
+
+#[test]
+fn binary_file() {
+    let mut bytes = b"\x7fELF\x02\x01\x01\x00".to_vec();
+    bytes.extend((0..4096u32).map(|i| (i * 7 % 256) as u8));
+    let (message, _) = first_error(&beside_good("blob.yaml", &bytes));
+    assert_eq!(message, "binary file (it contains NUL bytes)");
+}
+
+#[test]
+fn empty_file_has_nothing_to_check() {
+    let r = beside_good("empty.yaml", b"");
+    assert!(r.errors.is_empty() && r.documents.is_empty() && r.outcomes.is_empty());
+    let r = beside_good("comments.yaml", b"# nothing here\n---\n");
+    assert!(r.errors.is_empty() && r.documents.is_empty());
+}
+
+/// Findings on a BOM or CRLF file point at the same line and column as on a plain file.
+#[test]
+fn bom_and_crlf_keep_positions() {
+    let w = witness();
+    let plain = "kind: AISystem\nmetadata: {name: x}\nspec: {a: 1}\n";
+    let crlf = plain.replace('\n', "\r\n");
+    let bom = format!("\u{feff}{crlf}");
+    let json_bom = "\u{feff}{\"kind\": \"AISystem\",\r\n \"spec\": {\"a\": 1}}\r\n";
+    let results = scan(
+        &[&w],
+        &[
+            ("plain.yaml", plain.as_bytes()),
+            ("crlf.yaml", crlf.as_bytes()),
+            ("bom.yaml", bom.as_bytes()),
+            ("bom.json", json_bom.as_bytes()),
+        ],
+    );
+    for file in ["plain.yaml", "crlf.yaml", "bom.yaml"] {
+        let o = outcome(&results, file, "W001");
+        assert_eq!(o.findings[0].region.start, Position::new(3, 8), "{file}");
+        assert_eq!(o.findings[0].snippet.as_deref().map(str::trim_end), Some("spec: {a: 1}"), "{file}");
+    }
+    assert_eq!(outcome(&results, "bom.json", "W001").findings[0].region.start, Position::new(2, 11));
+}
+
+#[test]
+fn deep_nesting_20000_levels() {
+    for (name, text) in [
+        ("flow.yaml", format!("{}{}", "[".repeat(20_000), "]".repeat(20_000))),
+        ("block.yaml", format!("{}x\n", "- ".repeat(20_000))),
+        ("deep.json", format!("{}1{}", "{\"a\":".repeat(20_000), "}".repeat(20_000))),
+    ] {
+        let r = beside_good(name, text.as_bytes());
+        assert!(r.documents.is_empty(), "{name}");
+        let (message, at) = first_error(&r);
+        assert!(message.contains("recursion limit") || message.starts_with("nesting deeper than"), "{name}: {message}");
+        assert_eq!(at.map(|p| p.line), Some(1), "{name}");
+    }
+}
+
+#[test]
+fn tags_and_merge_keys() {
+    let text = b"base: &b {x: 1, y: 2}\nother: &o {z: 3}\nd:\n  <<: [*b, *o]\n  y: 9\ns: !!str 123\nc: !Custom thing\nbad: !!int nope\n";
+    let (message, at) = first_error(&beside_good("tags.yaml", text));
+    assert_eq!(message, "`nope` does not fit its tag `!!int`");
+    assert_eq!(at, Some(Position::new(8, 6)));
+    let ok = b"base: &b {x: 1, y: 2}\nother: &o {z: 3}\nd:\n  <<: [*b, *o]\n  y: 9\ns: !!str 123\nc: !Custom thing\n";
+    let loaded = document::load_bytes(ok.to_vec(), "t.yaml", Format::Yaml, &LoadOptions::default());
+    assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
+    let root = &loaded.documents[0].root;
+    let at = |p: &str| root.get(&path::parse(p).unwrap()).map(|n| n.to_json());
+    assert_eq!(at("d.x"), Some(serde_json::json!(1)));
+    assert_eq!(at("d.y"), Some(serde_json::json!(9)), "keys written in the map win over merged ones");
+    assert_eq!(at("d.z"), Some(serde_json::json!(3)));
+    assert_eq!(at("s"), Some(serde_json::json!("123")));
+    assert_eq!(at("c"), Some(serde_json::json!("thing")));
+    let (message, at) = first_error(&beside_good("merge.yaml", b"a:\n  <<: 5\n"));
+    assert_eq!(message, "a merge key `<<` takes a map or a list of maps");
+    assert_eq!(at, Some(Position::new(2, 3)));
+}
+
+/// Scans files on disk found by `discover`, with the witness rule.
+fn scan_tree(roots: &[PathBuf], follow: bool) -> (annexa_engine::document::discover::Discovered, Vec<FileResult>) {
+    let engine = build_engine(&Limits::default());
+    let set = load_rules(&engine, &[&witness()]);
+    let found = discover(roots, &DiscoverOptions { follow_symlinks: follow, ..DiscoverOptions::default() }).unwrap();
+    let inputs = found.files.iter().cloned().map(Input::File).collect();
+    let mut results = Vec::new();
+    eval::scan(&engine, &set.rules, inputs, &ScanOptions::new(now()), &mut |r| {
+        results.push(r);
+        Ok(())
+    })
+    .unwrap();
+    (found, results)
+}
+
+fn names(paths: impl IntoIterator<Item = String>, root: &std::path::Path) -> Vec<String> {
+    let prefix = format!("{}/", root.display());
+    paths.into_iter().map(|p| p.strip_prefix(&prefix).unwrap_or(&p).to_string()).collect()
+}
+
+#[test]
+fn symlink_loops_fifos_and_devices_in_the_tree() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::write(root.join("good.yaml"), GOOD).unwrap();
+    std::fs::create_dir(root.join("sub")).unwrap();
+    std::os::unix::fs::symlink("..", root.join("sub/loop")).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", root.join("zero.yaml")).unwrap();
+    let fifo = root.join("pipe.yaml");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status().map(|s| s.success()).unwrap_or(false);
+    assert!(made, "mkfifo is available");
+
+    // Without --follow: links are listed as skipped, the FIFO as not a regular file.
+    let (found, results) = scan_tree(&[root.to_path_buf()], false);
+    assert_eq!(names(found.files.iter().map(|f| f.display.clone()), root), vec!["good.yaml"]);
+    let skipped: Vec<(String, String)> =
+        found.skipped.iter().map(|s| (names([s.path.clone()], root).remove(0), s.reason.clone())).collect();
+    assert_eq!(
+        skipped,
+        vec![
+            ("pipe.yaml".to_string(), "not a regular file".to_string()),
+            ("zero.yaml".to_string(), "symbolic link not followed (use --follow)".to_string())
+        ]
+    );
+    assert_eq!(results.len(), 1);
+    assert_eq!(results[0].outcomes[0].status, Status::Fail);
+
+    // With --follow: the loop is an error naming the link, the device is skipped, nothing blocks.
+    let (found, results) = scan_tree(&[root.to_path_buf()], true);
+    assert_eq!(names(found.files.iter().map(|f| f.display.clone()), root), vec!["good.yaml"]);
+    assert!(
+        found.errors.iter().any(|e| e.file.ends_with("sub/loop") && e.message.starts_with("symbolic link loop back to")),
+        "{:?}",
+        found.errors
+    );
+    assert!(found.skipped.iter().any(|s| s.path.ends_with("zero.yaml") && s.reason == "not a regular file"), "{:?}", found.skipped);
+    assert_eq!(results.len(), 1);
+
+    // Named explicitly, a FIFO or a device is refused without being opened.
+    let (found, results) = scan_tree(&[fifo.clone(), PathBuf::from("/dev/zero"), root.join("good.yaml")], false);
+    assert_eq!(found.files.len(), 3);
+    let messages: Vec<&str> = results.iter().flat_map(|r| r.errors.iter().map(|e| e.message.as_str())).collect();
+    assert_eq!(messages, vec!["not a regular file", "not a regular file"]);
+    assert!(results.iter().any(|r| r.outcomes.first().is_some_and(|o| o.status == Status::Fail)));
+}
+
+#[test]
+fn unreadable_and_vanished_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    for name in ["a.yaml", "gone.yaml", "locked.yaml", "z.yaml"] {
+        std::fs::write(root.join(name), GOOD).unwrap();
+    }
+    let engine = build_engine(&Limits::default());
+    let set = load_rules(&engine, &[&witness()]);
+    let found = discover(&[root.to_path_buf()], &DiscoverOptions::default()).unwrap();
+    assert_eq!(found.files.len(), 4);
+    // Vanishes between discovery and reading.
+    std::fs::remove_file(root.join("gone.yaml")).unwrap();
+    // Unreadable: mode 000 stops every user but root; root is stopped by a
+    // regular file whose read fails (Linux: /proc/self/mem at offset 0).
+    std::fs::set_permissions(root.join("locked.yaml"), std::os::unix::fs::PermissionsExt::from_mode(0o000)).unwrap();
+    let mut inputs: Vec<Input> = found.files.iter().cloned().map(Input::File).collect();
+    let as_root = std::fs::read(root.join("locked.yaml")).is_ok();
+    if as_root {
+        inputs.push(Input::File(annexa_engine::document::discover::InputFile {
+            path: "/proc/self/mem".into(),
+            display: "mem.yaml".into(),
+            format: Format::Yaml,
+        }));
+    }
+    let mut results = Vec::new();
+    eval::scan(&engine, &set.rules, inputs, &ScanOptions::new(now()), &mut |r| {
+        results.push(r);
+        Ok(())
+    })
+    .unwrap();
+    let errors: Vec<(String, String)> =
+        results.iter().flat_map(|r| r.errors.iter().map(|e| (names([e.file.clone()], root).remove(0), e.message.clone()))).collect();
+    assert!(errors.iter().any(|(f, m)| f == "gone.yaml" && m.starts_with("cannot read: No such file")), "{errors:?}");
+    let unreadable = if as_root { "mem.yaml" } else { "locked.yaml" };
+    assert!(errors.iter().any(|(f, m)| f == unreadable && m.starts_with("cannot read:")), "{errors:?}");
+    let evaluated = results.iter().filter(|r| r.outcomes.first().is_some_and(|o| o.status == Status::Fail)).count();
+    assert_eq!(evaluated, if as_root { 3 } else { 2 }, "every readable file is evaluated");
+}
+
+#[test]
+fn a_100_mb_file_is_refused_before_it_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let big = dir.path().join("big.yaml");
+    let file = std::fs::File::create(&big).unwrap();
+    // A sparse file: 100 MB long, nothing written, so the test is fast.
+    file.set_len(100 * 1024 * 1024).unwrap();
+    std::fs::write(dir.path().join("good.yaml"), GOOD).unwrap();
+    let (_, results) = scan_tree(&[dir.path().to_path_buf()], false);
+    let big = results.iter().find(|r| r.path.ends_with("big.yaml")).unwrap();
+    assert_eq!(big.errors[0].message, "file is 104857600 bytes, over the limit of 67108864 bytes");
+    assert!(results.iter().any(|r| r.path.ends_with("good.yaml") && r.outcomes[0].status == Status::Fail));
+}
+
+// ---- the sandbox
+
+fn one_outcome(body: &str) -> annexa_engine::report::Outcome {
+    let r = rule("S001", body);
+    let results = scan(&[&r], &[("a.yaml", GOOD)]);
+    outcome(&results, "a.yaml", "S001").clone()
+}
+
+#[test]
+fn print_and_debug_go_into_the_report() {
+    let o = one_outcome("fn check(doc) {\n  print(\"hello \" + doc.name);\n  debug(42);\n}");
+    assert_eq!(o.status, Status::Pass);
+    assert_eq!(o.logs, vec!["hello good".to_string(), "line 4: 42".to_string()]);
+}
+
+#[test]
+fn import_and_eval_are_refused_when_rules_load() {
+    let engine = build_engine(&Limits::default());
+    for (body, line) in [("import \"std\" as s;\nfn check(doc) {}", 2), ("fn check(doc) {\n  eval(\"1 + 1\");\n}", 3)] {
+        let set = load_rules(&engine, &[&rule("S001", body)]);
+        assert!(set.rules.is_empty(), "{body}");
+        assert_eq!(set.errors.len(), 1);
+        assert!(set.errors[0].message.starts_with("syntax error"), "{}", set.errors[0].message);
+        assert_eq!(set.errors[0].position.map(|p| p.line), Some(line), "{body}");
+    }
+}
+
+#[test]
+fn no_function_reaches_files_processes_or_the_network() {
+    for call in ["open_file(\"/etc/passwd\")", "read_file(\"/etc/passwd\")", "system(\"id\")", "http_get(\"http://example.com\")"] {
+        let o = one_outcome(&format!("fn check(doc) {{\n  let x = {call};\n}}"));
+        assert_eq!(o.status, Status::Error, "{call}");
+        let message = &o.error.as_ref().unwrap().message;
+        assert!(message.starts_with("Function not found"), "{call}: {message}");
+    }
+}
+
+#[test]
+fn a_rule_cannot_change_the_document_the_next_rule_sees() {
+    let writer = rule("S001", "fn check(doc) { let s = doc.get(\"spec\"); s.a = 2; }");
+    let reader = rule("S002", "fn check(doc) { if doc.get(\"spec.a\") != 1 { doc.fail(\"spec.a\", \"changed\"); } }");
+    let results = scan(&[&writer, &reader], &[("a.yaml", GOOD)]);
+    assert_eq!(outcome(&results, "a.yaml", "S002").status, Status::Pass);
+}

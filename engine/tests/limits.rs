@@ -1,0 +1,174 @@
+//! Every sandbox and input limit, exceeded on purpose: each gives a located
+//! `error` outcome (or input error) and the scan finishes, with the other
+//! rules and documents still evaluated.
+
+mod support;
+
+use annexa_engine::document::{yaml, LoadOptions, Position};
+use annexa_engine::report::Status;
+use annexa_engine::script::Limits;
+use support::*;
+
+/// Runs one runaway rule beside the witness rule on one good document and
+/// returns the runaway outcome's error message and rule position. Each test
+/// lowers the limit it exercises and lifts the time budget, so that the limit
+/// under test is the one that answers even in a slow debug build.
+///
+/// The outcome is located by file, document and rule. Rhai 1.27 reports the
+/// sandbox limits (operations, call depth, sizes) through `call_fn` without
+/// a script position, so no line in the rule file is asserted for those.
+fn runaway(body: &str, limits: Limits) -> (String, Option<Position>) {
+    let bad = rule("X001", body);
+    let results = scan_with(&[&bad, &witness()], &[("a.yaml", GOOD), ("b.yaml", GOOD)], limits, LoadOptions::default());
+    for file in ["a.yaml", "b.yaml"] {
+        let w = outcome(&results, file, "W001");
+        assert_eq!(w.status, Status::Fail, "the other rule still ran on {file}");
+        assert_eq!(w.findings[0].region.start, Position::new(3, 8));
+    }
+    let x = outcome(&results, "a.yaml", "X001");
+    assert_eq!(x.status, Status::Error);
+    assert_eq!(outcome(&results, "b.yaml", "X001").status, Status::Error, "every document is tried");
+    let error = x.error.clone().expect("an error message");
+    (error.message, error.rule_position)
+}
+
+fn slow() -> Limits {
+    Limits { max_millis: 600_000, ..Limits::default() }
+}
+
+#[test]
+fn operations() {
+    let (message, _) = runaway("fn check(doc) {\n  let n = 0;\n  loop { n += 1; }\n}", Limits { max_operations: 50_000, ..slow() });
+    assert_eq!(message, "operation limit exceeded (does the rule loop forever?)");
+}
+
+#[test]
+fn call_depth() {
+    let (message, _) = runaway("fn down(n) {\n  down(n + 1)\n}\nfn check(doc) { down(0); }", slow());
+    assert_eq!(message, "call depth limit exceeded (unbounded recursion?)");
+}
+
+#[test]
+fn string_size() {
+    let (message, _) = runaway("fn check(doc) {\n  let s = \"xxxxxxxx\";\n  loop { s += s; }\n}", slow());
+    assert!(message.ends_with("exceeds its size limit"), "{message}");
+}
+
+#[test]
+fn array_size() {
+    let (message, _) = runaway("fn check(doc) {\n  let a = [];\n  loop { a.push(1); }\n}", Limits { max_array_size: 1_000, ..slow() });
+    assert!(message.ends_with("exceeds its size limit"), "{message}");
+}
+
+/// Rhai 1.27 does not apply the map size limit to `m[key] = value` (measured:
+/// a 5,000-entry map built that way passes a limit of 1,000), so a rule that
+/// grows a map is stopped by the operation limit instead: at most a few
+/// hundred thousand entries per rule call with the default limits. Either
+/// way the outcome is an error and the scan goes on.
+#[test]
+fn map_size() {
+    let (message, _) = runaway(
+        "fn check(doc) {\n  let m = #{};\n  let i = 0;\n  loop { m[`k${i}`] = i; i += 1; }\n}",
+        Limits { max_map_size: 1_000, max_operations: 200_000, ..slow() },
+    );
+    assert!(message.ends_with("exceeds its size limit") || message.starts_with("operation limit exceeded"), "{message}");
+}
+
+#[test]
+fn findings_per_rule_and_document() {
+    let (message, at) = runaway("fn check(doc) { for i in 0..1000000 { doc.fail(\"spec.a\", \"again\"); } }", slow());
+    assert_eq!(message, "more than 1000 findings from one rule on one document");
+    assert_eq!(at, None, "the limit is the rule's, not a line's");
+}
+
+#[test]
+fn time_budget() {
+    let limits = Limits { max_operations: u64::MAX, max_millis: 50, ..Limits::default() };
+    let bad = rule("X001", "fn check(doc) { loop {} }");
+    let results = scan_with(&[&bad, &witness()], &[("a.yaml", GOOD)], limits, LoadOptions::default());
+    let x = outcome(&results, "a.yaml", "X001");
+    assert_eq!(x.status, Status::Error);
+    assert_eq!(x.error.as_ref().unwrap().message, "time limit of 50 ms exceeded");
+    assert_eq!(outcome(&results, "a.yaml", "W001").status, Status::Fail);
+}
+
+#[test]
+fn expression_depth_is_a_located_rule_error() {
+    let nested = format!("fn check(doc) {{ let x = {}1{}; }}", "(".repeat(200), ")".repeat(200));
+    let engine = annexa_engine::script::build_engine(&Limits::default());
+    let set = load_rules(&engine, &[&rule("X001", &nested), &witness()]);
+    assert_eq!(set.rules.len(), 1, "the other rule still loads");
+    assert_eq!(set.errors.len(), 1);
+    assert_eq!(set.errors[0].file, "rule0.rhai");
+    assert!(set.errors[0].message.contains("too complex") || set.errors[0].message.contains("xpression"), "{}", set.errors[0].message);
+    assert_eq!(set.errors[0].position.map(|p| p.line), Some(2));
+}
+
+/// Loads `text` as `name` with `load` options beside a good file; returns the bad file's errors.
+fn input_errors(name: &str, text: &[u8], load: LoadOptions) -> Vec<annexa_engine::document::InputError> {
+    let w = witness();
+    let results = scan_with(&[&w], &[(name, text), ("good.yaml", GOOD)], Limits::default(), load);
+    assert_eq!(outcome(&results, "good.yaml", "W001").status, Status::Fail, "the good file is still evaluated");
+    results.into_iter().find(|r| r.path == name).unwrap().errors
+}
+
+#[test]
+fn document_size() {
+    let load = LoadOptions { max_file_bytes: 1000, ..LoadOptions::default() };
+    let big = vec![b'a'; 2000];
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big.yaml");
+    std::fs::write(&path, &big).unwrap();
+    let loaded = annexa_engine::document::load_file(&path, "big.yaml", annexa_engine::document::Format::Yaml, &load);
+    assert!(loaded.documents.is_empty());
+    assert_eq!(loaded.errors[0].message, "file is 2000 bytes, over the limit of 1000 bytes");
+    assert_eq!(loaded.errors[0].hint.as_deref(), Some("split it, or exclude it with --exclude"));
+}
+
+#[test]
+fn nesting_depth() {
+    let text: String = (0..250).map(|i| format!("{}k:\n", " ".repeat(i))).collect();
+    let errors = input_errors("deep.yaml", text.as_bytes(), LoadOptions::default());
+    assert_eq!(errors.len(), 1);
+    assert_eq!(errors[0].message, "nesting deeper than 200 levels");
+    assert_eq!(errors[0].position, Some(Position::new(201, 201)));
+}
+
+#[test]
+fn alias_expansion() {
+    let mut bomb = String::from("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
+    let mut prev = 'a';
+    for name in ['b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j'] {
+        let refs = vec![format!("*{prev}"); 10].join(", ");
+        bomb.push_str(&format!("{name}: &{name} [{refs}]\n"));
+        prev = name;
+    }
+    let errors = input_errors("bomb.yaml", bomb.as_bytes(), LoadOptions::default());
+    assert_eq!(errors.len(), 1);
+    assert!(errors[0].message.starts_with("aliases expand to more than 100000 nodes"), "{}", errors[0].message);
+    assert_eq!(errors[0].position.map(|p| p.line), Some(5), "at the alias that crossed the limit");
+}
+
+#[test]
+fn documents_in_one_stream() {
+    let load = LoadOptions { yaml: yaml::Limits { max_documents: 3, ..yaml::Limits::default() }, ..LoadOptions::default() };
+    let text = "a: 1\n---\na: 2\n---\na: 3\n---\na: 4\n---\na: 5\n";
+    let w = witness();
+    let results = scan_with(&[&w], &[("many.yaml", text.as_bytes()), ("good.yaml", GOOD)], Limits::default(), load);
+    let many = results.iter().find(|r| r.path == "many.yaml").unwrap();
+    assert_eq!(many.documents.len(), 3, "the documents before the limit are evaluated");
+    assert_eq!(many.outcomes.len(), 3);
+    assert_eq!(many.errors.len(), 1);
+    assert_eq!(many.errors[0].message, "more than 3 documents in one stream; the rest is not read");
+    assert_eq!(many.errors[0].position.map(|p| p.line), Some(6));
+    assert_eq!(outcome(&results, "good.yaml", "W001").status, Status::Fail);
+}
+
+#[test]
+fn nodes_in_one_stream() {
+    let load = LoadOptions { yaml: yaml::Limits { max_nodes: 100, ..yaml::Limits::default() }, ..LoadOptions::default() };
+    let text = format!("list: [{}]\n", vec!["1"; 200].join(", "));
+    let errors = input_errors("wide.yaml", text.as_bytes(), load);
+    assert_eq!(errors[0].message, "more than 100 nodes in one stream");
+    assert_eq!(errors[0].position.map(|p| p.line), Some(1));
+}

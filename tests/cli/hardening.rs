@@ -1,0 +1,84 @@
+//! Hostile trees through the whole command: FIFOs, devices, symlink loops,
+//! binary and oversized files. The scan finishes (a hang fails the test after
+//! a deadline), reports each problem with its location, and still evaluates
+//! every other file.
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::common::*;
+
+/// Runs `annexa` in `dir`, killing it if it has not finished within 60 s.
+fn annexa_bounded(dir: &std::path::Path, args: &[&str]) -> Run {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_annexa"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the annexa binary runs");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while child.try_wait().expect("wait").is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("annexa did not finish within 60 s: {args:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.wait_with_output().expect("output").into()
+}
+
+const GOOD: &str = "kind: AISystem\nmetadata: {name: good}\nspec:\n  tools:\n    - {name: t, effect: write}\n";
+
+#[test]
+fn hostile_tree_finishes_and_reports_each_problem() {
+    let dir = tree(&[
+        ("good.yaml", GOOD),
+        ("dup.yaml", "a: 1\na: 2\n"),
+        ("crlf.yaml", "kind: AISystem\r\nmetadata: {name: crlf}\r\nspec:\r\n  tools:\r\n    - {name: t, effect: write}\r\n"),
+    ]);
+    let root = dir.path();
+    std::fs::write(root.join("blob.yaml"), b"\x00\x01\x02binary").unwrap();
+    std::fs::File::create(root.join("huge.yaml")).unwrap().set_len(100 * 1024 * 1024).unwrap();
+    std::fs::create_dir(root.join("sub")).unwrap();
+    std::os::unix::fs::symlink("..", root.join("sub/loop")).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", root.join("zero.yaml")).unwrap();
+    assert!(Command::new("mkfifo").arg(root.join("pipe.yaml")).status().unwrap().success());
+
+    let run = annexa_bounded(root, &["scan", ".", "--follow", "--now", "2025-07-01", "--format", "jsonl"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    let lines: Vec<serde_json::Value> = run.stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let error_of = |file: &str| {
+        lines
+            .iter()
+            .find(|l| l["record"] == "input_error" && l["file"] == file)
+            .map(|l| (l["msg"].as_str().unwrap_or_default().to_string(), l["line"].as_u64(), l["col"].as_u64()))
+    };
+    assert_eq!(error_of("dup.yaml"), Some(("duplicate key `a` (first defined at line 1, column 1)".into(), Some(2), Some(1))));
+    assert_eq!(error_of("blob.yaml").map(|e| e.0), Some("binary file (it contains NUL bytes)".into()));
+    assert_eq!(error_of("huge.yaml").map(|e| e.0), Some("file is 104857600 bytes, over the limit of 67108864 bytes".into()));
+    // Both good files are evaluated, and CRLF does not shift positions.
+    for doc in ["good", "crlf"] {
+        let f = lines.iter().find(|l| l["doc"] == doc && l["rule"] == "AIS005").unwrap_or_else(|| panic!("{doc} evaluated"));
+        assert_eq!(f["status"], "fail");
+        assert_eq!((f["line"].as_u64(), f["col"].as_u64()), (Some(5), Some(7)), "{doc}");
+    }
+    // The loop is reported on stderr; the FIFO and the device were never opened.
+    assert!(run.stderr.contains("symbolic link loop back to"), "{}", run.stderr);
+    assert!(!run.stdout.contains("pipe.yaml") && !run.stdout.contains("zero.yaml"));
+}
+
+#[test]
+fn a_fifo_named_on_the_command_line_is_refused_not_read() {
+    let dir = tree(&[("good.yaml", GOOD)]);
+    assert!(Command::new("mkfifo").arg(dir.path().join("pipe.yaml")).status().unwrap().success());
+    let run = annexa_bounded(dir.path(), &["scan", "pipe.yaml", "good.yaml", "--now", "2025-07-01", "--format", "jsonl"]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stdout.contains("{\"record\":\"input_error\",\"status\":\"error\",\"msg\":\"not a regular file\",\"hint\":\"only regular files are read; FIFOs, devices and sockets are skipped\",\"file\":\"pipe.yaml\"}\n"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("\"doc\":\"good\""));
+}
