@@ -3,4 +3,5 @@
 //! per command or concern.
 
 mod common;
+mod formats;
 mod scan;

@@ -2,6 +2,7 @@
 //! document (file, index, identity, kind, content hash) for the evaluator.
 
 pub mod discover;
+pub mod json;
 pub mod kind;
 pub mod path;
 pub mod position;
@@ -37,12 +38,28 @@ pub struct Document {
 pub struct Source {
     pub path: String,
     pub text: String,
+    /// The text as reports may show it (credentials redacted), made on the
+    /// first call to `line`: only files with findings pay for it.
+    shown: std::sync::OnceLock<String>,
 }
 
 impl Source {
-    /// The text of one line (1-based), without its line break.
+    pub fn new(path: String, text: String) -> Self {
+        Source { path, text, shown: std::sync::OnceLock::new() }
+    }
+
+    /// One line (1-based) as reports show it, without its line break.
+    /// Credentials in it are redacted: a report never prints a secret.
     pub fn line(&self, line: u32) -> Option<&str> {
-        self.text.lines().nth((line as usize).checked_sub(1)?)
+        let shown = self.shown.get_or_init(|| {
+            let mut out = String::with_capacity(self.text.len());
+            for l in self.text.lines() {
+                out.push_str(&crate::script::secrets::redact_line(l));
+                out.push('\n');
+            }
+            out
+        });
+        shown.lines().nth((line as usize).checked_sub(1)?)
     }
 }
 
@@ -147,7 +164,7 @@ pub fn load_bytes(bytes: Vec<u8>, display: &str, format: Format, options: &LoadO
             };
         }
     };
-    let source = Arc::new(Source { path: display.to_string(), text });
+    let source = Arc::new(Source::new(display.to_string(), text));
     parse_source(source, format, options)
 }
 
@@ -178,12 +195,30 @@ fn parse_source(source: Arc<Source>, format: Format, options: &LoadOptions) -> L
             }
         },
     };
+    let rewritten = if format == Format::Json { json::rewrite_surrogates(yaml_text) } else { None };
+    let (yaml_text, shifts) = match &rewritten {
+        Some((text, shifts)) => (text.as_str(), Some(shifts)),
+        None => (yaml_text, None),
+    };
     let (parsed, syntax_errors) = yaml::parse_stream(yaml_text, &options.yaml);
     let errors = syntax_errors
         .into_iter()
-        .map(|e| InputError { file: source.path.clone(), position: Some(e.position), message: e.message, hint: e.hint.map(str::to_string) })
+        .map(|e| InputError {
+            file: source.path.clone(),
+            position: Some(shifts.map_or(e.position, |s| s.original(e.position))),
+            message: e.message,
+            hint: e.hint.map(str::to_string),
+        })
         .collect();
-    let documents = parsed.into_iter().map(|p| describe(&source, p.index, p.root)).collect();
+    let documents = parsed
+        .into_iter()
+        .map(|mut p| {
+            if let Some(shifts) = shifts {
+                shifts.restore(&mut p.root);
+            }
+            describe(&source, p.index, p.root)
+        })
+        .collect();
     LoadedFile { documents, errors }
 }
 

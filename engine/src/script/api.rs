@@ -183,6 +183,12 @@ pub fn register(engine: &mut Engine) {
         record_architecture(d);
         Graph::from_root(&d.doc.root).components.iter().find(|c| c.id == id).map_or(Dynamic::UNIT, |c| Dynamic::from_int(c.index as INT))
     });
+
+    // Real configuration formats: credentials (`looks_like_secret`, `redact`, ...), Kubernetes workloads, model-card sections.
+    super::secrets::register(engine);
+    super::workloads::register(engine);
+    super::cards::register(engine);
+    super::mcp::register(engine);
 }
 
 fn record_architecture(d: &Doc) {

@@ -1,0 +1,271 @@
+//! Real configuration formats (issue 6): MCP configs and manifests, LiteLLM
+//! configs, Kubernetes model serving, model cards, CycloneDX AI-BOMs. Exact
+//! positions in JSON and front matter, secrets never printed, the rule cases
+//! of the format packs, and the reviewed findings on `../shared/corpus`.
+
+use std::path::{Path, PathBuf};
+
+use annexa_engine::document::{self, path, Format, LoadOptions, Node};
+use serde_json::Value as Json;
+
+use crate::common::*;
+
+/// The built-in packs this module covers.
+const PACKS: [&str; 5] = ["mcp", "gateway", "k8s-serving", "modelcard", "aibom"];
+
+fn report(run: &Run) -> Json {
+    serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("JSON report: {e}\n{}\n{}", run.stdout, run.stderr))
+}
+
+/// A finding as `(path, line, col)`.
+type Located = (String, u64, u64);
+
+/// `(rule, status, findings)` for every outcome of a JSON report.
+fn outcomes(report: &Json) -> Vec<(String, String, Vec<Located>)> {
+    let mut out = Vec::new();
+    for file in report["files"].as_array().unwrap() {
+        for o in file["outcomes"].as_array().unwrap() {
+            let findings = o["findings"]
+                .as_array()
+                .map(|fs| {
+                    fs.iter()
+                        .map(|f| {
+                            let start = &f["region"]["start"];
+                            (f["path"].as_str().unwrap().to_string(), start["line"].as_u64().unwrap(), start["col"].as_u64().unwrap())
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            out.push((o["rule"].as_str().unwrap().to_string(), o["status"].as_str().unwrap().to_string(), findings));
+        }
+    }
+    out
+}
+
+#[test]
+fn a_secret_in_a_json_mcp_config_is_found_at_its_exact_line_and_column_and_never_printed() {
+    let secret = "sk-proj-FAKEfake0000FAKEfake0000FAKEXYZ";
+    let config = format!(
+        "{{\n  \"mcpServers\": {{\n    \"search\": {{\n      \"command\": \"npx\",\n      \"args\": [\"-y\", \"@acme/search-mcp@1.2.0\"],\n      \"env\": {{\n        \"LOG_LEVEL\": \"info\",\n        \"SEARCH_API_KEY\": \"{secret}\"\n      }}\n    }}\n  }}\n}}\n"
+    );
+    let dir = tree(&[(".cursor/mcp.json", &config)]);
+    let run = annexa_in(dir.path(), &["scan", ".cursor/mcp.json", "--no-builtin", "--rules", &pack("mcp"), "--now", "2025-06-01"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stdout.contains(".cursor/mcp.json:8:9  CRITICAL  MCP001  server \"search\" has SEARCH_API_KEY in plain text (sk-proj-…XYZ)\n"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("8 |         \"SEARCH_API_KEY\": \"sk-proj-…XYZ\"\n"),
+        "the source line is shown redacted:\n{}",
+        run.stdout
+    );
+    assert!(!run.stdout.contains(secret) && !run.stderr.contains(secret), "the secret is never printed");
+    let json = annexa_in(dir.path(), &["scan", ".cursor/mcp.json", "--no-builtin", "--rules", &pack("mcp"), "--format", "json"]);
+    assert!(!json.stdout.contains(secret));
+    let mcp001 = outcomes(&report(&json)).into_iter().find(|o| o.0 == "MCP001").unwrap();
+    assert_eq!(mcp001.2, vec![("mcpServers.search.env.SEARCH_API_KEY".to_string(), 8, 9)]);
+}
+
+#[test]
+fn a_finding_in_model_card_front_matter_has_the_line_of_the_whole_file() {
+    let card = "---\n# comment line\nlanguage: en\nlicense: other\nlibrary_name: timm\n---\n\n# Model\n";
+    let dir = tree(&[("models/README.md", card)]);
+    let run = annexa_in(dir.path(), &["scan", "models", "--no-builtin", "--rules", &pack("modelcard"), "--format", "json"]);
+    let report = report(&run);
+    assert_eq!(report["files"][0]["documents"][0]["kind"], "ModelCard");
+    let mc001 = outcomes(&report).into_iter().find(|o| o.0 == "MC001").unwrap();
+    assert_eq!(mc001.1, "fail");
+    assert_eq!(mc001.2, vec![("license".to_string(), 4, 1)]);
+}
+
+#[test]
+fn json_with_surrogate_pair_escapes_parses_with_file_positions() {
+    let bom = "{\n  \"bomFormat\": \"CycloneDX\",\n  \"components\": [\n    {\"description\": \"a \\uD83E\\uDD17 model\", \"type\": \"machine-learning-model\", \"name\": \"m\"}\n  ]\n}\n";
+    let dir = tree(&[("bom.json", bom)]);
+    let run = annexa_in(dir.path(), &["scan", "bom.json", "--no-builtin", "--rules", &pack("aibom"), "--format", "json"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let bom002 = outcomes(&report(&run)).into_iter().find(|o| o.0 == "BOM002").unwrap();
+    assert_eq!(bom002.2, vec![("components[0].licenses".to_string(), 4, 5)]);
+}
+
+fn pack(name: &str) -> String {
+    root().join("rules").join(name).to_string_lossy().into_owned()
+}
+
+/// One rule test case (`rules/<pack>/tests/<RULE>/<case>.yaml`), read with
+/// the engine's own loader.
+struct Case {
+    file: PathBuf,
+    rule: String,
+    now: String,
+    name: String,
+    content: String,
+    status: String,
+    findings: Option<Vec<String>>,
+}
+
+fn field<'a>(node: &'a Node, p: &str) -> Option<&'a Node> {
+    node.get(&path::parse(p).unwrap())
+}
+
+fn read_case(file: &Path) -> Case {
+    let loaded = document::load_file(file, &file.to_string_lossy(), Format::Yaml, &LoadOptions::default());
+    assert!(loaded.errors.is_empty(), "{}: {:?}", file.display(), loaded.errors);
+    let root = &loaded.documents[0].root;
+    let text = |p: &str| field(root, p).map(|n| n.to_json()).map(|j| j.as_str().map_or_else(|| j.to_string(), str::to_string));
+    let rule = text("rule").expect("rule");
+    assert_eq!(
+        Some(rule.as_str()),
+        file.parent().and_then(Path::file_name).and_then(|n| n.to_str()),
+        "{}: rule equals its folder",
+        file.display()
+    );
+    assert!(text("description").is_some_and(|d| !d.is_empty()), "{}: description", file.display());
+    let (name, content) = match (field(root, "document"), text("base")) {
+        (Some(doc), None) => {
+            let name = text("file").unwrap_or_else(|| "document.yaml".into());
+            let json = serde_json::to_string_pretty(&doc.to_json()).unwrap();
+            let content = if name.ends_with(".md") { format!("---\n{json}\n---\n") } else { json };
+            (name, content)
+        }
+        (None, Some(base)) => {
+            assert!(field(root, "set").is_none() && field(root, "delete").is_none(), "this harness does not apply set/delete");
+            let base = file.parent().unwrap().join(base);
+            let name = text("file").unwrap_or_else(|| base.file_name().unwrap().to_string_lossy().into_owned());
+            (name, std::fs::read_to_string(&base).unwrap_or_else(|e| panic!("{}: base {}: {e}", file.display(), base.display())))
+        }
+        _ => panic!("{}: exactly one of document and base", file.display()),
+    };
+    let findings = field(root, "expect.findings")
+        .and_then(Node::as_seq)
+        .map(|items| items.iter().map(|f| field(f, "path").and_then(Node::as_str).expect("finding path").to_string()).collect());
+    Case {
+        file: file.to_path_buf(),
+        rule,
+        now: text("now").unwrap_or_else(|| "2025-06-01".into()),
+        name,
+        content,
+        status: text("expect.status").expect("expect.status"),
+        findings,
+    }
+}
+
+/// Runs every case of the format packs through `annexa scan` and compares
+/// status and finding paths. Line, column and order, which are those of the
+/// case file, are checked by `annexa rules test`.
+#[test]
+fn every_format_rule_has_passing_and_failing_cases_and_they_hold() {
+    let mut problems = Vec::new();
+    for pack_name in PACKS {
+        let pack_dir = root().join("rules").join(pack_name);
+        let mut rules: Vec<String> = std::fs::read_dir(&pack_dir)
+            .unwrap()
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|e| e == "rhai"))
+            .map(|p| p.file_stem().unwrap().to_string_lossy().into_owned())
+            .collect();
+        rules.sort();
+        for rule in rules {
+            let dir = pack_dir.join("tests").join(&rule);
+            let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+                .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .collect();
+            files.sort();
+            let cases: Vec<Case> = files.iter().map(|f| read_case(f)).collect();
+            for wanted in ["pass", "fail"] {
+                if !cases.iter().any(|c| c.status == wanted) {
+                    problems.push(format!("{rule}: no {wanted} case"));
+                }
+            }
+            for case in cases {
+                let tmp = tree(&[(case.name.as_str(), case.content.as_str())]);
+                let run = annexa_in(
+                    tmp.path(),
+                    &["scan", &case.name, "--no-builtin", "--rules", &pack_dir.to_string_lossy(), "--format", "json", "--now", &case.now],
+                );
+                let outcome = outcomes(&report(&run)).into_iter().find(|o| o.0 == case.rule);
+                let Some((_, status, findings)) = outcome else {
+                    problems.push(format!("{}: no outcome for {} ({})", case.file.display(), case.rule, run.stderr));
+                    continue;
+                };
+                if status != case.status {
+                    problems.push(format!("{}: status {status}, expected {}; findings {findings:?}", case.file.display(), case.status));
+                }
+                if let Some(expected) = &case.findings {
+                    // Inline documents are rewritten as JSON here, which reorders keys: compare as sets.
+                    let mut got: Vec<String> = findings.iter().map(|f| f.0.clone()).collect();
+                    let mut expected = expected.clone();
+                    got.sort();
+                    expected.sort();
+                    if got != expected {
+                        problems.push(format!("{}: findings {got:?}, expected {expected:?}", case.file.display()));
+                    }
+                }
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// The reviewed findings and input errors of the built-in rules on the real
+/// files in `../shared/corpus`, one `path:line:col RULE` line each. Set
+/// `ANNEXA_UPDATE_SNAPSHOTS=1` to rewrite the snapshot, then review the diff.
+#[test]
+fn corpus_findings_match_the_reviewed_snapshot() {
+    let corpus = root().join("../shared/corpus");
+    assert!(corpus.is_dir(), "the corpus is expected at ../shared/corpus beside the repository");
+    let run = annexa(&["scan", "../shared/corpus", "--now", "2025-06-01", "--format", "json"]);
+    assert_eq!(run.code, 2, "findings and unreadable files: exit 2\n{}", run.stderr);
+    let report = report(&run);
+    let mut lines = Vec::new();
+    for file in report["files"].as_array().unwrap() {
+        let name = file["path"].as_str().unwrap().trim_start_matches("../shared/corpus/");
+        for e in file["errors"].as_array().into_iter().flatten() {
+            let p = &e["position"];
+            lines.push(format!("{name}:{}:{} error: {}", p["line"], p["col"], e["message"].as_str().unwrap()));
+        }
+        for o in file["outcomes"].as_array().unwrap() {
+            assert_ne!(o["status"], "error", "{name}: {o}");
+            for f in o["findings"].as_array().into_iter().flatten() {
+                let s = &f["region"]["start"];
+                lines.push(format!("{name}:{}:{} {} {}", s["line"], s["col"], o["rule"].as_str().unwrap(), f["path"].as_str().unwrap()));
+            }
+        }
+    }
+    let actual = lines.join("\n") + "\n";
+    let snapshot = root().join("tests/snapshots/corpus.txt");
+    if std::env::var_os("ANNEXA_UPDATE_SNAPSHOTS").is_some() {
+        std::fs::write(&snapshot, &actual).unwrap();
+    }
+    let expected = std::fs::read_to_string(&snapshot).unwrap_or_default();
+    assert!(
+        actual == expected,
+        "corpus findings differ from tests/snapshots/corpus.txt; rerun with ANNEXA_UPDATE_SNAPSHOTS=1 and review the diff"
+    );
+}
+
+#[test]
+fn every_corpus_document_of_a_known_format_gets_its_kind() {
+    let run = annexa(&["scan", "../shared/corpus", "--no-builtin", "--rules", &pack("aibom"), "--format", "json"]);
+    let report = report(&run);
+    let kind_of = |suffix: &str| -> Vec<String> {
+        let file = report["files"].as_array().unwrap().iter().find(|f| f["path"].as_str().unwrap().ends_with(suffix)).unwrap();
+        file["documents"].as_array().unwrap().iter().map(|d| d["kind"].as_str().unwrap().to_string()).collect()
+    };
+    assert_eq!(kind_of("mcp-security-suite__claude_desktop_config.json"), ["MCPConfig"]);
+    assert_eq!(kind_of("multiple_transport.json"), ["MCPConfig"]);
+    assert_eq!(kind_of("github-mcp-server__server.json"), ["MCPServer"]);
+    assert_eq!(kind_of("registry__data__seed_2025_05_16.json"), ["MCPRegistry"]);
+    assert_eq!(kind_of("oss-llmops-stack__litellm-config.yaml"), ["LiteLLMConfig"]);
+    assert_eq!(
+        kind_of("model-catalog-bridge__assets__kserve-only-model-test-deploy__mnist__infererenceservice.yaml"),
+        ["InferenceService"]
+    );
+    assert_eq!(kind_of("vllm__gpu-deployment.yaml"), ["Deployment", "ConfigMap"]);
+    assert_eq!(kind_of("sample_simple_model_index.md"), ["ModelCard"]);
+    assert_eq!(kind_of("sample_datasetcard_simple.md"), ["DatasetCard"]);
+    assert_eq!(kind_of("valid-machine-learning-1.6.json"), ["CycloneDX"]);
+}
