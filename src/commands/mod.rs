@@ -64,6 +64,7 @@ pub fn run(cli: Cli) -> miette::Result<ExitStatus> {
     match cli.command {
         Command::Scan(args) => scan::run(args),
         Command::Rules(RulesCommand::List(args)) => rules::list(args),
+        Command::Rules(RulesCommand::Test(args)) => rules::test(args),
         Command::Controls(args) => controls::run(args),
     }
 }

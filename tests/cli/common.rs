@@ -27,7 +27,13 @@ impl From<Output> for Run {
 
 /// Runs `annexa` with `args` in `dir`.
 pub fn annexa_in(dir: &Path, args: &[&str]) -> Run {
-    Command::new(env!("CARGO_BIN_EXE_annexa")).args(args).current_dir(dir).env("NO_COLOR", "1").output().expect("the annexa binary runs").into()
+    Command::new(env!("CARGO_BIN_EXE_annexa"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("the annexa binary runs")
+        .into()
 }
 
 /// Runs `annexa` with `args` from the repository root.

@@ -4,4 +4,6 @@
 
 mod common;
 mod formats;
+mod registry;
+mod rules_test;
 mod scan;

@@ -131,10 +131,12 @@ pub fn controls_line(controls: &[super::ControlInfo]) -> String {
 pub fn summary_line(summary: &Summary, fail_on: Severity) -> String {
     let total: usize = summary.findings.values().sum();
     let by_severity: Vec<String> = summary.findings.iter().rev().filter(|(_, n)| **n > 0).map(|(s, n)| format!("{n} {s}")).collect();
-    let findings =
-        if by_severity.is_empty() { format!("{total} findings") } else { format!("{total} findings ({})", by_severity.join(", ")) };
-    let count = |s: Status| summary.outcomes.get(&s).copied().unwrap_or(0);
     let plural = |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let mut findings = plural(total, "finding", "findings");
+    if !by_severity.is_empty() {
+        findings = format!("{findings} ({})", by_severity.join(", "));
+    }
+    let count = |s: Status| summary.outcomes.get(&s).copied().unwrap_or(0);
     format!(
         "{findings}, {} at or above {fail_on}; outcomes: {} pass, {} fail, {} not applicable, {} error; {} in {}; {}.",
         summary.failing,

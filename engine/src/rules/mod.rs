@@ -5,6 +5,7 @@
 
 pub mod doc;
 pub mod meta;
+pub mod testing;
 
 use std::path::Path;
 use std::sync::Arc;
