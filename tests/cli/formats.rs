@@ -1,17 +1,12 @@
 //! Real configuration formats (issue 6): MCP configs and manifests, LiteLLM
 //! configs, Kubernetes model serving, model cards, CycloneDX AI-BOMs. Exact
-//! positions in JSON and front matter, secrets never printed, the rule cases
-//! of the format packs, and the reviewed findings on `../shared/corpus`.
+//! positions in JSON and front matter, secrets never printed, kinds and the
+//! reviewed findings on `../shared/corpus`. The packs' rule cases run in
+//! `annexa rules test` (see `registry.rs`).
 
-use std::path::{Path, PathBuf};
-
-use annexa_engine::document::{self, path, Format, LoadOptions, Node};
 use serde_json::Value as Json;
 
 use crate::common::*;
-
-/// The built-in packs this module covers.
-const PACKS: [&str; 5] = ["mcp", "gateway", "k8s-serving", "modelcard", "aibom"];
 
 fn report(run: &Run) -> Json {
     serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("JSON report: {e}\n{}\n{}", run.stdout, run.stderr))
@@ -92,122 +87,6 @@ fn json_with_surrogate_pair_escapes_parses_with_file_positions() {
 
 fn pack(name: &str) -> String {
     root().join("rules").join(name).to_string_lossy().into_owned()
-}
-
-/// One rule test case (`rules/<pack>/tests/<RULE>/<case>.yaml`), read with
-/// the engine's own loader.
-struct Case {
-    file: PathBuf,
-    rule: String,
-    now: String,
-    name: String,
-    content: String,
-    status: String,
-    findings: Option<Vec<String>>,
-}
-
-fn field<'a>(node: &'a Node, p: &str) -> Option<&'a Node> {
-    node.get(&path::parse(p).unwrap())
-}
-
-fn read_case(file: &Path) -> Case {
-    let loaded = document::load_file(file, &file.to_string_lossy(), Format::Yaml, &LoadOptions::default());
-    assert!(loaded.errors.is_empty(), "{}: {:?}", file.display(), loaded.errors);
-    let root = &loaded.documents[0].root;
-    let text = |p: &str| field(root, p).map(|n| n.to_json()).map(|j| j.as_str().map_or_else(|| j.to_string(), str::to_string));
-    let rule = text("rule").expect("rule");
-    assert_eq!(
-        Some(rule.as_str()),
-        file.parent().and_then(Path::file_name).and_then(|n| n.to_str()),
-        "{}: rule equals its folder",
-        file.display()
-    );
-    assert!(text("description").is_some_and(|d| !d.is_empty()), "{}: description", file.display());
-    let (name, content) = match (field(root, "document"), text("base")) {
-        (Some(doc), None) => {
-            let name = text("file").unwrap_or_else(|| "document.yaml".into());
-            let json = serde_json::to_string_pretty(&doc.to_json()).unwrap();
-            let content = if name.ends_with(".md") { format!("---\n{json}\n---\n") } else { json };
-            (name, content)
-        }
-        (None, Some(base)) => {
-            assert!(field(root, "set").is_none() && field(root, "delete").is_none(), "this harness does not apply set/delete");
-            let base = file.parent().unwrap().join(base);
-            let name = text("file").unwrap_or_else(|| base.file_name().unwrap().to_string_lossy().into_owned());
-            (name, std::fs::read_to_string(&base).unwrap_or_else(|e| panic!("{}: base {}: {e}", file.display(), base.display())))
-        }
-        _ => panic!("{}: exactly one of document and base", file.display()),
-    };
-    let findings = field(root, "expect.findings")
-        .and_then(Node::as_seq)
-        .map(|items| items.iter().map(|f| field(f, "path").and_then(Node::as_str).expect("finding path").to_string()).collect());
-    Case {
-        file: file.to_path_buf(),
-        rule,
-        now: text("now").unwrap_or_else(|| "2025-06-01".into()),
-        name,
-        content,
-        status: text("expect.status").expect("expect.status"),
-        findings,
-    }
-}
-
-/// Runs every case of the format packs through `annexa scan` and compares
-/// status and finding paths. Line, column and order, which are those of the
-/// case file, are checked by `annexa rules test`.
-#[test]
-fn every_format_rule_has_passing_and_failing_cases_and_they_hold() {
-    let mut problems = Vec::new();
-    for pack_name in PACKS {
-        let pack_dir = root().join("rules").join(pack_name);
-        let mut rules: Vec<String> = std::fs::read_dir(&pack_dir)
-            .unwrap()
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|e| e == "rhai"))
-            .map(|p| p.file_stem().unwrap().to_string_lossy().into_owned())
-            .collect();
-        rules.sort();
-        for rule in rules {
-            let dir = pack_dir.join("tests").join(&rule);
-            let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-                .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .collect();
-            files.sort();
-            let cases: Vec<Case> = files.iter().map(|f| read_case(f)).collect();
-            for wanted in ["pass", "fail"] {
-                if !cases.iter().any(|c| c.status == wanted) {
-                    problems.push(format!("{rule}: no {wanted} case"));
-                }
-            }
-            for case in cases {
-                let tmp = tree(&[(case.name.as_str(), case.content.as_str())]);
-                let run = annexa_in(
-                    tmp.path(),
-                    &["scan", &case.name, "--no-builtin", "--rules", &pack_dir.to_string_lossy(), "--format", "json", "--now", &case.now],
-                );
-                let outcome = outcomes(&report(&run)).into_iter().find(|o| o.0 == case.rule);
-                let Some((_, status, findings)) = outcome else {
-                    problems.push(format!("{}: no outcome for {} ({})", case.file.display(), case.rule, run.stderr));
-                    continue;
-                };
-                if status != case.status {
-                    problems.push(format!("{}: status {status}, expected {}; findings {findings:?}", case.file.display(), case.status));
-                }
-                if let Some(expected) = &case.findings {
-                    // Inline documents are rewritten as JSON here, which reorders keys: compare as sets.
-                    let mut got: Vec<String> = findings.iter().map(|f| f.0.clone()).collect();
-                    let mut expected = expected.clone();
-                    got.sort();
-                    expected.sort();
-                    if got != expected {
-                        problems.push(format!("{}: findings {got:?}, expected {expected:?}", case.file.display()));
-                    }
-                }
-            }
-        }
-    }
-    assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
 /// The reviewed findings and input errors of the built-in rules on the real

@@ -232,7 +232,7 @@ mod tests {
 
     fn eval(text: &str, script: &str) -> Array {
         let engine = crate::script::build_engine(&crate::script::Limits::default());
-        let source = Arc::new(Source { path: "x.yaml".into(), text: text.into() });
+        let source = Arc::new(Source::new("x.yaml".into(), text.into()));
         let root = yaml::parse_stream(text, &yaml::Limits::default()).0.remove(0).root;
         let mut scope = rhai::Scope::new();
         scope.push("doc", Doc::new(Arc::new(describe(&source, 0, root)), 0));
