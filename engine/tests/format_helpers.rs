@@ -92,3 +92,12 @@ fn model_card_helpers() {
     assert_eq!(show("README.md", CARD, "is_empty_section(doc.section(\"training\"))"), "true");
     assert_eq!(show("README.md", CARD, "type_of(doc.section(\"training\"))"), "()");
 }
+
+#[test]
+fn bom_helpers() {
+    let bom = r#"{"bomFormat": "CycloneDX", "metadata": {"component": {"type": "machine-learning-model", "name": "a"}},
+      "components": [{"type": "library", "name": "b", "components": [{"type": "machine-learning-model", "name": "c"}]},
+                     {"type": "machine-learning-model", "name": "d"}]}"#;
+    assert_eq!(show("bom.json", bom, "doc.ml_models()"), "[\"metadata.component\", \"components[0].components[0]\", \"components[1]\"]");
+    assert_eq!(show("bom.json", r#"{"bomFormat": "CycloneDX"}"#, "doc.ml_models()"), "[]");
+}

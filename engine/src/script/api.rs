@@ -206,6 +206,7 @@ pub fn register(engine: &mut Engine) {
     super::workloads::register(engine);
     super::cards::register(engine);
     super::mcp::register(engine);
+    super::bom::register(engine);
 }
 
 fn record_architecture(d: &Doc) {

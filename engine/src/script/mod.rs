@@ -3,6 +3,7 @@
 //! and `print`/`debug` captured into the report instead of the terminal.
 
 pub mod api;
+pub mod bom;
 pub mod cards;
 pub mod context;
 pub mod graph;
