@@ -148,3 +148,17 @@ fn every_corpus_document_of_a_known_format_gets_its_kind() {
     assert_eq!(kind_of("sample_datasetcard_simple.md"), ["DatasetCard"]);
     assert_eq!(kind_of("valid-machine-learning-1.6.json"), ["CycloneDX"]);
 }
+
+#[test]
+fn a_low_entropy_password_in_a_kubernetes_env_is_never_printed() {
+    let manifest = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: tgi}\nspec:\n  template:\n    spec:\n      containers:\n        - name: tgi\n          image: ghcr.io/huggingface/text-generation-inference:2.4.0\n          env:\n            - name: DB_PASSWORD\n              value: hunter2\n";
+    let dir = tree(&[("tgi.yaml", manifest)]);
+    let run = annexa_in(dir.path(), &["scan", "tgi.yaml", "--no-builtin", "--rules", &pack("k8s-serving"), "--now", "2025-06-01"]);
+    assert!(
+        run.stdout.contains("tgi.yaml:12:15  CRITICAL  KSV001  DB_PASSWORD is written in the manifest ([redacted 7 chars])\n"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("12 |               value: [redacted 7 chars]\n"), "{}", run.stdout);
+    assert!(!run.stdout.contains("hunter2"), "{}", run.stdout);
+}

@@ -51,14 +51,7 @@ impl Source {
     /// One line (1-based) as reports show it, without its line break.
     /// Credentials in it are redacted: a report never prints a secret.
     pub fn line(&self, line: u32) -> Option<&str> {
-        let shown = self.shown.get_or_init(|| {
-            let mut out = String::with_capacity(self.text.len());
-            for l in self.text.lines() {
-                out.push_str(&crate::script::secrets::redact_line(l));
-                out.push('\n');
-            }
-            out
-        });
+        let shown = self.shown.get_or_init(|| crate::script::secrets::redact_text(&self.text));
         shown.lines().nth((line as usize).checked_sub(1)?)
     }
 }

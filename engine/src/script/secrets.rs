@@ -172,18 +172,60 @@ pub fn redact(text: &str) -> String {
     format!("[redacted {chars} chars]")
 }
 
-/// A source line as reports may show it: values of credential-named keys,
-/// known key formats and high-entropy tokens replaced by their redacted form.
+/// `key: value` pairs on a line, block or flow style, YAML or JSON: the key and
+/// the value (without quotes; values with spaces are cut at the first one).
+static PAIR: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r#"(?:^|[\s{,])["']?([A-Za-z0-9_.\-]+)["']?\s*:\s*["']?([^"',{}\[\]\s#]+)"#).ok());
+
+/// A file's text as reports may show it: on every line, values of
+/// credential-named keys, known key formats and high-entropy tokens replaced
+/// by their redacted form. A Kubernetes-style `value:` is redacted when its
+/// `name:` (on the same line or the line before) names a credential.
+pub fn redact_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut after_secret_name = false;
+    for line in text.lines() {
+        let (shown, names_secret) = redact_in_context(line, after_secret_name);
+        out.push_str(&shown);
+        out.push('\n');
+        after_secret_name = names_secret;
+    }
+    out
+}
+
+/// One source line as reports may show it (see `redact_text`).
 pub fn redact_line(line: &str) -> Cow<'_, str> {
-    let mut out = Cow::Borrowed(line);
-    if let Some((key, value_start, value)) = key_value(line) {
-        if is_secret_name(key) && !value.is_empty() && !is_secret_ref(value) && !is_placeholder(value) {
-            let mut s = String::with_capacity(line.len());
-            s.push_str(line.get(..value_start).unwrap_or_default());
-            s.push_str(&redact(value));
-            s.push_str(line.get(value_start + value.len()..).unwrap_or_default());
-            out = Cow::Owned(s);
+    redact_in_context(line, false).0
+}
+
+/// Redacts one line; also says whether it ends with a `name:` that names a
+/// credential, whose `value:` may follow on the next line.
+fn redact_in_context(line: &str, after_secret_name: bool) -> (Cow<'_, str>, bool) {
+    let mut ranges = Vec::new();
+    let mut named_secret = after_secret_name;
+    if let Some(re) = PAIR.as_ref() {
+        for caps in re.captures_iter(line) {
+            let (Some(key), Some(value)) = (caps.get(1), caps.get(2)) else { continue };
+            let literal = !is_secret_ref(value.as_str()) && !is_placeholder(value.as_str());
+            if key.as_str() == "name" {
+                named_secret = is_secret_name(value.as_str());
+            } else if literal && (is_secret_name(key.as_str()) || (key.as_str() == "value" && named_secret)) {
+                ranges.push(value.range());
+                named_secret = false;
+            }
         }
+    }
+    let mut out = Cow::Borrowed(line);
+    if !ranges.is_empty() {
+        let mut s = String::with_capacity(line.len());
+        let mut at = 0;
+        for range in ranges {
+            s.push_str(line.get(at..range.start).unwrap_or_default());
+            s.push_str(&redact(line.get(range.clone()).unwrap_or_default()));
+            at = range.end;
+        }
+        s.push_str(line.get(at..).unwrap_or_default());
+        out = Cow::Owned(s);
     }
     for re in KNOWN.iter() {
         if re.is_match(&out) {
@@ -194,7 +236,7 @@ pub fn redact_line(line: &str) -> Cow<'_, str> {
         let redacted: Vec<String> = out.split_inclusive(|c: char| c.is_whitespace() || "=:,;\"'".contains(c)).map(redact_token).collect();
         out = Cow::Owned(redacted.concat());
     }
-    out
+    (out, named_secret)
 }
 
 fn redact_token(piece: &str) -> String {
@@ -204,25 +246,6 @@ fn redact_token(piece: &str) -> String {
     } else {
         piece.to_string()
     }
-}
-
-/// `key: value` (YAML) or `"key": "value"` (JSON) on one line: the key, the
-/// byte offset of the value and the value without quotes, comma or comment.
-fn key_value(line: &str) -> Option<(&str, usize, &str)> {
-    let body = line.trim_start();
-    let body = body.strip_prefix("- ").unwrap_or(body);
-    let colon = body.find(':')?;
-    let key = body.get(..colon)?.trim().trim_matches(|c| c == '"' || c == '\'');
-    let after = body.get(colon + 1..)?;
-    let value_raw = after.trim_start();
-    let value_raw = value_raw.split(" #").next().unwrap_or(value_raw).trim_end().trim_end_matches(',');
-    let value = value_raw.trim_matches(|c| c == '"' || c == '\'');
-    let value_start = line.len() - body.len()
-        + colon
-        + 1
-        + (after.len() - after.trim_start().len())
-        + (value_raw.len() - value_raw.trim_start_matches(['"', '\'']).len());
-    Some((key, value_start, value))
 }
 
 /// Registers the secret helpers of the rule API.
@@ -318,5 +341,13 @@ mod tests {
         assert_eq!(redact_line("  - --token=a8Fk2LmQ9zR4tV7xB1nC5pW3"), "  - --token=[redacted 24 chars]");
         assert_eq!(redact_line("  api_key: os.environ/OPENAI_API_KEY"), "  api_key: os.environ/OPENAI_API_KEY");
         assert_eq!(redact_line("  image: vllm/vllm-openai:v0.6.0"), "  image: vllm/vllm-openai:v0.6.0");
+        assert_eq!(redact_line("  - {name: DB_PASSWORD, value: hunter2}"), "  - {name: DB_PASSWORD, value: [redacted 7 chars]}");
+        assert_eq!(redact_line("  - {name: PORT, value: \"8000\"}"), "  - {name: PORT, value: \"8000\"}");
+    }
+
+    #[test]
+    fn a_value_under_a_credential_name_is_redacted_on_the_next_line() {
+        let text = "env:\n  - name: DB_PASSWORD\n    value: hunter2\n  - name: PORT\n    value: 8000\n";
+        assert_eq!(redact_text(text), "env:\n  - name: DB_PASSWORD\n    value: [redacted 7 chars]\n  - name: PORT\n    value: 8000\n");
     }
 }
