@@ -1,4 +1,4 @@
-//! `annexa rules list` and `annexa rules test`.
+//! `annexa rules list`, `annexa rules test` and `annexa rules doc`.
 
 use std::io::Write;
 
@@ -6,12 +6,12 @@ use annexa_engine::report::RuleInfo;
 use annexa_engine::rules::testing::{self, CaseResult};
 use annexa_engine::script::Limits;
 
-use super::{load_rules, ExitStatus, Written};
-use crate::args::{ListFormat, RuleSelection, RulesListArgs, RulesTestArgs};
+use super::{configured_rules, load_rules, ExitStatus, Written};
+use crate::args::{ListFormat, RuleSelection, RulesDocArgs, RulesListArgs, RulesTestArgs};
 use crate::diagnostics;
 
 pub fn list(args: RulesListArgs) -> miette::Result<ExitStatus> {
-    let (_, set) = load_rules(&args.selection);
+    let Some((_, set, _, config_errors)) = configured_rules(&args.selection, &args.config)? else { return Ok(ExitStatus::Error) };
     let infos: Vec<RuleInfo> = set.rules.iter().map(RuleInfo::from_rule).collect();
     let mut out = std::io::stdout().lock();
     match args.format {
@@ -27,6 +27,19 @@ pub fn list(args: RulesListArgs) -> miette::Result<ExitStatus> {
             }
             writeln!(out, "{} rules", infos.len()).written()?;
         }
+    }
+    Ok(if set.errors.is_empty() && config_errors == 0 { ExitStatus::Clean } else { ExitStatus::Error })
+}
+
+/// `annexa rules doc`: the Markdown reference of the loaded rules.
+pub fn doc(args: RulesDocArgs) -> miette::Result<ExitStatus> {
+    let (_, set) = load_rules(&args.selection);
+    let text = annexa_engine::rules::reference::markdown(&set.rules);
+    match &args.output {
+        Some(path) => {
+            std::fs::write(path, text).map_err(|source| miette::Report::new(annexa_engine::Error::Io { path: path.clone(), source }))?
+        }
+        None => std::io::stdout().lock().write_all(text.as_bytes()).written()?,
     }
     Ok(if set.errors.is_empty() { ExitStatus::Clean } else { ExitStatus::Error })
 }

@@ -1,15 +1,25 @@
-//! `annexa scan`: discover inputs, evaluate rules, render the report.
+//! `annexa scan`: settle the settings (flags over the config file), find the
+//! inputs (paths, a shard of them, changed files or standard input),
+//! evaluate the rules and hand every result to each requested renderer.
 
-use std::io::{IsTerminal, Write};
+use std::io::{IsTerminal, Read};
 
-use annexa_engine::document::discover::{discover, DiscoverOptions};
+use annexa_engine::document::discover::{discover, DiscoverOptions, Shard};
+use annexa_engine::document::kind::KindGlobs;
+use annexa_engine::document::Format as DocFormat;
 use annexa_engine::eval::{self, Input, ScanOptions};
-use annexa_engine::report::{self, Format, Header, RuleInfo, Summary};
+use annexa_engine::report::{self, Header, RuleInfo, Summary};
+use annexa_engine::rules::{Scope, Severity};
+use clap::ArgMatches;
 use miette::miette;
 
-use super::{load_rules, ExitStatus, Written};
-use crate::args::{ColorChoice, OutputFormat, ScanArgs};
+use super::output::{self, Outputs};
+use super::{changed, configured_rules, ExitStatus, Written};
+use crate::args::ScanArgs;
 use crate::diagnostics;
+
+/// Batch scans with at least this many files show a progress bar (on a terminal).
+const PROGRESS_MIN_FILES: usize = 200;
 
 /// Parses `--now`, or today's date in the local time zone.
 pub fn evaluation_date(now: Option<&str>) -> miette::Result<jiff::civil::Date> {
@@ -21,18 +31,68 @@ pub fn evaluation_date(now: Option<&str>) -> miette::Result<jiff::civil::Date> {
     }
 }
 
-pub fn run(args: ScanArgs) -> miette::Result<ExitStatus> {
+pub fn run(args: ScanArgs, matches: Option<&ArgMatches>) -> miette::Result<ExitStatus> {
     let now = evaluation_date(args.now.as_deref())?;
-    let (engine, rule_set) = load_rules(&args.selection);
-    let discovered = discover(
-        &args.paths,
-        &DiscoverOptions { include: args.include.clone(), exclude: args.exclude.clone(), follow_symlinks: args.follow },
-    )?;
-    for error in &discovered.errors {
-        diagnostics::eprint(&diagnostics::input_error(error, None));
-    }
+    let targets = output::targets(&args.output, matches)?;
+    let shard = args
+        .shard
+        .as_deref()
+        .map(Shard::parse)
+        .transpose()
+        .map_err(|e| miette!(help = "write --shard I/N, for example --shard 2/4", "invalid --shard: {e}"))?;
+    let Some((engine, rule_set, config, config_errors)) = configured_rules(&args.selection, &args.config)? else {
+        return Ok(ExitStatus::Error);
+    };
 
-    let fail_on = args.fail_on.into();
+    // Flags override the config: --fail-on, --include and --exclude replace its values
+    // (--rules and --no-builtin were applied with the rules).
+    let fail_on: Severity = args.fail_on.map(Into::into).or(config.fail_on).unwrap_or(Severity::Low);
+    let include = if args.include.is_empty() { config.include.clone() } else { args.include.clone() };
+    let exclude = if args.exclude.is_empty() { config.exclude.clone() } else { args.exclude.clone() };
+
+    let mut input_errors = 0;
+    let mut skipped = Vec::new();
+    let inputs: Vec<Input> = if args.paths.iter().any(|p| p.as_os_str() == "-") {
+        if args.paths.len() > 1 {
+            return Err(miette!(
+                help = "scan standard input on its own: `annexa scan - --stdin-filename NAME`",
+                "`-` cannot be combined with other paths"
+            ));
+        }
+        let display = args.stdin_filename.clone().unwrap_or_else(|| "<stdin>".into());
+        let format = args.stdin_filename.as_deref().and_then(|n| DocFormat::from_path(std::path::Path::new(n))).unwrap_or(DocFormat::Yaml);
+        let mut bytes = Vec::new();
+        std::io::stdin().read_to_end(&mut bytes).map_err(|e| miette!("cannot read standard input: {e}"))?;
+        vec![Input::Bytes { display, format, bytes }]
+    } else {
+        let mut roots = args.paths.clone();
+        if let Some(base) = &args.changed {
+            let corpus: Vec<&str> = rule_set.rules.iter().filter(|r| r.scope == Scope::Corpus).map(|r| r.id.as_str()).collect();
+            if corpus.is_empty() {
+                roots = changed::files(base.as_str(), &args.paths, &include, &exclude)?;
+            } else {
+                eprintln!(
+                    "note: scanning every input, not only the changed files: corpus rule{} {} see{} all documents of {} kinds at once",
+                    if corpus.len() == 1 { "" } else { "s" },
+                    corpus.join(", "),
+                    if corpus.len() == 1 { "s" } else { "" },
+                    if corpus.len() == 1 { "its" } else { "their" },
+                );
+            }
+        }
+        let discovered = if roots.is_empty() {
+            Default::default()
+        } else {
+            discover(&roots, &DiscoverOptions { include, exclude, follow_symlinks: args.follow, shard })?
+        };
+        for error in &discovered.errors {
+            diagnostics::eprint(&diagnostics::input_error(error, None));
+        }
+        input_errors = discovered.errors.len();
+        skipped = discovered.skipped;
+        discovered.files.into_iter().map(Input::File).collect()
+    };
+
     let header = Header {
         schema: report::SCHEMA_VERSION.into(),
         tool: "annexa".into(),
@@ -42,39 +102,40 @@ pub fn run(args: ScanArgs) -> miette::Result<ExitStatus> {
         rules: rule_set.rules.iter().map(RuleInfo::from_rule).collect(),
         rule_errors: rule_set.errors.clone(),
     };
-    let color = match args.color {
-        ColorChoice::Always => true,
-        ColorChoice::Never => false,
-        ColorChoice::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
-    };
-    let format = match args.format {
-        OutputFormat::Text => Format::Text { color },
-        OutputFormat::Json => Format::Json,
-    };
-
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
-    let mut renderer = format.renderer();
-    renderer.begin(&header, &mut out).written()?;
-    let mut summary =
-        Summary { errors: rule_set.errors.len() + discovered.errors.len(), skipped: discovered.skipped, ..Summary::default() };
+    let mut outputs = Outputs::open(&targets, args.output.color)?;
+    outputs.begin(&header)?;
+    let mut summary = Summary { errors: rule_set.errors.len() + input_errors + config_errors, skipped, ..Summary::default() };
     let mut options = ScanOptions::new(now);
     options.threads = args.threads;
-    let inputs = discovered.files.into_iter().map(Input::File).collect();
+    if !config.kinds.is_empty() {
+        options.load.kind_globs = Some(std::sync::Arc::new(KindGlobs::new(&config.kinds)?));
+    }
+    let progress = progress_bar(inputs.len());
     eval::scan(&engine, &rule_set.rules, inputs, &options, &mut |file| {
-        for error in &file.errors {
-            let text = std::fs::read_to_string(&file.path).ok();
-            diagnostics::eprint(&diagnostics::input_error(error, text));
-        }
+        progress.suspend(|| {
+            for error in &file.errors {
+                let text = std::fs::read_to_string(&file.path).ok();
+                diagnostics::eprint(&diagnostics::input_error(error, text));
+            }
+        });
+        progress.inc(1);
         summary.add(&file, &header);
-        renderer.file(&file, &mut out)
+        outputs.file(&file)
     })
     .written()?;
-    renderer.end(&summary, &mut out).written()?;
-    out.flush().written()?;
-    Ok(match summary.exit_code() {
-        0 => ExitStatus::Clean,
-        1 => ExitStatus::Findings,
-        _ => ExitStatus::Error,
-    })
+    progress.finish_and_clear();
+    outputs.end(&summary)?;
+    Ok(ExitStatus::from_code(summary.exit_code()))
+}
+
+/// A progress bar on standard error, drawn only when it is a terminal and the scan is long.
+fn progress_bar(files: usize) -> indicatif::ProgressBar {
+    if files < PROGRESS_MIN_FILES || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::with_draw_target(Some(files as u64), indicatif::ProgressDrawTarget::stderr());
+    if let Ok(style) = indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} files {elapsed} (eta {eta})") {
+        bar.set_style(style);
+    }
+    bar
 }

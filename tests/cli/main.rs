@@ -2,7 +2,10 @@
 //! code for each case, failure modes included. One test binary; one module
 //! per command or concern.
 
+mod ci;
 mod common;
+mod coverage;
+mod fixtures;
 mod formats;
 mod registry;
 mod rules_test;

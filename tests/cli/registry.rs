@@ -95,3 +95,16 @@ fn every_rule_has_a_passing_and_a_failing_case_and_all_cases_hold() {
         assert!(statuses.contains(&Status::Fail), "{} has no case that fails", rule.id);
     }
 }
+
+/// The Example section shows a document that fails and one that passes.
+#[test]
+fn every_example_shows_a_failing_and_a_passing_document() {
+    let (_, rules) = builtin();
+    for rule in &rules {
+        let example = rule.docs.section("Example").unwrap_or_default();
+        let fails = example.find("Fails:").unwrap_or_else(|| panic!("{}: the example has no `Fails:` document", rule.id));
+        let passes = example.find("Passes:").unwrap_or_else(|| panic!("{}: the example has no `Passes:` document", rule.id));
+        assert!(fails < passes, "{}: show the failing document first", rule.id);
+        assert_eq!(example.matches("```yaml").count(), 2, "{}: one YAML block each", rule.id);
+    }
+}

@@ -1,7 +1,8 @@
 //! Kind detection: `apiVersion` and `kind` as written, else a known shape
 //! (MCP client configs and server manifests, LiteLLM proxy configs, CycloneDX
 //! BOMs, model and dataset cards), else `unknown` (still parsed, and seen by
-//! rules that ask for `*`). `docs/kinds.md` lists every kind and its test.
+//! rules that ask for `*`), unless a path glob of the config file names a kind
+//! (`KindGlobs`). `docs/kinds.md` lists every kind and how it is detected.
 
 use super::path::Segment;
 use super::value::{Node, Value};
@@ -113,6 +114,34 @@ fn card(root: &Node) -> &'static str {
     }
 }
 
+/// Kinds given by path globs (the config file's `kinds:`), consulted only
+/// when a document's kind would otherwise be `unknown`. The first glob that
+/// matches the file's displayed path wins.
+#[derive(Clone, Debug)]
+pub struct KindGlobs {
+    set: globset::GlobSet,
+    kinds: Vec<String>,
+}
+
+impl KindGlobs {
+    /// Builds the matcher from `(glob, kind)` pairs in order.
+    pub fn new(pairs: &[(String, String)]) -> Result<Self, crate::Error> {
+        let mut builder = globset::GlobSetBuilder::new();
+        for (glob, _) in pairs {
+            let g = globset::Glob::new(glob).map_err(|source| crate::Error::Glob { glob: glob.clone(), source })?;
+            builder.add(g);
+        }
+        let set = builder.build().map_err(|source| crate::Error::Glob { glob: String::new(), source })?;
+        Ok(KindGlobs { set, kinds: pairs.iter().map(|(_, k)| k.clone()).collect() })
+    }
+
+    /// The kind for a file, if a glob matches it.
+    pub fn kind_for(&self, file: &str) -> Option<&str> {
+        let first = self.set.matches(file).into_iter().min()?;
+        self.kinds.get(first).map(String::as_str)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -179,5 +208,13 @@ mod tests {
         assert_eq!(kind_of("title: My blog post\n", "post.md"), UNKNOWN);
         // Outside Markdown the same keys are not a card.
         assert_eq!(kind_of("license: mit\ndatasets: [beans]\n", "meta.yaml"), UNKNOWN);
+    }
+
+    #[test]
+    fn first_matching_glob_gives_the_kind() {
+        let globs = KindGlobs::new(&[("mcp/**/*.json".into(), "MCPConfig".into()), ("**/*.json".into(), "Other".into())]).unwrap();
+        assert_eq!(globs.kind_for("mcp/servers/a.json"), Some("MCPConfig"));
+        assert_eq!(globs.kind_for("x/b.json"), Some("Other"));
+        assert_eq!(globs.kind_for("x/b.yaml"), None);
     }
 }

@@ -98,16 +98,18 @@ pub struct LoadedFile {
     pub errors: Vec<InputError>,
 }
 
-/// Limits on what one file may cost.
-#[derive(Clone, Copy, Debug)]
+/// Limits on what one file may cost, and how kinds are found.
+#[derive(Clone, Debug)]
 pub struct LoadOptions {
     pub max_file_bytes: u64,
     pub yaml: yaml::Limits,
+    /// Kinds by path glob, for documents whose kind is otherwise `unknown`.
+    pub kind_globs: Option<Arc<kind::KindGlobs>>,
 }
 
 impl Default for LoadOptions {
     fn default() -> Self {
-        LoadOptions { max_file_bytes: 64 * 1024 * 1024, yaml: yaml::Limits::default() }
+        LoadOptions { max_file_bytes: 64 * 1024 * 1024, yaml: yaml::Limits::default(), kind_globs: None }
     }
 }
 
@@ -203,13 +205,18 @@ fn parse_source(source: Arc<Source>, format: Format, options: &LoadOptions) -> L
             hint: e.hint.map(str::to_string),
         })
         .collect();
+    let by_glob = options.kind_globs.as_deref().and_then(|g| g.kind_for(&source.path));
     let documents = parsed
         .into_iter()
         .map(|mut p| {
             if let Some(shifts) = shifts {
                 shifts.restore(&mut p.root);
             }
-            describe(&source, p.index, p.root)
+            let mut doc = describe(&source, p.index, p.root);
+            if let (Some(kind), "unknown") = (by_glob, doc.kind.as_str()) {
+                doc.kind = kind.to_string();
+            }
+            doc
         })
         .collect();
     LoadedFile { documents, errors }
@@ -287,6 +294,19 @@ mod tests {
         bytes.insert(0, 0);
         let f = load_bytes(bytes, "x.yaml", Format::Yaml, &LoadOptions::default());
         assert_eq!(f.errors[0].message, "binary file (it contains NUL bytes)");
+    }
+
+    #[test]
+    fn kind_globs_apply_only_to_unknown_documents() {
+        let globs = kind::KindGlobs::new(&[("mcp/*.json".into(), "MCPConfig".into())]).unwrap();
+        let options = LoadOptions { kind_globs: Some(Arc::new(globs)), ..LoadOptions::default() };
+        // A shape no detector knows: only the glob can name it.
+        let f = load_bytes(b"{\"tools\": []}".to_vec(), "mcp/a.json", Format::Json, &options);
+        assert_eq!(f.documents[0].kind, "MCPConfig");
+        let f = load_bytes(b"{\"kind\": \"AISystem\"}".to_vec(), "mcp/b.json", Format::Json, &options);
+        assert_eq!(f.documents[0].kind, "AISystem", "a kind as written wins over a glob");
+        let f = load_bytes(b"{\"tools\": []}".to_vec(), "other/a.json", Format::Json, &options);
+        assert_eq!(f.documents[0].kind, "unknown");
     }
 
     #[test]

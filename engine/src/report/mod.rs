@@ -3,7 +3,12 @@
 //! finding position); renderers receive them one at a time, so a batch scan
 //! never holds every result, and output is identical whatever the thread count.
 
+pub mod github;
 pub mod json;
+pub mod junit;
+pub mod markdown;
+pub mod merge;
+pub mod sarif;
 pub mod text;
 
 use std::collections::BTreeMap;
@@ -108,6 +113,9 @@ pub struct FileResult {
 pub struct RuleInfo {
     pub id: String,
     pub title: String,
+    /// The rule's "What it checks" section (SARIF `fullDescription`).
+    #[serde(skip_serializing_if = "String::is_empty", default)]
+    pub description: String,
     pub severity: Severity,
     pub kinds: Vec<String>,
     pub scope: Scope,
@@ -140,6 +148,7 @@ impl RuleInfo {
         RuleInfo {
             id: rule.id.clone(),
             title: rule.title.clone(),
+            description: rule.docs.section("What it checks").unwrap_or_default().to_string(),
             severity: rule.severity,
             kinds: rule.kinds.clone(),
             scope: rule.scope,
@@ -240,6 +249,10 @@ pub trait Renderer {
 pub enum Format {
     Text { color: bool },
     Json,
+    Sarif,
+    Junit,
+    Github,
+    Markdown,
 }
 
 impl Format {
@@ -248,6 +261,10 @@ impl Format {
         match self {
             Format::Text { color } => Box::new(text::TextRenderer::new(color)),
             Format::Json => Box::new(json::JsonRenderer::default()),
+            Format::Sarif => Box::new(sarif::SarifRenderer::default()),
+            Format::Junit => Box::new(junit::JunitRenderer::default()),
+            Format::Github => Box::new(github::GithubRenderer::default()),
+            Format::Markdown => Box::new(markdown::MarkdownRenderer::default()),
         }
     }
 }
