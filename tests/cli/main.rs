@@ -6,6 +6,7 @@ mod ci;
 mod common;
 mod coverage;
 mod fixtures;
+mod formats;
 mod hardening;
 mod jsonl;
 mod reassess;

@@ -2,6 +2,7 @@
 //! document (file, index, identity, kind, content hash) for the evaluator.
 
 pub mod discover;
+pub mod json;
 pub mod kind;
 pub mod path;
 pub mod position;
@@ -37,12 +38,21 @@ pub struct Document {
 pub struct Source {
     pub path: String,
     pub text: String,
+    /// The text as reports may show it (credentials redacted), made on the
+    /// first call to `line`: only files with findings pay for it.
+    shown: std::sync::OnceLock<String>,
 }
 
 impl Source {
-    /// The text of one line (1-based), without its line break.
+    pub fn new(path: String, text: String) -> Self {
+        Source { path, text, shown: std::sync::OnceLock::new() }
+    }
+
+    /// One line (1-based) as reports show it, without its line break.
+    /// Credentials in it are redacted: a report never prints a secret.
     pub fn line(&self, line: u32) -> Option<&str> {
-        self.text.lines().nth((line as usize).checked_sub(1)?)
+        let shown = self.shown.get_or_init(|| crate::script::secrets::redact_text(&self.text));
+        shown.lines().nth((line as usize).checked_sub(1)?)
     }
 }
 
@@ -161,7 +171,7 @@ pub fn load_bytes(bytes: Vec<u8>, display: &str, format: Format, options: &LoadO
             }],
         };
     }
-    let source = Arc::new(Source { path: display.to_string(), text });
+    let source = Arc::new(Source::new(display.to_string(), text));
     parse_source(source, format, options)
 }
 
@@ -192,15 +202,28 @@ fn parse_source(source: Arc<Source>, format: Format, options: &LoadOptions) -> L
             }
         },
     };
+    let rewritten = if format == Format::Json { json::rewrite_surrogates(yaml_text) } else { None };
+    let (yaml_text, shifts) = match &rewritten {
+        Some((text, shifts)) => (text.as_str(), Some(shifts)),
+        None => (yaml_text, None),
+    };
     let (parsed, syntax_errors) = yaml::parse_stream(yaml_text, &options.yaml);
     let errors = syntax_errors
         .into_iter()
-        .map(|e| InputError { file: source.path.clone(), position: Some(e.position), message: e.message, hint: e.hint.map(str::to_string) })
+        .map(|e| InputError {
+            file: source.path.clone(),
+            position: Some(shifts.map_or(e.position, |s| s.original(e.position))),
+            message: e.message,
+            hint: e.hint.map(str::to_string),
+        })
         .collect();
     let by_glob = options.kind_globs.as_deref().and_then(|g| g.kind_for(&source.path));
     let documents = parsed
         .into_iter()
-        .map(|p| {
+        .map(|mut p| {
+            if let Some(shifts) = shifts {
+                shifts.restore(&mut p.root);
+            }
             let mut doc = describe(&source, p.index, p.root);
             if let (Some(kind), "unknown") = (by_glob, doc.kind.as_str()) {
                 doc.kind = kind.to_string();
@@ -289,11 +312,12 @@ mod tests {
     fn kind_globs_apply_only_to_unknown_documents() {
         let globs = kind::KindGlobs::new(&[("mcp/*.json".into(), "MCPConfig".into())]).unwrap();
         let options = LoadOptions { kind_globs: Some(Arc::new(globs)), ..LoadOptions::default() };
-        let f = load_bytes(b"{\"mcpServers\": {}}".to_vec(), "mcp/a.json", Format::Json, &options);
+        // A shape no detector knows: only the glob can name it.
+        let f = load_bytes(b"{\"tools\": []}".to_vec(), "mcp/a.json", Format::Json, &options);
         assert_eq!(f.documents[0].kind, "MCPConfig");
         let f = load_bytes(b"{\"kind\": \"AISystem\"}".to_vec(), "mcp/b.json", Format::Json, &options);
         assert_eq!(f.documents[0].kind, "AISystem", "a kind as written wins over a glob");
-        let f = load_bytes(b"{\"mcpServers\": {}}".to_vec(), "other/a.json", Format::Json, &options);
+        let f = load_bytes(b"{\"tools\": []}".to_vec(), "other/a.json", Format::Json, &options);
         assert_eq!(f.documents[0].kind, "unknown");
     }
 

@@ -304,7 +304,7 @@ pub fn load_case(file: &Path, rules: &[Rule]) -> Result<Case, Vec<InputError>> {
                     );
                 }
             }
-            let source = Arc::new(Source { path: shown_name.clone().unwrap_or_else(|| display.clone()), text: text.clone() });
+            let source = Arc::new(Source::new(shown_name.clone().unwrap_or_else(|| display.clone()), text.clone()));
             Some(document::describe(&source, 0, doc.clone()))
         }
         (None, Some(base)) => {
@@ -314,10 +314,8 @@ pub fn load_case(file: &Path, rules: &[Rule]) -> Result<Case, Vec<InputError>> {
                     Ok(doc) => {
                         let mut root = doc.root;
                         mutate(&mut root, field("set"), field("delete"), &mut problems);
-                        let source = Arc::new(Source {
-                            path: shown_name.clone().unwrap_or_else(|| doc.source.path.clone()),
-                            text: doc.source.text.clone(),
-                        });
+                        let source =
+                            Arc::new(Source::new(shown_name.clone().unwrap_or_else(|| doc.source.path.clone()), doc.source.text.clone()));
                         built = Some(document::describe(&source, 0, root));
                     }
                     Err(message) => problems.push(base.region.start, message, Some("`base` is a path relative to the case file")),

@@ -219,6 +219,13 @@ pub fn register(engine: &mut Engine) {
         record_architecture(d);
         Graph::from_root(&d.doc.root).components.iter().find(|c| c.id == id).map_or(Dynamic::UNIT, |c| Dynamic::from_int(c.index as INT))
     });
+
+    // Real configuration formats: credentials (`looks_like_secret`, `redact`, ...), Kubernetes workloads, model-card sections.
+    super::secrets::register(engine);
+    super::workloads::register(engine);
+    super::cards::register(engine);
+    super::mcp::register(engine);
+    super::bom::register(engine);
 }
 
 fn record_architecture(d: &Doc) {
@@ -245,7 +252,7 @@ mod tests {
 
     fn eval(text: &str, script: &str) -> Array {
         let engine = crate::script::build_engine(&crate::script::Limits::default());
-        let source = Arc::new(Source { path: "x.yaml".into(), text: text.into() });
+        let source = Arc::new(Source::new("x.yaml".into(), text.into()));
         let root = yaml::parse_stream(text, &yaml::Limits::default()).0.remove(0).root;
         let mut scope = rhai::Scope::new();
         scope.push("doc", Doc::new(Arc::new(describe(&source, 0, root)), 0));

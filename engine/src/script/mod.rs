@@ -3,8 +3,13 @@
 //! and `print`/`debug` captured into the report instead of the terminal.
 
 pub mod api;
+pub mod bom;
+pub mod cards;
 pub mod context;
 pub mod graph;
+pub mod mcp;
+pub mod secrets;
+pub mod workloads;
 
 use rhai::packages::{BasicArrayPackage, BasicMapPackage, BasicMathPackage, CorePackage, LogicPackage, MoreStringPackage, Package};
 use rhai::{Engine, OptimizationLevel};
