@@ -9,7 +9,7 @@ use annexa_engine::document::kind::KindGlobs;
 use annexa_engine::document::Format as DocFormat;
 use annexa_engine::eval::{self, Input, ScanOptions};
 use annexa_engine::report::{self, Header, RuleInfo, Summary};
-use annexa_engine::rules::{Scope, Severity};
+use annexa_engine::rules::{Rule, Scope, Severity};
 use clap::ArgMatches;
 use miette::miette;
 
@@ -50,48 +50,7 @@ pub fn run(args: ScanArgs, matches: Option<&ArgMatches>) -> miette::Result<ExitS
     let include = if args.include.is_empty() { config.include.clone() } else { args.include.clone() };
     let exclude = if args.exclude.is_empty() { config.exclude.clone() } else { args.exclude.clone() };
 
-    let mut input_errors = 0;
-    let mut skipped = Vec::new();
-    let inputs: Vec<Input> = if args.paths.iter().any(|p| p.as_os_str() == "-") {
-        if args.paths.len() > 1 {
-            return Err(miette!(
-                help = "scan standard input on its own: `annexa scan - --stdin-filename NAME`",
-                "`-` cannot be combined with other paths"
-            ));
-        }
-        let display = args.stdin_filename.clone().unwrap_or_else(|| "<stdin>".into());
-        let format = args.stdin_filename.as_deref().and_then(|n| DocFormat::from_path(std::path::Path::new(n))).unwrap_or(DocFormat::Yaml);
-        let mut bytes = Vec::new();
-        std::io::stdin().read_to_end(&mut bytes).map_err(|e| miette!("cannot read standard input: {e}"))?;
-        vec![Input::Bytes { display, format, bytes }]
-    } else {
-        let mut roots = args.paths.clone();
-        if let Some(base) = &args.changed {
-            let corpus: Vec<&str> = rule_set.rules.iter().filter(|r| r.scope == Scope::Corpus).map(|r| r.id.as_str()).collect();
-            if corpus.is_empty() {
-                roots = changed::files(base.as_str(), &args.paths, &include, &exclude)?;
-            } else {
-                eprintln!(
-                    "note: scanning every input, not only the changed files: corpus rule{} {} see{} all documents of {} kinds at once",
-                    if corpus.len() == 1 { "" } else { "s" },
-                    corpus.join(", "),
-                    if corpus.len() == 1 { "s" } else { "" },
-                    if corpus.len() == 1 { "its" } else { "their" },
-                );
-            }
-        }
-        let discovered = if roots.is_empty() {
-            Default::default()
-        } else {
-            discover(&roots, &DiscoverOptions { include, exclude, follow_symlinks: args.follow, shard })?
-        };
-        for error in &discovered.errors {
-            diagnostics::eprint(&diagnostics::input_error(error, None));
-        }
-        input_errors = discovered.errors.len();
-        skipped = discovered.skipped;
-        discovered.files.into_iter().map(Input::File).collect()
-    };
+    let gathered = gather_inputs(&args, &rule_set.rules, include, exclude, shard)?;
 
     let header = Header {
         schema: report::SCHEMA_VERSION.into(),
@@ -104,14 +63,15 @@ pub fn run(args: ScanArgs, matches: Option<&ArgMatches>) -> miette::Result<ExitS
     };
     let mut outputs = Outputs::open(&targets, args.output.color)?;
     outputs.begin(&header)?;
-    let mut summary = Summary { errors: rule_set.errors.len() + input_errors + config_errors, skipped, ..Summary::default() };
+    let mut summary =
+        Summary { errors: rule_set.errors.len() + gathered.errors + config_errors, skipped: gathered.skipped, ..Summary::default() };
     let mut options = ScanOptions::new(now);
     options.threads = args.threads;
     if !config.kinds.is_empty() {
         options.load.kind_globs = Some(std::sync::Arc::new(KindGlobs::new(&config.kinds)?));
     }
-    let progress = progress_bar(inputs.len());
-    eval::scan(&engine, &rule_set.rules, inputs, &options, &mut |file| {
+    let progress = progress_bar(gathered.inputs.len());
+    eval::scan(&engine, &rule_set.rules, gathered.inputs, &options, &mut |file| {
         progress.suspend(|| {
             for error in &file.errors {
                 let text = std::fs::read_to_string(&file.path).ok();
@@ -126,6 +86,72 @@ pub fn run(args: ScanArgs, matches: Option<&ArgMatches>) -> miette::Result<ExitS
     progress.finish_and_clear();
     outputs.end(&summary)?;
     Ok(ExitStatus::from_code(summary.exit_code()))
+}
+
+/// What a scan reads, and what went wrong finding it.
+struct Gathered {
+    inputs: Vec<Input>,
+    /// Problems met while walking (already printed).
+    errors: usize,
+    skipped: Vec<annexa_engine::document::discover::Skipped>,
+}
+
+/// The inputs: standard input (`-`), the changed files (`--changed`), or
+/// the files under the paths; in every case one shard of them with `--shard`.
+fn gather_inputs(
+    args: &ScanArgs,
+    rules: &[Rule],
+    include: Vec<String>,
+    exclude: Vec<String>,
+    shard: Option<Shard>,
+) -> miette::Result<Gathered> {
+    if args.paths.iter().any(|p| p.as_os_str() == "-") {
+        if args.paths.len() > 1 {
+            return Err(miette!(
+                help = "scan standard input on its own: `annexa scan - --stdin-filename NAME`",
+                "`-` cannot be combined with other paths"
+            ));
+        }
+        let display = args.stdin_filename.clone().unwrap_or_else(|| "<stdin>".into());
+        let format = args.stdin_filename.as_deref().and_then(|n| DocFormat::from_path(std::path::Path::new(n))).unwrap_or(DocFormat::Yaml);
+        let mut bytes = Vec::new();
+        std::io::stdin().read_to_end(&mut bytes).map_err(|e| miette!("cannot read standard input: {e}"))?;
+        return Ok(Gathered { inputs: vec![Input::Bytes { display, format, bytes }], errors: 0, skipped: Vec::new() });
+    }
+    if args.stdin_filename.is_some() {
+        return Err(miette!(
+            help = "read standard input with `annexa scan - --stdin-filename NAME`",
+            "--stdin-filename applies only to `-`"
+        ));
+    }
+    let mut roots = args.paths.clone();
+    if let Some(base) = &args.changed {
+        let corpus: Vec<&str> = rules.iter().filter(|r| r.scope == Scope::Corpus).map(|r| r.id.as_str()).collect();
+        if corpus.is_empty() {
+            roots = changed::files(base.as_str(), &args.paths, &include, &exclude)?;
+        } else {
+            eprintln!(
+                "note: scanning every input, not only the changed files: corpus rule{} {} see{} all documents of {} kinds at once",
+                if corpus.len() == 1 { "" } else { "s" },
+                corpus.join(", "),
+                if corpus.len() == 1 { "s" } else { "" },
+                if corpus.len() == 1 { "its" } else { "their" },
+            );
+        }
+    }
+    let discovered = if roots.is_empty() {
+        Default::default()
+    } else {
+        discover(&roots, &DiscoverOptions { include, exclude, follow_symlinks: args.follow, shard })?
+    };
+    for error in &discovered.errors {
+        diagnostics::eprint(&diagnostics::input_error(error, None));
+    }
+    Ok(Gathered {
+        inputs: discovered.files.into_iter().map(Input::File).collect(),
+        errors: discovered.errors.len(),
+        skipped: discovered.skipped,
+    })
 }
 
 /// A progress bar on standard error, drawn only when it is a terminal and the scan is long.
