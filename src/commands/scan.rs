@@ -93,6 +93,12 @@ pub fn run(args: ScanArgs, matches: Option<&ArgMatches>) -> miette::Result<ExitS
         std::io::stdin().read_to_end(&mut bytes).map_err(|e| miette!("cannot read standard input: {e}"))?;
         vec![Input::Bytes { display, format, bytes }]
     } else {
+        if args.stdin_filename.is_some() {
+            return Err(miette!(
+                help = "read standard input with `annexa scan - --stdin-filename NAME`",
+                "--stdin-filename applies only to `-`"
+            ));
+        }
         let mut roots = args.paths.clone();
         if let Some(base) = &args.changed {
             let corpus: Vec<&str> = rule_set.rules.iter().filter(|r| r.scope == Scope::Corpus).map(|r| r.id.as_str()).collect();

@@ -328,6 +328,9 @@ fn stdin_is_one_document_named_by_stdin_filename() {
     let run: Run = child.wait_with_output().unwrap().into();
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert_eq!(run.stdout.replace("systems/agent.yaml", "fixtures/coding-agent.yaml"), scan_fixtures_one("fixtures/coding-agent.yaml"));
+    let misplaced = annexa(&["scan", "fixtures/", "--stdin-filename", "x.yaml"]);
+    assert_eq!(misplaced.code, 2);
+    assert!(misplaced.stderr.contains("--stdin-filename applies only to `-`"), "{}", misplaced.stderr);
 }
 
 fn scan_fixtures_one(path: &str) -> String {
