@@ -37,12 +37,28 @@ pub struct Document {
 pub struct Source {
     pub path: String,
     pub text: String,
+    /// Byte offset of each line's start, built on the first `line` call:
+    /// a stream of many documents must not be rescanned for every finding.
+    line_starts: std::sync::OnceLock<Vec<usize>>,
 }
 
 impl Source {
-    /// The text of one line (1-based), without its line break.
+    pub fn new(path: String, text: String) -> Self {
+        Source { path, text, line_starts: std::sync::OnceLock::new() }
+    }
+
+    /// The text of one line (1-based), without its line break (as `str::lines`).
     pub fn line(&self, line: u32) -> Option<&str> {
-        self.text.lines().nth((line as usize).checked_sub(1)?)
+        let starts = self.line_starts.get_or_init(|| std::iter::once(0).chain(self.text.match_indices('\n').map(|(i, _)| i + 1)).collect());
+        let index = (line as usize).checked_sub(1)?;
+        let start = *starts.get(index)?;
+        if start >= self.text.len() {
+            return None;
+        }
+        let end = starts.get(index + 1).copied().unwrap_or(self.text.len());
+        let text = self.text.get(start..end)?;
+        let text = text.strip_suffix('\n').unwrap_or(text);
+        Some(text.strip_suffix('\r').unwrap_or(text))
     }
 }
 
@@ -159,7 +175,7 @@ pub fn load_bytes(bytes: Vec<u8>, display: &str, format: Format, options: &LoadO
             }],
         };
     }
-    let source = Arc::new(Source { path: display.to_string(), text });
+    let source = Arc::new(Source::new(display.to_string(), text));
     parse_source(source, format, options)
 }
 
@@ -271,6 +287,17 @@ mod tests {
         bytes.insert(0, 0);
         let f = load_bytes(bytes, "x.yaml", Format::Yaml, &LoadOptions::default());
         assert_eq!(f.errors[0].message, "binary file (it contains NUL bytes)");
+    }
+
+    #[test]
+    fn lines_by_number_match_str_lines() {
+        for text in ["", "a", "a\n", "a\n\n", "a\r\nb\r\n", "x\ny\nz", "\n\nq"] {
+            let source = Source::new("t".into(), text.to_string());
+            for n in 0..6u32 {
+                let expected = (n as usize).checked_sub(1).and_then(|i| text.lines().nth(i));
+                assert_eq!(source.line(n), expected, "{text:?} line {n}");
+            }
+        }
     }
 
     #[test]
