@@ -38,9 +38,11 @@ pub struct Document {
 pub struct Source {
     pub path: String,
     pub text: String,
-    /// The text as reports may show it (credentials redacted), made on the
-    /// first call to `line`: only files with findings pay for it.
-    shown: std::sync::OnceLock<String>,
+    /// The text as reports may show it (credentials redacted) and the byte
+    /// offset of each of its lines, made on the first call to `line`: only
+    /// files with findings pay for it, and a stream of many documents is not
+    /// rescanned for every finding.
+    shown: std::sync::OnceLock<(String, Vec<usize>)>,
 }
 
 impl Source {
@@ -48,11 +50,23 @@ impl Source {
         Source { path, text, shown: std::sync::OnceLock::new() }
     }
 
-    /// One line (1-based) as reports show it, without its line break.
-    /// Credentials in it are redacted: a report never prints a secret.
+    /// One line (1-based) as reports show it, without its line break (as
+    /// `str::lines`). Credentials in it are redacted: a report never prints a secret.
     pub fn line(&self, line: u32) -> Option<&str> {
-        let shown = self.shown.get_or_init(|| crate::script::secrets::redact_text(&self.text));
-        shown.lines().nth((line as usize).checked_sub(1)?)
+        let (shown, starts) = self.shown.get_or_init(|| {
+            let shown = crate::script::secrets::redact_text(&self.text);
+            let starts = std::iter::once(0).chain(shown.match_indices('\n').map(|(i, _)| i + 1)).collect();
+            (shown, starts)
+        });
+        let index = (line as usize).checked_sub(1)?;
+        let start = *starts.get(index)?;
+        if start >= shown.len() {
+            return None;
+        }
+        let end = starts.get(index + 1).copied().unwrap_or(shown.len());
+        let text = shown.get(start..end)?;
+        let text = text.strip_suffix('\n').unwrap_or(text);
+        Some(text.strip_suffix('\r').unwrap_or(text))
     }
 }
 
@@ -319,6 +333,17 @@ mod tests {
         assert_eq!(f.documents[0].kind, "AISystem", "a kind as written wins over a glob");
         let f = load_bytes(b"{\"tools\": []}".to_vec(), "other/a.json", Format::Json, &options);
         assert_eq!(f.documents[0].kind, "unknown");
+    }
+
+    #[test]
+    fn lines_by_number_match_str_lines() {
+        for text in ["", "a", "a\n", "a\n\n", "a\r\nb\r\n", "x\ny\nz", "\n\nq"] {
+            let source = Source::new("t".into(), text.to_string());
+            for n in 0..6u32 {
+                let expected = (n as usize).checked_sub(1).and_then(|i| text.lines().nth(i));
+                assert_eq!(source.line(n), expected, "{text:?} line {n}");
+            }
+        }
     }
 
     #[test]
