@@ -2,6 +2,7 @@
 //! the writers it is given; the exit status is decided here, in one place.
 
 mod controls;
+mod report;
 mod rules;
 mod scan;
 
@@ -65,6 +66,7 @@ pub fn run(cli: Cli) -> miette::Result<ExitStatus> {
         Command::Scan(args) => scan::run(args),
         Command::Rules(RulesCommand::List(args)) => rules::list(args),
         Command::Controls(args) => controls::run(args),
+        Command::Report(command) => report::run(command),
     }
 }
 
