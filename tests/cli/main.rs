@@ -3,4 +3,5 @@
 //! per command or concern.
 
 mod common;
+mod report;
 mod scan;

@@ -161,7 +161,7 @@ pub fn render(audit: &Audit, r: &Readiness, out: &mut dyn Write) -> io::Result<(
             } else {
                 let items: String = evidence.iter().map(|l| format!("<li>{}</li>", esc(l))).collect();
                 format!(
-                    "<details><summary>{} systems passed</summary><ul>{items}</ul></details>",
+                    "<details><summary>evidence from {} systems</summary><ul>{items}</ul></details>",
                     c.systems.iter().filter(|s| !s.passed.is_empty()).count()
                 )
             };

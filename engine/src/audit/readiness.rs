@@ -89,7 +89,7 @@ pub struct Extension {
     pub topics: Vec<String>,
     /// The related 42001 controls and their status (applicable ones).
     pub iso42001: Vec<(String, ControlStatus)>,
-    /// Implemented: every assessed related control is implemented; gap: none is; partial: some are.
+    /// See `extension_status`.
     pub status: ControlStatus,
     /// The status of the 27001 control itself, from the rules that cover it.
     pub iso27001_status: ControlStatus,
@@ -199,9 +199,7 @@ fn integration(audit: &Audit) -> Vec<Extension> {
                 .into_iter()
                 .filter_map(|id| audit.control("iso42001", &id).filter(|c| c.applicable).map(|c| (id, c.status)))
                 .collect();
-            let status = ControlStatus::combine(
-                related.iter().filter(|(_, s)| *s != ControlStatus::NotAssessed).map(|(_, s)| *s == ControlStatus::Implemented),
-            );
+            let status = extension_status(related.iter().map(|(_, s)| *s));
             Some(Extension {
                 iso27001: control.id.clone(),
                 title: control.title.clone(),
@@ -213,4 +211,35 @@ fn integration(audit: &Audit) -> Vec<Extension> {
             })
         })
         .collect()
+}
+
+/// Whether an extension is in place, from its related 42001 controls that were
+/// assessed: implemented (in place) when all are implemented, gap (missing)
+/// when all are gaps, partial otherwise, not assessed when none was assessed.
+pub fn extension_status(related: impl IntoIterator<Item = ControlStatus>) -> ControlStatus {
+    let assessed: Vec<ControlStatus> = related.into_iter().filter(|s| *s != ControlStatus::NotAssessed).collect();
+    if assessed.is_empty() {
+        ControlStatus::NotAssessed
+    } else if assessed.iter().all(|s| *s == ControlStatus::Implemented) {
+        ControlStatus::Implemented
+    } else if assessed.iter().all(|s| *s == ControlStatus::Gap) {
+        ControlStatus::Gap
+    } else {
+        ControlStatus::Partial
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ControlStatus::*;
+
+    #[test]
+    fn an_extension_is_in_place_only_when_every_assessed_related_control_is() {
+        assert_eq!(extension_status([Implemented, NotAssessed]), Implemented);
+        assert_eq!(extension_status([Gap, Gap, NotAssessed]), Gap);
+        assert_eq!(extension_status([Partial, Gap]), Partial);
+        assert_eq!(extension_status([Implemented, Gap]), Partial);
+        assert_eq!(extension_status([NotAssessed]), NotAssessed);
+    }
 }
