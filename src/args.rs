@@ -23,7 +23,7 @@ pub enum Command {
     /// Exit codes: 0 no finding at or above --fail-on; 1 findings at or above it;
     /// 2 an input or rule could not be evaluated (all other inputs are still evaluated).
     Scan(ScanArgs),
-    /// The rules: list them.
+    /// The rules: list them, run their tests.
     #[command(subcommand)]
     Rules(RulesCommand),
     /// The control catalogs: ISO/IEC 42001 (Annex A and clauses), ISO/IEC 27001:2022 Annex A,
@@ -47,7 +47,7 @@ pub struct RuleSelection {
 #[derive(Debug, Args)]
 pub struct ScanArgs {
     /// Files and folders to scan. Folders are walked for .yaml, .yml, .json and .md
-    /// (front matter) files, honouring .gitignore and skipping .git, target and node_modules.
+    /// (front matter) files, honouring .gitignore inside git repositories and skipping .git, target and node_modules.
     #[arg(default_value = ".")]
     pub paths: Vec<PathBuf>,
     #[command(flatten)]
@@ -82,6 +82,33 @@ pub struct ScanArgs {
 pub enum RulesCommand {
     /// List the loaded rules: id, severity, kinds, title and controls.
     List(RulesListArgs),
+    /// Run the rule tests: the case files at `<pack>/tests/<RULE_ID>/<case>.yaml`.
+    ///
+    /// The rules are loaded from the same folders. Prints a diff for every case whose
+    /// outcome differs from what it expects, then `N passed, M failed`.
+    /// Exit codes: 0 all cases pass; 1 a case failed; 2 a case file or rule could not be read.
+    Test(RulesTestArgs),
+    /// Write the Markdown rule reference, rendered from the rule files (metadata and `//!` header).
+    ///
+    /// The built-in reference is committed as docs/rules.md: `annexa rules doc --output docs/rules.md`.
+    Doc(RulesDocArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RulesDocArgs {
+    #[command(flatten)]
+    pub selection: RuleSelection,
+    /// Write the reference to this file instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct RulesTestArgs {
+    /// Rule pack folders: their `.rhai` rules and the cases under their `tests/` folders.
+    /// Default: `rules`, the built-in packs in a checkout of annexa.
+    #[arg(default_value = "rules", value_name = "DIR")]
+    pub dirs: Vec<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -96,6 +123,12 @@ pub struct RulesListArgs {
 pub struct ControlsArgs {
     #[arg(long, value_enum, default_value_t = ListFormat::Text)]
     pub format: ListFormat,
+    /// For each control, the loaded rules that cover it, and how many controls of each
+    /// catalog part are covered (ISO/IEC 42001 Annex A, ISO/IEC 27001 Annex A, ...).
+    #[arg(long)]
+    pub coverage: bool,
+    #[command(flatten)]
+    pub selection: RuleSelection,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

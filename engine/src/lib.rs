@@ -13,6 +13,7 @@ pub mod error;
 pub mod eval;
 pub mod report;
 pub mod rules;
+pub mod schema;
 pub mod script;
 
 pub use error::{Error, Result};

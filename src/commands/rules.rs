@@ -1,11 +1,14 @@
-//! `annexa rules list`.
+//! `annexa rules list`, `annexa rules test` and `annexa rules doc`.
 
 use std::io::Write;
 
 use annexa_engine::report::RuleInfo;
+use annexa_engine::rules::testing::{self, CaseResult};
+use annexa_engine::script::Limits;
 
 use super::{load_rules, ExitStatus, Written};
-use crate::args::{ListFormat, RulesListArgs};
+use crate::args::{ListFormat, RuleSelection, RulesDocArgs, RulesListArgs, RulesTestArgs};
+use crate::diagnostics;
 
 pub fn list(args: RulesListArgs) -> miette::Result<ExitStatus> {
     let (_, set) = load_rules(&args.selection);
@@ -26,4 +29,91 @@ pub fn list(args: RulesListArgs) -> miette::Result<ExitStatus> {
         }
     }
     Ok(if set.errors.is_empty() { ExitStatus::Clean } else { ExitStatus::Error })
+}
+
+/// `annexa rules doc`: the Markdown reference of the loaded rules.
+pub fn doc(args: RulesDocArgs) -> miette::Result<ExitStatus> {
+    let (_, set) = load_rules(&args.selection);
+    let text = annexa_engine::rules::reference::markdown(&set.rules);
+    match &args.output {
+        Some(path) => {
+            std::fs::write(path, text).map_err(|source| miette::Report::new(annexa_engine::Error::Io { path: path.clone(), source }))?
+        }
+        None => std::io::stdout().lock().write_all(text.as_bytes()).written()?,
+    }
+    Ok(if set.errors.is_empty() { ExitStatus::Clean } else { ExitStatus::Error })
+}
+
+/// `annexa rules test`: runs the case files beside the rules and prints a diff for each mismatch.
+pub fn test(args: RulesTestArgs) -> miette::Result<ExitStatus> {
+    let selection = RuleSelection { rules: args.dirs.clone(), no_builtin: true };
+    let (engine, set) = load_rules(&selection);
+    let run = testing::run_dirs(&engine, &set.rules, &args.dirs, &Limits::default());
+    for error in &run.errors {
+        let text = std::fs::read_to_string(&error.file).ok();
+        diagnostics::eprint(&diagnostics::input_error(error, text));
+    }
+    let mut out = std::io::stdout().lock();
+    for result in &run.results {
+        write_result(&mut out, result).written()?;
+    }
+    writeln!(out, "{} passed, {} failed", run.passed(), run.failed()).written()?;
+    Ok(if !run.errors.is_empty() || !set.errors.is_empty() {
+        ExitStatus::Error
+    } else if run.failed() > 0 {
+        ExitStatus::Findings
+    } else {
+        ExitStatus::Clean
+    })
+}
+
+fn at(line: Option<u32>, col: Option<u32>) -> String {
+    match (line, col) {
+        (Some(l), Some(c)) => format!(" {l}:{c}"),
+        (Some(l), None) => format!(" {l}:*"),
+        (None, Some(c)) => format!(" *:{c}"),
+        (None, None) => String::new(),
+    }
+}
+
+/// One line for a passing case; for a failing one, expected against actual.
+fn write_result(out: &mut dyn Write, result: &CaseResult) -> std::io::Result<()> {
+    if result.passed() {
+        return writeln!(out, "ok      {:<8} {}", result.rule, result.file);
+    }
+    writeln!(out, "FAILED  {:<8} {}", result.rule, result.file)?;
+    writeln!(out, "        {}", result.description)?;
+    let (expected, actual) = (&result.expected, &result.actual);
+    if result.status_matches() {
+        writeln!(out, "        status: {}", actual.status.as_str())?;
+    } else {
+        writeln!(out, "        status: expected {}, got {}", expected.status.as_str(), actual.status.as_str())?;
+    }
+    if let Some(error) = &actual.error {
+        writeln!(out, "        error: {error}")?;
+    }
+    let wanted = expected.findings.as_deref();
+    if result.findings_match() {
+        return Ok(());
+    }
+    let wanted = wanted.unwrap_or_default();
+    writeln!(out, "        findings: expected {}, got {} (- expected, + actual)", wanted.len(), actual.findings.len())?;
+    for i in 0..wanted.len().max(actual.findings.len()) {
+        let (e, a) = (wanted.get(i), actual.findings.get(i));
+        let actual_line = |a: &annexa_engine::report::Finding| {
+            format!("{}{}  {}", a.path, at(Some(a.region.start.line), Some(a.region.start.col)), a.message)
+        };
+        match (e, a) {
+            (Some(e), Some(a)) if e.matches(a) => writeln!(out, "          = {}", actual_line(a))?,
+            _ => {
+                if let Some(e) = e {
+                    writeln!(out, "          - {}{}", e.path, at(e.line, e.col))?;
+                }
+                if let Some(a) = a {
+                    writeln!(out, "          + {}", actual_line(a))?;
+                }
+            }
+        }
+    }
+    Ok(())
 }

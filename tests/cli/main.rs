@@ -3,5 +3,9 @@
 //! per command or concern.
 
 mod common;
+mod coverage;
+mod fixtures;
+mod registry;
 mod report;
+mod rules_test;
 mod scan;

@@ -4,6 +4,8 @@
 //! rules may also cite. Every reference is qualified by its standard, since
 //! 42001 and 27001 reuse the same ids for different controls.
 
+pub mod coverage;
+
 use std::sync::OnceLock;
 
 use serde::Serialize;

@@ -13,9 +13,11 @@ pub struct RuleDoc {
 }
 
 impl RuleDoc {
-    /// Reads the leading `//!` lines; `//! # Heading` starts a section.
+    /// Reads the leading `//!` lines; `//! # Heading` starts a section,
+    /// except inside a fenced code block, where `#` is a YAML comment.
     pub fn parse(text: &str) -> Self {
         let mut sections: Vec<(String, String)> = Vec::new();
+        let mut in_code = false;
         for line in text.lines() {
             let Some(rest) = line.trim_start().strip_prefix("//!") else {
                 if line.trim().is_empty() {
@@ -24,7 +26,10 @@ impl RuleDoc {
                 break;
             };
             let rest = rest.strip_prefix(' ').unwrap_or(rest);
-            if let Some(heading) = rest.strip_prefix("# ") {
+            if rest.trim_start().starts_with("```") {
+                in_code = !in_code;
+            }
+            if let (false, Some(heading)) = (in_code, rest.strip_prefix("# ")) {
                 sections.push((heading.trim().to_string(), String::new()));
             } else if let Some((_, body)) = sections.last_mut() {
                 body.push_str(rest);
@@ -44,5 +49,20 @@ impl RuleDoc {
     /// Sections a built-in rule must have but this one lacks.
     pub fn missing(&self) -> Vec<&'static str> {
         SECTIONS.into_iter().filter(|s| self.section(s).is_none_or(str::is_empty)).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_comment_in_a_code_block_is_not_a_heading() {
+        let doc = RuleDoc::parse(
+            "//! # Example\n//! Fails:\n//! ```yaml\n//! # the AISystem\n//! a: 1\n//! ```\n//! # How to fix\n//! x\nconst RULE = 1;\n",
+        );
+        assert_eq!(doc.sections.len(), 2);
+        assert_eq!(doc.section("Example"), Some("Fails:\n```yaml\n# the AISystem\na: 1\n```"));
+        assert_eq!(doc.section("How to fix"), Some("x"));
     }
 }

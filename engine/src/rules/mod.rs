@@ -5,6 +5,8 @@
 
 pub mod doc;
 pub mod meta;
+pub mod reference;
+pub mod testing;
 
 use std::path::Path;
 use std::sync::Arc;

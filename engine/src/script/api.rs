@@ -164,6 +164,23 @@ pub fn register(engine: &mut Engine) {
         })
     });
 
+    // The published formats: problems of this document against the JSON Schema of its kind.
+    engine.register_fn("schema_problems", |d: &mut Doc| -> Array {
+        // The verdict depends on the whole document.
+        context::record_read(d.slot, &Segments::new());
+        let Some(schema) = crate::schema::for_kind(&d.doc.kind) else { return Array::new() };
+        crate::schema::validate(schema, &d.doc.root)
+            .into_iter()
+            .map(|p| {
+                let mut map = rhai::Map::new();
+                map.insert("path".into(), Dynamic::from(path::render(&p.path)));
+                map.insert("kind".into(), Dynamic::from(p.kind.as_str().to_string()));
+                map.insert("message".into(), Dynamic::from(p.message));
+                Dynamic::from_map(map)
+            })
+            .collect()
+    });
+
     // The architecture graph.
     engine.register_fn("reachable", |d: &mut Doc, from: &str, stop_types: Array| -> Fallible<Array> {
         let stops = strings(&stop_types)?;
@@ -200,4 +217,31 @@ fn strings(array: &Array) -> Fallible<Vec<ImmutableString>> {
                 .ok_or_else(|| format!("expected a list of strings, found a {}", v.type_name()).into())
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::document::{describe, yaml, Source};
+
+    fn eval(text: &str, script: &str) -> Array {
+        let engine = crate::script::build_engine(&crate::script::Limits::default());
+        let source = Arc::new(Source { path: "x.yaml".into(), text: text.into() });
+        let root = yaml::parse_stream(text, &yaml::Limits::default()).0.remove(0).root;
+        let mut scope = rhai::Scope::new();
+        scope.push("doc", Doc::new(Arc::new(describe(&source, 0, root)), 0));
+        engine.eval_with_scope::<Array>(&mut scope, script).unwrap()
+    }
+
+    #[test]
+    fn schema_problems_lists_path_kind_and_message() {
+        let text = "apiVersion: annexa/v1\nkind: AISystem\nmetadata: {name: bot}\nspec:\n  ovresight: {}\n  risk: {tier: severe}\n";
+        let problems = eval(text, "doc.schema_problems().map(|p| `${p.kind} ${p.path}`)");
+        let problems: Vec<String> = problems.into_iter().map(|p| p.to_string()).collect();
+        assert_eq!(problems, ["unknown_key spec.ovresight", "invalid spec.risk.tier"]);
+        assert!(
+            eval("kind: Deployment\nfoo: 1\n", "doc.schema_problems()").is_empty(),
+            "kinds without a published schema have no problems"
+        );
+    }
 }

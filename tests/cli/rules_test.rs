@@ -1,0 +1,125 @@
+//! `annexa rules test`: case files beside rules, the diff on mismatch, exit codes.
+
+use crate::common::*;
+
+const RULE: &str = r#"//! # What it checks
+//! x
+const RULE = #{
+    id: "TST001",
+    title: "Tools require approval",
+    severity: "high",
+    kinds: ["AISystem"],
+    controls: #{ iso42001: ["A.9.2"] },
+    remediation: "Set requires_approval.",
+};
+fn check(doc) {
+    for (tool, i) in doc.list("spec.tools") {
+        if tool.requires_approval != true { doc.fail(`spec.tools[${i}].requires_approval`, `tool ${tool.name} needs approval`); }
+    }
+}
+"#;
+
+const FAILING_CASE: &str = "rule: TST001
+description: the expected line is wrong on purpose
+document:
+  kind: AISystem
+  spec:
+    tools:
+      - {name: a, requires_approval: true}
+      - {name: b}
+expect:
+  status: fail
+  findings:
+    - {path: \"spec.tools[1].requires_approval\", line: 7, col: 9}
+";
+
+#[test]
+fn built_in_cases_all_pass() {
+    let run = annexa(&["rules", "test"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(!run.stdout.contains("FAILED"), "{}", run.stdout);
+    let summary = run.stdout.lines().last().unwrap();
+    let passed: usize = summary.strip_suffix(" passed, 0 failed").expect("summary line").parse().unwrap();
+    assert!(passed >= 26, "{summary}");
+    assert!(run.stdout.contains("ok      AIS005   rules/aisystem/tests/AIS005/fail-write-without-approval.yaml\n"));
+}
+
+#[test]
+fn a_mismatch_prints_expected_against_actual_and_exits_1() {
+    let dir = tree(&[("pack/TST001.rhai", RULE), ("pack/tests/TST001/wrong-line.yaml", FAILING_CASE)]);
+    let run = annexa_in(dir.path(), &["rules", "test", "pack"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(
+        run.stdout,
+        "FAILED  TST001   pack/tests/TST001/wrong-line.yaml
+        the expected line is wrong on purpose
+        status: fail
+        findings: expected 1, got 1 (- expected, + actual)
+          - spec.tools[1].requires_approval 7:9
+          + spec.tools[1].requires_approval 8:9  tool b needs approval
+0 passed, 1 failed
+"
+    );
+}
+
+#[test]
+fn a_wrong_status_and_missing_findings_show_in_the_diff() {
+    let case = "rule: TST001\ndescription: all tools approved\ndocument: {kind: AISystem, spec: {tools: [{name: a}]}}\nexpect:\n  status: pass\n  findings: []\n";
+    let dir = tree(&[("pack/TST001.rhai", RULE), ("pack/tests/TST001/pass.yaml", case)]);
+    let run = annexa_in(dir.path(), &["rules", "test", "pack"]);
+    assert_eq!(run.code, 1);
+    assert_eq!(
+        run.stdout,
+        "FAILED  TST001   pack/tests/TST001/pass.yaml
+        all tools approved
+        status: expected pass, got fail
+        findings: expected 0, got 1 (- expected, + actual)
+          + spec.tools[0].requires_approval 3:43  tool a needs approval
+0 passed, 1 failed
+"
+    );
+}
+
+#[test]
+fn mutations_of_a_base_file_point_into_the_base() {
+    let base = "kind: AISystem\nspec:\n  tools:\n    - name: a\n      requires_approval: true\n";
+    let case = "rule: TST001\ndescription: flipping the flag fails where it is written\nbase: ../../../base.yaml\nset: {\"spec.tools[0].requires_approval\": false}\nexpect:\n  status: fail\n  findings: [{path: \"spec.tools[0].requires_approval\", line: 5, col: 7}]\n";
+    let deleted = "rule: TST001\ndescription: deleting the flag fails at the tool\nbase: ../../../base.yaml\ndelete: [\"spec.tools[0].requires_approval\"]\nexpect:\n  status: fail\n  findings: [{path: \"spec.tools[0].requires_approval\", line: 4, col: 7}]\n";
+    let dir = tree(&[
+        ("base.yaml", base),
+        ("pack/TST001.rhai", RULE),
+        ("pack/tests/TST001/set.yaml", case),
+        ("pack/tests/TST001/delete.yaml", deleted),
+    ]);
+    let run = annexa_in(dir.path(), &["rules", "test", "pack"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.ends_with("2 passed, 0 failed\n"));
+}
+
+#[test]
+fn broken_case_files_are_located_errors_and_exit_2() {
+    let broken = "rule: TST001\ndescription: x\nbogus: 1\ndocument: {kind: AISystem}\nbase: x.yaml\nexpect: {status: maybe}\n";
+    let prefix =
+        "rule: TST001\ndescription: a case sits in the folder of its exact rule id\ndocument: {kind: AISystem}\nexpect: {status: pass}\n";
+    let missing = "rule: TST999\ndescription: no such rule\ndocument: {kind: AISystem}\nexpect: {status: pass}\n";
+    let dir = tree(&[
+        ("pack/TST001.rhai", RULE),
+        ("pack/tests/TST001/broken.yaml", broken),
+        ("pack/tests/TST0011/prefix.yaml", prefix),
+        ("pack/tests/TST999/missing.yaml", missing),
+        ("pack/tests/loose.yaml", prefix),
+    ]);
+    let run = annexa_in(dir.path(), &["rules", "test", "pack"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert_eq!(run.stdout, "0 passed, 0 failed\n");
+    for expected in [
+        "pack/tests/TST001/broken.yaml:3:1: unknown key `bogus` in a case file",
+        "pack/tests/TST001/broken.yaml:5:1: a case gives its document either inline (`document`) or as",
+        "pack/tests/TST001/broken.yaml:6:10: unknown status `maybe`",
+        "pack/tests/TST0011/prefix.yaml:1:1: rule `TST001` does not match the folder `TST0011` this",
+        "pack/tests/TST999/missing.yaml:1:1: no loaded rule has id `TST999`",
+        "pack/tests/loose.yaml: a case file must sit directly in a folder named after its rule",
+    ] {
+        assert!(run.stderr.contains(expected), "missing `{expected}` in:\n{}", run.stderr);
+    }
+}
