@@ -8,13 +8,14 @@
 //! Opening the page with `#selftest` applies a few filters and writes the
 //! visible row counts into `#selftest-result`, for tests in a headless browser.
 
+use std::collections::HashMap;
 use std::io::{self, Write};
 
 use serde_json::json;
 
 use super::markdown::{evidence_lines, extension_label};
 use super::readiness::Readiness;
-use super::{Audit, ControlStatus, STANDARDS};
+use super::{Audit, ControlResult, ControlStatus, STANDARDS};
 use crate::controls::catalogs;
 
 /// Systems listed in one control's evidence before the rest are counted.
@@ -52,21 +53,16 @@ const JS: &str = include_str!("html/report.js");
 pub fn render(audit: &Audit, r: &Readiness, out: &mut dyn Write) -> io::Result<()> {
     let domains: Vec<&str> = r.domains.iter().map(|d| d.domain.as_str()).collect();
     // Controls any rule covers: the only ones whose status can differ by system.
-    let covered: Vec<String> = audit.controls.iter().filter(|c| !c.rules.is_empty()).map(|c| c.qualified()).collect();
+    let covered: Vec<&ControlResult> = audit.controls.iter().filter(|c| !c.rules.is_empty()).collect();
+    // Per covered control, each system's status: looked up once per (system, control).
+    let status_on: Vec<HashMap<&str, ControlStatus>> =
+        covered.iter().map(|c| c.systems.iter().map(|sc| (sc.system.as_str(), sc.status)).collect()).collect();
+    let covered: Vec<String> = covered.iter().map(|c| c.qualified()).collect();
     let systems: Vec<serde_json::Value> = r
         .systems
         .iter()
         .map(|s| {
-            let matrix: String = covered
-                .iter()
-                .map(|q| {
-                    let (standard, id) = q.split_once(':').unwrap_or_default();
-                    audit
-                        .control(standard, id)
-                        .and_then(|c| c.systems.iter().find(|sc| sc.system == s.system))
-                        .map_or('N', |sc| code(sc.status))
-                })
-                .collect();
+            let matrix: String = status_on.iter().map(|on| on.get(s.system.as_str()).map_or('N', |status| code(*status))).collect();
             json!({
                 "n": s.system,
                 "k": s.kind,
