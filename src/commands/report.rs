@@ -2,7 +2,7 @@
 
 use std::io::Write;
 
-use annexa_engine::audit::{self, exclusions, readiness, Builder};
+use annexa_engine::audit::{self, exclusions, readiness, Builder, EvidenceScope};
 use annexa_engine::document::discover::{discover, DiscoverOptions};
 use annexa_engine::eval::{self, Input, ScanOptions};
 use miette::miette;
@@ -44,7 +44,14 @@ pub fn run(command: ReportCommand) -> miette::Result<ExitStatus> {
         Ok(())
     })
     .written()?;
-    let audit = builder.finish(&exclusions);
+    // Markdown and HTML name a few systems per control; JSON and OSCAL carry every value.
+    let evidence = match args.format {
+        ReportFormat::Markdown => EvidenceScope::FirstSystems(audit::markdown::EVIDENCE_SYSTEMS),
+        ReportFormat::Html => EvidenceScope::FirstSystems(audit::html::EVIDENCE_SYSTEMS),
+        ReportFormat::Csv => EvidenceScope::FirstSystems(0),
+        ReportFormat::Json | ReportFormat::Oscal => EvidenceScope::All,
+    };
+    let audit = builder.finish(&exclusions, evidence);
 
     let mut out: Box<dyn Write> = match &args.output {
         Some(path) => {
@@ -77,10 +84,7 @@ pub fn run(command: ReportCommand) -> miette::Result<ExitStatus> {
             };
             audit::html::render(&audit, r, &mut out).written()?;
         }
-        (ReportFormat::Oscal, _) => {
-            serde_json::to_writer_pretty(&mut out, &audit::oscal::assessment_results(&audit)).written()?;
-            writeln!(out).written()?;
-        }
+        (ReportFormat::Oscal, _) => audit::oscal::write(&audit, &mut out).written()?,
     }
     out.flush().written()?;
     Ok(if errors > 0 { ExitStatus::Error } else { ExitStatus::Clean })

@@ -233,6 +233,15 @@ impl Audit {
     }
 }
 
+/// Which passing outcomes get the values they checked (reading their files again).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EvidenceScope {
+    /// Every pass: for the JSON and OSCAL forms.
+    All,
+    /// The passes of the first n systems of each control: what Markdown and HTML show.
+    FirstSystems(usize),
+}
+
 /// Collects a scan's results, then builds the `Audit`.
 pub struct Builder<'a> {
     rules: &'a [Rule],
@@ -252,20 +261,22 @@ impl<'a> Builder<'a> {
         self.files.push(file);
     }
 
-    pub fn finish(self, exclusions: &Exclusions) -> Audit {
+    /// Builds the audit; `evidence` says which passes get their checked values read back.
+    pub fn finish(self, exclusions: &Exclusions, evidence: EvidenceScope) -> Audit {
         let Builder { rules, now, inputs, files } = self;
         let rule_index: HashMap<&str, &Rule> = rules.iter().map(|r| (r.id.as_str(), r)).collect();
         let checked: HashMap<&str, Vec<document::path::Segments>> =
             rules.iter().map(|r| (r.id.as_str(), evidence::checked_paths(&r.source.text))).collect();
 
-        // Digests and evidence values need the files again; read them in parallel.
-        let read: Vec<(Option<InputRecord>, Vec<Vec<Reference>>)> =
-            files.par_iter().map(|file| read_back(file, inputs.get(&file.path), &checked)).collect();
+        // Digests need the files' bytes again; read them in parallel.
+        let read: Vec<Option<InputRecord>> = files.par_iter().map(|file| digest_file(inputs.get(&file.path))).collect();
 
         let mut systems: BTreeMap<String, SystemInfo> = BTreeMap::new();
         let mut outcomes = Vec::new();
         let mut input_records = Vec::new();
-        for (file, (input, references)) in files.iter().zip(read) {
+        // Where each outcome came from (file, slot), to read its evidence values later.
+        let mut origin: Vec<(usize, usize)> = Vec::new();
+        for (file_index, (file, input)) in files.iter().zip(read).enumerate() {
             input_records.extend(input);
             for doc in &file.documents {
                 let system = systems.entry(doc.identity.clone()).or_insert_with(|| SystemInfo {
@@ -275,7 +286,8 @@ impl<'a> Builder<'a> {
                 });
                 system.documents.push(format!("{}#{}", file.path, doc.index));
             }
-            for (outcome, references) in file.outcomes.iter().zip(references) {
+            for (slot, outcome) in file.outcomes.iter().enumerate() {
+                origin.push((file_index, slot));
                 let identity = file.documents.iter().find(|d| d.index == outcome.document).map(|d| d.identity.clone());
                 let every = rule_index.get(outcome.rule.as_str()).and_then(|r| r.reassess.every.as_deref());
                 outcomes.push(OutcomeRecord {
@@ -286,11 +298,13 @@ impl<'a> Builder<'a> {
                     findings: outcome.findings.len(),
                     fingerprint: outcome.fingerprint.clone(),
                     reassess_due: counts(outcome.status).and(every).and_then(|e| due_date(now, e)).map(|d| d.to_string()),
-                    references,
+                    references: Vec::new(),
                 });
             }
         }
-        outcomes.sort_by(|a, b| a.id.cmp(&b.id));
+        let mut paired: Vec<(OutcomeRecord, (usize, usize))> = outcomes.into_iter().zip(origin).collect();
+        paired.sort_by(|a, b| a.0.id.cmp(&b.0.id));
+        let (mut outcomes, origin): (Vec<OutcomeRecord>, Vec<(usize, usize)>) = paired.into_iter().unzip();
         input_records.sort_by(|a, b| a.path.cmp(&b.path));
         // Only systems something was evaluated on.
         let evaluated: std::collections::HashSet<&str> = outcomes.iter().map(|o| o.system.as_str()).collect();
@@ -355,6 +369,42 @@ impl<'a> Builder<'a> {
             }
         }
 
+        // Evidence values: read the files again for the passes that will be shown.
+        let wanted: Vec<usize> = match evidence {
+            EvidenceScope::All => (0..outcomes.len()).collect(),
+            EvidenceScope::FirstSystems(n) => {
+                let mut ids: Vec<usize> = controls
+                    .iter()
+                    .flat_map(|c| c.systems.iter().filter(|s| !s.passed.is_empty()).take(n))
+                    .flat_map(|s| s.passed.iter())
+                    .filter_map(|id| outcomes.binary_search_by(|o| o.id.as_str().cmp(id)).ok())
+                    .collect();
+                ids.sort_unstable();
+                ids.dedup();
+                ids
+            }
+        };
+        let mut by_file: BTreeMap<usize, Vec<(usize, usize)>> = BTreeMap::new();
+        for i in wanted {
+            let is_pass =
+                outcomes.get(i).is_some_and(|o| o.status == Status::Pass && checked.get(o.rule.as_str()).is_some_and(|p| !p.is_empty()));
+            if let (true, Some(&(file, slot))) = (is_pass, origin.get(i)) {
+                by_file.entry(file).or_default().push((i, slot));
+            }
+        }
+        let found: Vec<(usize, Vec<Reference>)> = by_file
+            .into_par_iter()
+            .flat_map_iter(|(file, wanted)| match files.get(file) {
+                Some(file) => read_references(file, inputs.get(&file.path), &wanted, &checked),
+                None => Vec::new(),
+            })
+            .collect();
+        for (i, references) in found {
+            if let Some(o) = outcomes.get_mut(i) {
+                o.references = references;
+            }
+        }
+
         Audit {
             schema: SCHEMA_VERSION.into(),
             tool: "annexa".into(),
@@ -385,37 +435,36 @@ pub fn due_date(from: jiff::civil::Date, every: &str) -> Option<jiff::civil::Dat
     from.checked_add(crate::script::api::parse_duration(every).ok()?).ok()
 }
 
-/// Reads one scanned file again: its digest, and for each outcome (in order)
-/// the values a passing rule checked. A document whose content hash changed
-/// since the scan gives no evidence values rather than wrong ones.
-fn read_back(
+/// The digests of one input file's bytes.
+fn digest_file(input: Option<&InputFile>) -> Option<InputRecord> {
+    let input = input?;
+    let bytes = std::fs::read(&input.path).ok()?;
+    Some(InputRecord { path: input.display.clone(), blake3: evidence::digest(&bytes), sha256: evidence::sha256(&bytes) })
+}
+
+/// Reads one scanned file again for the values its passing outcomes checked:
+/// `wanted` holds (outcome record index, slot in the file's outcomes). A
+/// document whose content hash changed since the scan gives no values rather
+/// than wrong ones.
+fn read_references(
     file: &FileResult,
     input: Option<&InputFile>,
+    wanted: &[(usize, usize)],
     checked: &HashMap<&str, Vec<document::path::Segments>>,
-) -> (Option<InputRecord>, Vec<Vec<Reference>>) {
-    let mut references = vec![Vec::new(); file.outcomes.len()];
-    let Some(input) = input else { return (None, references) };
-    let Ok(bytes) = std::fs::read(&input.path) else { return (None, references) };
-    let record = InputRecord { path: file.path.clone(), blake3: evidence::digest(&bytes), sha256: evidence::sha256(&bytes) };
-    let wanted = |o: &crate::report::Outcome| o.status == Status::Pass && checked.get(o.rule.as_str()).is_some_and(|p| !p.is_empty());
-    if file.outcomes.iter().any(wanted) {
-        let loaded = document::load_bytes(bytes, &file.path, input.format, &LoadOptions::default());
-        for (slot, outcome) in file.outcomes.iter().enumerate() {
-            if !wanted(outcome) {
-                continue;
-            }
-            let doc = loaded.documents.iter().find(|d| d.index == outcome.document);
-            let scanned = file.documents.iter().find(|d| d.index == outcome.document);
-            if let (Some(doc), Some(scanned), Some(paths), Some(out)) =
-                (doc, scanned, checked.get(outcome.rule.as_str()), references.get_mut(slot))
-            {
-                if doc.hash == scanned.hash {
-                    *out = evidence::references(doc, paths);
-                }
-            }
-        }
-    }
-    (Some(record), references)
+) -> Vec<(usize, Vec<Reference>)> {
+    let Some(input) = input else { return Vec::new() };
+    let Ok(bytes) = std::fs::read(&input.path) else { return Vec::new() };
+    let loaded = document::load_bytes(bytes, &file.path, input.format, &LoadOptions::default());
+    wanted
+        .iter()
+        .filter_map(|&(record, slot)| {
+            let outcome = file.outcomes.get(slot)?;
+            let doc = loaded.documents.iter().find(|d| d.index == outcome.document)?;
+            let scanned = file.documents.iter().find(|d| d.index == outcome.document)?;
+            let paths = checked.get(outcome.rule.as_str())?;
+            (doc.hash == scanned.hash).then(|| (record, evidence::references(doc, paths)))
+        })
+        .collect()
 }
 
 #[cfg(test)]

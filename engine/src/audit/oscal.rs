@@ -8,6 +8,10 @@
 //! the same bytes. Control ids are qualified by standard (`iso42001-A.5.2`),
 //! since there is no published OSCAL catalog for either standard to point at.
 
+use std::io::{self, Write};
+
+use serde::ser::SerializeSeq;
+use serde::Serialize;
 use serde_json::{json, Value};
 
 use super::{counts, Audit, ControlStatus, STANDARDS};
@@ -49,9 +53,9 @@ fn prop(name: &str, value: &str) -> Value {
     json!({"name": name, "ns": NS, "value": value})
 }
 
-pub fn assessment_results(audit: &Audit) -> Value {
+/// Writes the assessment-results document.
+pub fn write(audit: &Audit, out: &mut dyn Write) -> io::Result<()> {
     let time = format!("{}T00:00:00Z", audit.now);
-    let file_of = |outcome_id: &str| outcome_id.rsplit_once('#').map_or(outcome_id, |(f, _)| f).to_string();
 
     let components: Vec<Value> = audit
         .systems
@@ -64,47 +68,6 @@ pub fn assessment_results(audit: &Audit) -> Value {
                 "description": format!("{} described in {}", s.kind, s.documents.join(", ")),
                 "props": [prop("kind", &s.kind)],
                 "status": {"state": "operational"},
-            })
-        })
-        .collect();
-
-    let input_resource = |path: &str| uuid(&format!("input:{path}"));
-    let rule_resource = |rule: &str| uuid(&format!("rule:{rule}"));
-    let observations: Vec<Value> = audit
-        .outcomes
-        .iter()
-        .filter(|o| counts(o.status).is_some())
-        .map(|o| {
-            let mut evidence = vec![
-                json!({
-                    "href": format!("#{}", input_resource(&file_of(&o.id))),
-                    "description": format!("the document the rule {} evaluated", o.rule),
-                }),
-                json!({
-                    "href": format!("#{}", rule_resource(&o.rule)),
-                    "description": format!("the source of rule {}", o.rule),
-                }),
-            ];
-            for r in &o.references {
-                evidence.push(json!({
-                    "href": format!("#{}", input_resource(&file_of(&o.id))),
-                    "description": format!("{} = {} at {}", r.path, r.value, r.at),
-                }));
-            }
-            let mut props = vec![prop("outcome-id", &o.id), prop("status", o.status.as_str()), prop("fingerprint", &o.fingerprint)];
-            if let Some(due) = &o.reassess_due {
-                props.push(prop("reassess-due", due));
-            }
-            json!({
-                "uuid": uuid(&format!("outcome:{}", o.id)),
-                "title": format!("{} on {}", o.rule, o.system),
-                "description": format!("Rule {} evaluated {}: {} ({} findings).", o.rule, o.id, o.status.as_str(), o.findings),
-                "props": props,
-                "methods": ["TEST"],
-                "types": ["finding"],
-                "subjects": [{"subject-uuid": uuid(&format!("system:{}", o.system)), "type": "component"}],
-                "relevant-evidence": evidence,
-                "collected": time,
             })
         })
         .collect();
@@ -185,31 +148,120 @@ pub fn assessment_results(audit: &Audit) -> Value {
         if !components.is_empty() {
             map.insert("local-definitions".into(), json!({"components": components}));
         }
-        if !observations.is_empty() {
-            map.insert("observations".into(), Value::Array(observations));
-        }
-        if !findings.is_empty() {
-            map.insert("findings".into(), Value::Array(findings));
-        }
     }
-    let mut document = json!({
-        "uuid": uuid(&format!("assessment-results:{}:{}", audit.now, audit.inputs.len())),
-        "metadata": {
-            "title": "annexa assessment results",
-            "last-modified": time,
-            "version": audit.version,
-            "oscal-version": OSCAL_VERSION,
-            "props": [prop("evaluation-date", &audit.now)],
+    let document = Document {
+        assessment_results: Results {
+            uuid: uuid(&format!("assessment-results:{}:{}", audit.now, audit.inputs.len())),
+            metadata: json!({
+                "title": "annexa assessment results",
+                "last-modified": time,
+                "version": audit.version,
+                "oscal-version": OSCAL_VERSION,
+                "props": [prop("evaluation-date", &audit.now)],
+            }),
+            import_ap: json!({"href": "#"}),
+            results: [OneResult { head: result, observations: Observations(audit), findings }],
+            back_matter: (!resources.is_empty()).then(|| json!({"resources": resources})),
         },
-        "import-ap": {"href": "#"},
-        "results": [result],
-    });
-    if !resources.is_empty() {
-        if let Some(map) = document.as_object_mut() {
-            map.insert("back-matter".into(), json!({"resources": resources}));
-        }
+    };
+    serde_json::to_writer_pretty(&mut *out, &document).map_err(io::Error::other)?;
+    writeln!(out)
+}
+
+// The document's shape, so observations (one per outcome) are written as
+// they are made instead of held in memory all at once.
+#[derive(Serialize)]
+struct Document<'a> {
+    #[serde(rename = "assessment-results")]
+    assessment_results: Results<'a>,
+}
+
+#[derive(Serialize)]
+struct Results<'a> {
+    uuid: String,
+    metadata: Value,
+    #[serde(rename = "import-ap")]
+    import_ap: Value,
+    results: [OneResult<'a>; 1],
+    #[serde(rename = "back-matter", skip_serializing_if = "Option::is_none")]
+    back_matter: Option<Value>,
+}
+
+#[derive(Serialize)]
+struct OneResult<'a> {
+    #[serde(flatten)]
+    head: Value,
+    #[serde(skip_serializing_if = "Observations::is_empty")]
+    observations: Observations<'a>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    findings: Vec<Value>,
+}
+
+struct Observations<'a>(&'a Audit);
+
+impl Observations<'_> {
+    fn is_empty(&self) -> bool {
+        !self.0.outcomes.iter().any(|o| counts(o.status).is_some())
     }
-    json!({ "assessment-results": document })
+}
+
+impl Serialize for Observations<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut seq = serializer.serialize_seq(None)?;
+        for o in self.0.outcomes.iter().filter(|o| counts(o.status).is_some()) {
+            seq.serialize_element(&observation(self.0, o))?;
+        }
+        seq.end()
+    }
+}
+
+fn input_resource(path: &str) -> String {
+    uuid(&format!("input:{path}"))
+}
+
+fn rule_resource(rule: &str) -> String {
+    uuid(&format!("rule:{rule}"))
+}
+
+/// The file part of an outcome id (`file#document/RULE`).
+fn file_of(outcome_id: &str) -> &str {
+    outcome_id.rsplit_once('#').map_or(outcome_id, |(f, _)| f)
+}
+
+/// One counted outcome as an observation, with its evidence.
+fn observation(audit: &Audit, o: &super::OutcomeRecord) -> Value {
+    let time = format!("{}T00:00:00Z", audit.now);
+    let mut evidence = vec![
+        json!({
+            "href": format!("#{}", input_resource(file_of(&o.id))),
+            "description": format!("the document the rule {} evaluated", o.rule),
+        }),
+        json!({
+            "href": format!("#{}", rule_resource(&o.rule)),
+            "description": format!("the source of rule {}", o.rule),
+        }),
+    ];
+    for r in &o.references {
+        evidence.push(json!({
+            "href": format!("#{}", input_resource(file_of(&o.id))),
+            "description": format!("{} = {} at {}", r.path, r.value, r.at),
+        }));
+    }
+    let mut props = vec![prop("outcome-id", &o.id), prop("status", o.status.as_str()), prop("fingerprint", &o.fingerprint)];
+    if let Some(due) = &o.reassess_due {
+        props.push(prop("reassess-due", due));
+    }
+    json!({
+        "uuid": uuid(&format!("outcome:{}", o.id)),
+        "title": format!("{} on {}", o.rule, o.system),
+        "description": format!("Rule {} evaluated {}: {} ({} findings).", o.rule, o.id, o.status.as_str(), o.findings),
+        "props": props,
+        "methods": ["TEST"],
+        "types": ["finding"],
+        "subjects": [{"subject-uuid": uuid(&format!("system:{}", o.system)), "type": "component"}],
+        "relevant-evidence": evidence,
+        "collected": time,
+    })
 }
 
 #[cfg(test)]
