@@ -21,22 +21,113 @@ pub enum Command {
     /// Evaluate rules over files and folders and report findings.
     ///
     /// Exit codes: 0 no finding at or above --fail-on; 1 findings at or above it;
-    /// 2 an input or rule could not be evaluated (all other inputs are still evaluated).
-    Scan(ScanArgs),
-    /// The rules: list them, run their tests.
+    /// 2 an input, rule or the config file could not be evaluated (all other inputs are still evaluated).
+    Scan(Box<ScanArgs>),
+    /// Re-render saved JSON results (`scan --format json`) in any format, without scanning again.
+    /// Several results (for example one per `--shard`) are merged into one report, identical
+    /// to the report of a single run over all their inputs. Exit codes as for `scan`.
+    Render(RenderArgs),
+    /// Write a commented starter `annexa.yaml`, an example AISystem document and an example
+    /// custom rule with a test case into the current folder. Existing files are never overwritten.
+    Init(InitArgs),
+    /// The rules: list them, run their tests, write their reference.
     #[command(subcommand)]
     Rules(RulesCommand),
     /// The control catalogs: ISO/IEC 42001 (Annex A and clauses), ISO/IEC 27001:2022 Annex A,
     /// the AI risk catalogs rules may cite, and the 27001 -> 42001 crosswalk.
     Controls(ControlsArgs),
+    /// The dispositions file: record the reviewed state of every (system, rule) outcome.
+    #[command(subcommand)]
+    Baseline(BaselineCommand),
+    /// Accept the risk of one failing outcome until a date, bound to its current evidence.
+    ///
+    /// Scans PATHS to find the outcome of RULE on the system named NAME (its metadata.name)
+    /// and records a waiver in the dispositions file. The waiver lapses by itself when the
+    /// outcome's fingerprint changes (a watched value or the rule changed) or on --expires.
+    /// A waiver without --reason, --by, or an --expires after --now is refused, as is one
+    /// for an outcome that does not fail (exit 2; nothing is written).
+    Waive(WaiveArgs),
     /// Reports for auditors built from a scan: the Statement of Applicability and readiness.
     #[command(subcommand)]
     Report(ReportCommand),
 }
 
+// ---- Re-assessment commands (docs/reassessment.md) ----
+
+/// What `baseline record` and `waive` scan: the inputs and rules of `annexa scan`.
+#[derive(Debug, Args)]
+pub struct ScanInputs {
+    /// Files and folders to scan, as for `annexa scan`.
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub selection: RuleSelection,
+    /// The evaluation date (YYYY-MM-DD), also the date recorded. Default: today.
+    #[arg(long, value_name = "DATE")]
+    pub now: Option<String>,
+    /// Only scan files whose path matches this glob (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    pub include: Vec<String>,
+    /// Do not scan files whose path matches this glob (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+    /// The dispositions file to update (created if missing).
+    #[arg(long, value_name = "FILE", default_value = DEFAULT_DISPOSITIONS)]
+    pub dispositions: PathBuf,
+}
+
+/// Where `baseline record` and `waive` write when not told.
+pub const DEFAULT_DISPOSITIONS: &str = "annexa.dispositions.yaml";
+
+#[derive(Debug, Subcommand)]
+pub enum BaselineCommand {
+    /// Scan and write every pass and fail outcome to the dispositions file.
+    ///
+    /// Entries whose outcome, fingerprint and rule are unchanged and not expired are kept
+    /// byte for byte (their assessed date too); the others are assessed on --now. Entries for
+    /// systems not in this scan, or rules not loaded, are kept unless --prune. Waivers are kept.
+    /// Nothing is written when an input, a rule or the dispositions file has an error (exit 2).
+    Record(RecordArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RecordArgs {
+    #[command(flatten)]
+    pub inputs: ScanInputs,
+    /// Who reviewed the entries this run adds or updates.
+    #[arg(long, value_name = "NAME")]
+    pub reviewer: Option<String>,
+    /// A note for the entries this run adds or updates.
+    #[arg(long, value_name = "TEXT")]
+    pub note: Option<String>,
+    /// Also drop entries for systems not in this scan and rules not loaded.
+    #[arg(long)]
+    pub prune: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct WaiveArgs {
+    /// The rule id, for example AIS005.
+    pub rule: String,
+    /// The system's identity (metadata.name).
+    #[arg(long, value_name = "NAME")]
+    pub system: String,
+    /// Why the risk is accepted.
+    #[arg(long, value_name = "TEXT")]
+    pub reason: String,
+    /// Who accepted it.
+    #[arg(long, value_name = "NAME")]
+    pub by: String,
+    /// The day the waiver lapses (YYYY-MM-DD), after --now.
+    #[arg(long, value_name = "DATE")]
+    pub expires: String,
+    #[command(flatten)]
+    pub inputs: ScanInputs,
+}
+
 #[derive(Debug, Args)]
 pub struct RuleSelection {
-    /// A folder of `.rhai` rules to add (repeatable). `tests/` folders inside are not rules.
+    /// A folder of `.rhai` rules to add (repeatable; added to the config's `rules`). `tests/` folders inside are not rules.
     #[arg(long = "rules", value_name = "DIR")]
     pub rules: Vec<PathBuf>,
     /// Do not load the built-in rules.
@@ -44,38 +135,106 @@ pub struct RuleSelection {
     pub no_builtin: bool,
 }
 
+/// Where reports go. Each `--output FILE` belongs to the `--format` just before it;
+/// a `--format` with no `--output` after it writes to standard output (at most one may).
+#[derive(Debug, Args)]
+pub struct OutputArgs {
+    /// Output format (repeatable; default text). Each --output FILE belongs to the --format just
+    /// before it; a --format with no --output writes to standard output, and only one may. For
+    /// example `--format text --format sarif --output annexa.sarif`: text to the terminal, SARIF to the file.
+    #[arg(long = "format", value_enum, value_name = "FORMAT")]
+    pub formats: Vec<OutputFormat>,
+    /// Write the --format given just before this option to FILE instead of standard output (repeatable).
+    #[arg(long = "output", short = 'o', value_name = "FILE")]
+    pub outputs: Vec<PathBuf>,
+    /// When to colour text output on a terminal (files are never coloured).
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+/// Which config file applies.
+#[derive(Debug, Args)]
+pub struct ConfigArgs {
+    /// Read this config file instead of the `annexa.yaml` found by walking up from the working directory.
+    #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
+    pub config: Option<PathBuf>,
+    /// Ignore any `annexa.yaml`.
+    #[arg(long)]
+    pub no_config: bool,
+}
+
 #[derive(Debug, Args)]
 pub struct ScanArgs {
     /// Files and folders to scan. Folders are walked for .yaml, .yml, .json and .md
     /// (front matter) files, honouring .gitignore inside git repositories and skipping .git, target and node_modules.
+    /// `-` reads one file from standard input (name it with --stdin-filename).
     #[arg(default_value = ".")]
     pub paths: Vec<PathBuf>,
     #[command(flatten)]
     pub selection: RuleSelection,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
-    pub format: OutputFormat,
-    /// Exit with 1 when a finding has this severity or higher.
-    #[arg(long, value_enum, default_value_t = SeverityArg::Low, value_name = "SEVERITY")]
-    pub fail_on: SeverityArg,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    /// Exit with 1 when a finding has this severity or higher. Default: the config's `fail_on`, else low.
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub fail_on: Option<SeverityArg>,
+    /// Scan only shard I of N (for example 2/4): a deterministic share of the inputs, chosen by a
+    /// stable hash of each path. Merge the shards' JSON results with `annexa render`.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<String>,
+    /// Scan only files that differ from a git ref (committed, staged, unstaged or untracked).
+    /// Put PATHS before it: `annexa scan systems/ --changed origin/main`.
+    /// Default BASE: the merge base of HEAD with the default branch (origin/HEAD, else main, else master).
+    /// When a loaded rule is a corpus rule, everything is scanned, and a note says so.
+    #[arg(long, value_name = "BASE", num_args = 0..=1, default_missing_value = "")]
+    pub changed: Option<String>,
+    /// The file name to show and to pick the format (.yaml, .json, .md) when scanning `-` (standard input).
+    #[arg(long, value_name = "NAME")]
+    pub stdin_filename: Option<String>,
     /// The evaluation date (YYYY-MM-DD) that ages and expiry are measured against. Default: today.
     #[arg(long, value_name = "DATE")]
     pub now: Option<String>,
     /// Worker threads; 0 uses one per core.
     #[arg(long, default_value_t = 0, value_name = "N")]
     pub threads: usize,
-    /// Only scan files whose path matches this glob (repeatable).
+    /// Only scan files whose path matches this glob (repeatable; replaces the config's `include`).
     #[arg(long, value_name = "GLOB")]
     pub include: Vec<String>,
-    /// Do not scan files whose path matches this glob (repeatable).
+    /// Do not scan files whose path matches this glob (repeatable; replaces the config's `exclude`).
     #[arg(long, value_name = "GLOB")]
     pub exclude: Vec<String>,
     /// Follow symbolic links while walking folders (loops are detected and reported).
     #[arg(long)]
     pub follow: bool,
-    /// When to colour text output.
-    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
-    pub color: ColorChoice,
+    /// Classify each outcome against this dispositions file: new, unchanged, resolved or
+    /// reassess_due (with what changed), and apply its waivers.
+    #[arg(long, value_name = "FILE")]
+    pub dispositions: Option<PathBuf>,
+    /// Whether an outcome due for re-assessment fails the build at its rule's severity
+    /// (with --dispositions). A failure whose waiver lapsed always counts.
+    #[arg(long, value_name = "BOOL", default_value_t = true, action = clap::ArgAction::Set)]
+    pub reassess_fails: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RenderArgs {
+    /// Saved JSON results (`annexa scan --format json --output FILE`). Several are merged; they must
+    /// come from the same rules, version and --now, and no file may appear in two of them.
+    #[arg(required = true, value_name = "RESULTS.json")]
+    pub results: Vec<PathBuf>,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    /// Judge findings against this severity instead of the one the results were saved with.
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub fail_on: Option<SeverityArg>,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The folder to write into.
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
 }
 
 #[derive(Debug, Subcommand)]
@@ -115,6 +274,8 @@ pub struct RulesTestArgs {
 pub struct RulesListArgs {
     #[command(flatten)]
     pub selection: RuleSelection,
+    #[command(flatten)]
+    pub config: ConfigArgs,
     #[arg(long, value_enum, default_value_t = ListFormat::Text)]
     pub format: ListFormat,
 }
@@ -135,8 +296,16 @@ pub struct ControlsArgs {
 pub enum OutputFormat {
     /// Findings grouped by file, with source lines, controls and fixes.
     Text,
-    /// Every outcome, passes included (schema annexa.report/v1).
+    /// Every outcome, passes included (schema annexa.report/v1); `annexa render` reads it back.
     Json,
+    /// SARIF 2.1.0, for code-scanning dashboards.
+    Sarif,
+    /// JUnit XML: a test case per (rule, document), for CI test tabs.
+    Junit,
+    /// GitHub Actions annotations (workflow commands).
+    Github,
+    /// A pull-request comment: counts, failing findings with links, controls affected.
+    Markdown,
 }
 
 #[derive(Debug, Subcommand)]

@@ -88,3 +88,7 @@ pub fn eprint(diagnostic: &dyn Diagnostic) {
 pub fn print_fatal(report: miette::Report) {
     eprint(report.as_ref());
 }
+
+pub fn config_error(e: &annexa_engine::config::ConfigError, text: Option<String>) -> Located {
+    located("annexa::config", &e.file, text, e.position, &e.message, e.hint.as_deref())
+}

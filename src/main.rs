@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 
 mod args;
 mod builtin;
@@ -10,8 +10,9 @@ mod commands;
 mod diagnostics;
 
 fn main() -> ExitCode {
-    let args = args::Cli::parse();
-    match commands::run(args) {
+    let matches = args::Cli::command().get_matches();
+    let args = args::Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    match commands::run(args, Some(&matches)) {
         Ok(status) => status.into(),
         Err(e) => {
             // A closed pipe (`annexa scan | head`) is not a failure.

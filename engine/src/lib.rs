@@ -7,10 +7,12 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]
 
 pub mod audit;
+pub mod config;
 pub mod controls;
 pub mod document;
 pub mod error;
 pub mod eval;
+pub mod reassess;
 pub mod report;
 pub mod rules;
 pub mod schema;

@@ -1,10 +1,17 @@
 //! The commands. Each turns parsed arguments into engine calls and writes to
 //! the writers it is given; the exit status is decided here, in one place.
 
+mod baseline;
+mod changed;
+mod config;
 mod controls;
+mod init;
+mod output;
+mod render;
 mod report;
 mod rules;
 mod scan;
+mod waive;
 
 use std::process::ExitCode;
 
@@ -12,7 +19,7 @@ use annexa_engine::rules::{self as engine_rules, RuleSet};
 use annexa_engine::script::{build_engine, Limits};
 use rhai::Engine;
 
-use crate::args::{Cli, Command, RuleSelection, RulesCommand, SeverityArg};
+use crate::args::{BaselineCommand, Cli, Command, RuleSelection, RulesCommand, SeverityArg};
 use crate::{builtin, diagnostics};
 
 /// How a command ended: 0 clean, 1 findings at or above the threshold, 2 something could not be evaluated.
@@ -21,6 +28,17 @@ pub enum ExitStatus {
     Clean,
     Findings,
     Error,
+}
+
+impl ExitStatus {
+    /// The status for a report's exit code (`Summary::exit_code`).
+    pub fn from_code(code: u8) -> Self {
+        match code {
+            0 => ExitStatus::Clean,
+            1 => ExitStatus::Findings,
+            _ => ExitStatus::Error,
+        }
+    }
 }
 
 impl From<ExitStatus> for ExitCode {
@@ -61,13 +79,20 @@ impl<T> Written<T> for serde_json::Result<T> {
     }
 }
 
-pub fn run(cli: Cli) -> miette::Result<ExitStatus> {
+/// Runs a command. `matches` gives the positions of options where order
+/// matters (`--format`/`--output` pairs).
+pub fn run(cli: Cli, matches: Option<&clap::ArgMatches>) -> miette::Result<ExitStatus> {
+    let sub = |name: &str| matches.and_then(|m| m.subcommand_matches(name));
     match cli.command {
-        Command::Scan(args) => scan::run(args),
+        Command::Scan(args) => scan::run(*args, sub("scan")),
+        Command::Render(args) => render::run(args, sub("render")),
+        Command::Init(args) => init::run(args),
         Command::Rules(RulesCommand::List(args)) => rules::list(args),
         Command::Rules(RulesCommand::Test(args)) => rules::test(args),
         Command::Rules(RulesCommand::Doc(args)) => rules::doc(args),
         Command::Controls(args) => controls::run(args),
+        Command::Baseline(BaselineCommand::Record(args)) => baseline::record(args),
+        Command::Waive(args) => waive::run(args),
         Command::Report(command) => report::run(command),
     }
 }
@@ -90,6 +115,25 @@ pub fn load_rules(selection: &RuleSelection) -> (Engine, RuleSet) {
         diagnostics::eprint(&diagnostics::rule_error(error, text));
     }
     (engine, set)
+}
+
+/// The rules a command runs with: the config file's folders, built-in
+/// switch, disabled rules and severity overrides, and the flags on top
+/// (`--rules` adds folders, `--no-builtin` wins). `None` when the config
+/// file is broken (its problems are printed). The count is of config
+/// problems found against the loaded rules.
+pub fn configured_rules(
+    selection: &RuleSelection,
+    config_args: &crate::args::ConfigArgs,
+) -> miette::Result<Option<(Engine, RuleSet, annexa_engine::config::Config, usize)>> {
+    let Some(config) = config::load(config_args)? else { return Ok(None) };
+    let merged = RuleSelection {
+        rules: config.rules.iter().cloned().chain(selection.rules.iter().cloned()).collect(),
+        no_builtin: selection.no_builtin || !config.builtin,
+    };
+    let (engine, mut set) = load_rules(&merged);
+    let problems = config::apply(&config, &mut set);
+    Ok(Some((engine, set, config, problems)))
 }
 
 impl From<SeverityArg> for annexa_engine::rules::Severity {

@@ -23,7 +23,12 @@ pub fn run(command: ReportCommand) -> miette::Result<ExitStatus> {
     errors += rule_set.errors.len();
     let discovered = discover(
         &args.paths,
-        &DiscoverOptions { include: args.include.clone(), exclude: args.exclude.clone(), follow_symlinks: args.follow },
+        &DiscoverOptions {
+            include: args.include.clone(),
+            exclude: args.exclude.clone(),
+            follow_symlinks: args.follow,
+            ..DiscoverOptions::default()
+        },
     )?;
     for error in &discovered.errors {
         diagnostics::eprint(&diagnostics::input_error(error, None));

@@ -6,12 +6,12 @@ use annexa_engine::report::RuleInfo;
 use annexa_engine::rules::testing::{self, CaseResult};
 use annexa_engine::script::Limits;
 
-use super::{load_rules, ExitStatus, Written};
+use super::{configured_rules, load_rules, ExitStatus, Written};
 use crate::args::{ListFormat, RuleSelection, RulesDocArgs, RulesListArgs, RulesTestArgs};
 use crate::diagnostics;
 
 pub fn list(args: RulesListArgs) -> miette::Result<ExitStatus> {
-    let (_, set) = load_rules(&args.selection);
+    let Some((_, set, _, config_errors)) = configured_rules(&args.selection, &args.config)? else { return Ok(ExitStatus::Error) };
     let infos: Vec<RuleInfo> = set.rules.iter().map(RuleInfo::from_rule).collect();
     let mut out = std::io::stdout().lock();
     match args.format {
@@ -28,7 +28,7 @@ pub fn list(args: RulesListArgs) -> miette::Result<ExitStatus> {
             writeln!(out, "{} rules", infos.len()).written()?;
         }
     }
-    Ok(if set.errors.is_empty() { ExitStatus::Clean } else { ExitStatus::Error })
+    Ok(if set.errors.is_empty() && config_errors == 0 { ExitStatus::Clean } else { ExitStatus::Error })
 }
 
 /// `annexa rules doc`: the Markdown reference of the loaded rules.

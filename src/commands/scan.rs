@@ -1,15 +1,27 @@
-//! `annexa scan`: discover inputs, evaluate rules, render the report.
+//! `annexa scan`: settle the settings (flags over the config file), find the
+//! inputs (paths, a shard of them, changed files or standard input),
+//! evaluate the rules and hand every result to each requested renderer.
 
-use std::io::{IsTerminal, Write};
+use std::io::{IsTerminal, Read};
 
-use annexa_engine::document::discover::{discover, DiscoverOptions};
+use annexa_engine::document::discover::{discover, DiscoverOptions, Shard};
+use annexa_engine::document::kind::KindGlobs;
+use annexa_engine::document::Format as DocFormat;
 use annexa_engine::eval::{self, Input, ScanOptions};
-use annexa_engine::report::{self, Format, Header, RuleInfo, Summary};
+use annexa_engine::reassess::evidence::EvidenceMode;
+use annexa_engine::reassess::{Classifier, Dispositions};
+use annexa_engine::report::{self, FileResult, Header, ReassessSettings, RuleInfo, Summary};
+use annexa_engine::rules::{Scope, Severity};
+use clap::ArgMatches;
 use miette::miette;
 
-use super::{load_rules, ExitStatus, Written};
-use crate::args::{ColorChoice, OutputFormat, ScanArgs};
+use super::output::{self, Outputs};
+use super::{changed, configured_rules, load_rules, ExitStatus, Written};
+use crate::args::{ScanArgs, ScanInputs};
 use crate::diagnostics;
+
+/// Batch scans with at least this many files show a progress bar (on a terminal).
+const PROGRESS_MIN_FILES: usize = 200;
 
 /// Parses `--now`, or today's date in the local time zone.
 pub fn evaluation_date(now: Option<&str>) -> miette::Result<jiff::civil::Date> {
@@ -21,18 +33,85 @@ pub fn evaluation_date(now: Option<&str>) -> miette::Result<jiff::civil::Date> {
     }
 }
 
-pub fn run(args: ScanArgs) -> miette::Result<ExitStatus> {
+pub fn run(args: ScanArgs, matches: Option<&ArgMatches>) -> miette::Result<ExitStatus> {
     let now = evaluation_date(args.now.as_deref())?;
-    let (engine, rule_set) = load_rules(&args.selection);
-    let discovered = discover(
-        &args.paths,
-        &DiscoverOptions { include: args.include.clone(), exclude: args.exclude.clone(), follow_symlinks: args.follow },
-    )?;
-    for error in &discovered.errors {
-        diagnostics::eprint(&diagnostics::input_error(error, None));
-    }
+    let targets = output::targets(&args.output, matches)?;
+    let shard = args
+        .shard
+        .as_deref()
+        .map(Shard::parse)
+        .transpose()
+        .map_err(|e| miette!(help = "write --shard I/N, for example --shard 2/4", "invalid --shard: {e}"))?;
+    let Some((engine, rule_set, config, config_errors)) = configured_rules(&args.selection, &args.config)? else {
+        return Ok(ExitStatus::Error);
+    };
 
-    let fail_on = args.fail_on.into();
+    // Flags override the config: --fail-on, --include and --exclude replace its values
+    // (--rules and --no-builtin were applied with the rules).
+    let fail_on: Severity = args.fail_on.map(Into::into).or(config.fail_on).unwrap_or(Severity::Low);
+    let include = if args.include.is_empty() { config.include.clone() } else { args.include.clone() };
+    let exclude = if args.exclude.is_empty() { config.exclude.clone() } else { args.exclude.clone() };
+
+    // Re-assessment: --dispositions, else the config file's `dispositions`. A file that cannot be
+    // read is reported and the scan goes on without it.
+    let dispositions_path = args.dispositions.clone().or_else(|| config.dispositions.clone());
+    let (dispositions, dispositions_errors) = match &dispositions_path {
+        Some(path) => match super::baseline::read(path, true) {
+            Ok(file) => (Some(file), 0),
+            Err(count) => (None, count),
+        },
+        None => (None, 0),
+    };
+    let reassess = dispositions_path.as_ref().filter(|_| dispositions.is_some()).map(|path| ReassessSettings {
+        dispositions: annexa_engine::document::discover::display_path(path),
+        reassess_fails: args.reassess_fails,
+    });
+
+    let mut input_errors = 0;
+    let mut skipped = Vec::new();
+    let inputs: Vec<Input> = if args.paths.iter().any(|p| p.as_os_str() == "-") {
+        if args.paths.len() > 1 {
+            return Err(miette!(
+                help = "scan standard input on its own: `annexa scan - --stdin-filename NAME`",
+                "`-` cannot be combined with other paths"
+            ));
+        }
+        let display = args.stdin_filename.clone().unwrap_or_else(|| "<stdin>".into());
+        let format = args.stdin_filename.as_deref().and_then(|n| DocFormat::from_path(std::path::Path::new(n))).unwrap_or(DocFormat::Yaml);
+        let mut bytes = Vec::new();
+        std::io::stdin().read_to_end(&mut bytes).map_err(|e| miette!("cannot read standard input: {e}"))?;
+        vec![Input::Bytes { display, format, bytes }]
+    } else {
+        let mut roots = args.paths.clone();
+        if let Some(base) = &args.changed {
+            let corpus: Vec<&str> = rule_set.rules.iter().filter(|r| r.scope == Scope::Corpus).map(|r| r.id.as_str()).collect();
+            if corpus.is_empty() {
+                roots = changed::files(base.as_str(), &args.paths, &include, &exclude)?;
+            } else {
+                eprintln!(
+                    "note: scanning every input, not only the changed files: corpus rule{} {} see{} all documents of {} kinds at once",
+                    if corpus.len() == 1 { "" } else { "s" },
+                    corpus.join(", "),
+                    if corpus.len() == 1 { "s" } else { "" },
+                    if corpus.len() == 1 { "its" } else { "their" },
+                );
+            }
+        }
+        let discovered = if roots.is_empty() {
+            Default::default()
+        } else {
+            discover(&roots, &DiscoverOptions { include, exclude, follow_symlinks: args.follow, shard })?
+        };
+        for error in &discovered.errors {
+            diagnostics::eprint(&diagnostics::input_error(error, None));
+        }
+        input_errors = discovered.errors.len();
+        skipped = discovered.skipped;
+        let mut files = discovered.files;
+        super::baseline::skip_dispositions_file(&mut files, dispositions_path.as_deref());
+        files.into_iter().map(Input::File).collect()
+    };
+
     let header = Header {
         schema: report::SCHEMA_VERSION.into(),
         tool: "annexa".into(),
@@ -41,40 +120,93 @@ pub fn run(args: ScanArgs) -> miette::Result<ExitStatus> {
         fail_on,
         rules: rule_set.rules.iter().map(RuleInfo::from_rule).collect(),
         rule_errors: rule_set.errors.clone(),
+        reassess,
     };
-    let color = match args.color {
-        ColorChoice::Always => true,
-        ColorChoice::Never => false,
-        ColorChoice::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
-    };
-    let format = match args.format {
-        OutputFormat::Text => Format::Text { color },
-        OutputFormat::Json => Format::Json,
-    };
-
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
-    let mut renderer = format.renderer();
-    renderer.begin(&header, &mut out).written()?;
+    let mut outputs = Outputs::open(&targets, args.output.color)?;
+    outputs.begin(&header)?;
     let mut summary =
-        Summary { errors: rule_set.errors.len() + discovered.errors.len(), skipped: discovered.skipped, ..Summary::default() };
+        Summary { errors: rule_set.errors.len() + input_errors + config_errors + dispositions_errors, skipped, ..Summary::default() };
     let mut options = ScanOptions::new(now);
     options.threads = args.threads;
-    let inputs = discovered.files.into_iter().map(Input::File).collect();
-    eval::scan(&engine, &rule_set.rules, inputs, &options, &mut |file| {
+    options.evidence = dispositions.as_ref().map(Dispositions::evidence_mode).unwrap_or_default();
+    let mut classifier = match (&dispositions, &header.reassess) {
+        (Some(file), Some(settings)) => Some(Classifier::new(file, &settings.dispositions, &header.rules, now)),
+        _ => None,
+    };
+    if !config.kinds.is_empty() {
+        options.load.kind_globs = Some(std::sync::Arc::new(KindGlobs::new(&config.kinds)?));
+    }
+    let progress = progress_bar(inputs.len());
+    eval::scan(&engine, &rule_set.rules, inputs, &options, &mut |mut file| {
+        if let Some(classifier) = classifier.as_mut() {
+            classifier.classify(&mut file);
+        }
+        progress.suspend(|| {
+            for error in &file.errors {
+                let text = std::fs::read_to_string(&file.path).ok();
+                diagnostics::eprint(&diagnostics::input_error(error, text));
+            }
+        });
+        progress.inc(1);
+        summary.add(&file, &header);
+        outputs.file(&file)
+    })
+    .written()?;
+    progress.finish_and_clear();
+    summary.dispositions = classifier.map(Classifier::finish);
+    outputs.end(&summary)?;
+    Ok(ExitStatus::from_code(summary.exit_code()))
+}
+
+/// A progress bar on standard error, drawn only when it is a terminal and the scan is long.
+fn progress_bar(files: usize) -> indicatif::ProgressBar {
+    if files < PROGRESS_MIN_FILES || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::with_draw_target(Some(files as u64), indicatif::ProgressDrawTarget::stderr());
+    if let Ok(style) = indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} files {elapsed} (eta {eta})") {
+        bar.set_style(style);
+    }
+    bar
+}
+
+/// What `baseline record` and `waive` scan: every result held, with evidence.
+pub struct Collected {
+    pub rules: Vec<RuleInfo>,
+    pub results: Vec<FileResult>,
+    /// Inputs and rules that could not be evaluated (reported on standard error).
+    pub errors: usize,
+}
+
+/// Scans `inputs` keeping the watched values `evidence` asks for.
+pub fn collect(inputs: &ScanInputs, now: jiff::civil::Date, evidence: EvidenceMode) -> miette::Result<Collected> {
+    let (engine, rule_set) = load_rules(&inputs.selection);
+    let discovered = discover(
+        &inputs.paths,
+        &DiscoverOptions { include: inputs.include.clone(), exclude: inputs.exclude.clone(), follow_symlinks: false, shard: None },
+    )?;
+    for error in &discovered.errors {
+        diagnostics::eprint(&diagnostics::input_error(error, None));
+    }
+    let mut options = ScanOptions::new(now);
+    options.evidence = evidence;
+    let mut collected = Collected {
+        rules: rule_set.rules.iter().map(RuleInfo::from_rule).collect(),
+        results: Vec::new(),
+        errors: rule_set.errors.len() + discovered.errors.len(),
+    };
+    let mut files = discovered.files;
+    super::baseline::skip_dispositions_file(&mut files, Some(&inputs.dispositions));
+    let files = files.into_iter().map(Input::File).collect();
+    eval::scan(&engine, &rule_set.rules, files, &options, &mut |file| {
         for error in &file.errors {
             let text = std::fs::read_to_string(&file.path).ok();
             diagnostics::eprint(&diagnostics::input_error(error, text));
         }
-        summary.add(&file, &header);
-        renderer.file(&file, &mut out)
+        collected.errors += file.errors.len() + file.outcomes.iter().filter(|o| o.status == report::Status::Error).count();
+        collected.results.push(file);
+        Ok(())
     })
     .written()?;
-    renderer.end(&summary, &mut out).written()?;
-    out.flush().written()?;
-    Ok(match summary.exit_code() {
-        0 => ExitStatus::Clean,
-        1 => ExitStatus::Findings,
-        _ => ExitStatus::Error,
-    })
+    Ok(collected)
 }

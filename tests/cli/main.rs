@@ -2,9 +2,11 @@
 //! code for each case, failure modes included. One test binary; one module
 //! per command or concern.
 
+mod ci;
 mod common;
 mod coverage;
 mod fixtures;
+mod reassess;
 mod registry;
 mod report;
 mod rules_test;

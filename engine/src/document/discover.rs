@@ -20,6 +20,39 @@ pub struct DiscoverOptions {
     pub include: Vec<String>,
     pub exclude: Vec<String>,
     pub follow_symlinks: bool,
+    /// Keep only this shard's share of the files.
+    pub shard: Option<Shard>,
+}
+
+/// One of `count` disjoint shares of the inputs (`--shard 2/4`), chosen by
+/// a stable hash of each file's displayed path: the same file always lands
+/// in the same shard, whatever the machine or the other files.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shard {
+    /// 1-based.
+    pub index: u32,
+    pub count: u32,
+}
+
+impl Shard {
+    /// Parses `I/N` with 1 <= I <= N.
+    pub fn parse(text: &str) -> std::result::Result<Shard, String> {
+        let (i, n) = text.split_once('/').ok_or_else(|| format!("`{text}` is not I/N"))?;
+        let index: u32 = i.trim().parse().map_err(|_| format!("`{i}` is not a shard number"))?;
+        let count: u32 = n.trim().parse().map_err(|_| format!("`{n}` is not a shard count"))?;
+        if count == 0 || index == 0 || index > count {
+            return Err(format!("shard {index}/{count} does not exist: use 1/N to N/N"));
+        }
+        Ok(Shard { index, count })
+    }
+
+    /// Whether the file with this displayed path belongs to this shard.
+    pub fn contains(&self, display: &str) -> bool {
+        let hash = blake3::hash(display.as_bytes());
+        let mut first = [0u8; 8];
+        first.copy_from_slice(hash.as_bytes().get(..8).unwrap_or(&[0; 8]));
+        u64::from_le_bytes(first) % u64::from(self.count) == u64::from(self.index - 1)
+    }
 }
 
 /// A file to read: where it is, how users see its path, and its format.
@@ -139,7 +172,7 @@ pub fn discover(roots: &[PathBuf], options: &DiscoverOptions) -> Result<Discover
             }
         }
     }
-    out.files = found.into_values().collect();
+    out.files = found.into_values().filter(|f| options.shard.is_none_or(|s| s.contains(&f.display))).collect();
     out.skipped.sort_by(|a, b| a.path.cmp(&b.path));
     out.skipped.dedup();
     Ok(out)
@@ -154,4 +187,33 @@ fn walk_error(e: &ignore::Error) -> super::InputError {
         other => (String::new(), other.to_string()),
     };
     super::InputError { file: path, position: None, message, hint: None }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shards_partition_the_inputs_exactly() {
+        let paths: Vec<String> = (0..500).map(|i| format!("systems/team-{}/system-{i}.yaml", i % 7)).collect();
+        for count in [1u32, 2, 3, 8] {
+            let shards: Vec<Shard> = (1..=count).map(|index| Shard { index, count }).collect();
+            let mut sizes = vec![0usize; count as usize];
+            for p in &paths {
+                let owners: Vec<usize> = shards.iter().enumerate().filter(|(_, s)| s.contains(p)).map(|(i, _)| i).collect();
+                assert_eq!(owners.len(), 1, "{p} belongs to exactly one of {count} shards");
+                sizes[owners[0]] += 1;
+            }
+            // A hash spreads 500 paths roughly evenly: no shard is empty or holds most of them.
+            assert!(sizes.iter().all(|&n| n > 500 / count as usize / 2), "{count}: {sizes:?}");
+        }
+    }
+
+    #[test]
+    fn shard_syntax() {
+        assert_eq!(Shard::parse("2/4"), Ok(Shard { index: 2, count: 4 }));
+        assert_eq!(Shard::parse("0/4").unwrap_err(), "shard 0/4 does not exist: use 1/N to N/N");
+        assert_eq!(Shard::parse("5/4").unwrap_err(), "shard 5/4 does not exist: use 1/N to N/N");
+        assert_eq!(Shard::parse("2").unwrap_err(), "`2` is not I/N");
+    }
 }

@@ -88,16 +88,18 @@ pub struct LoadedFile {
     pub errors: Vec<InputError>,
 }
 
-/// Limits on what one file may cost.
-#[derive(Clone, Copy, Debug)]
+/// Limits on what one file may cost, and how kinds are found.
+#[derive(Clone, Debug)]
 pub struct LoadOptions {
     pub max_file_bytes: u64,
     pub yaml: yaml::Limits,
+    /// Kinds by path glob, for documents whose kind is otherwise `unknown`.
+    pub kind_globs: Option<Arc<kind::KindGlobs>>,
 }
 
 impl Default for LoadOptions {
     fn default() -> Self {
-        LoadOptions { max_file_bytes: 64 * 1024 * 1024, yaml: yaml::Limits::default() }
+        LoadOptions { max_file_bytes: 64 * 1024 * 1024, yaml: yaml::Limits::default(), kind_globs: None }
     }
 }
 
@@ -183,7 +185,17 @@ fn parse_source(source: Arc<Source>, format: Format, options: &LoadOptions) -> L
         .into_iter()
         .map(|e| InputError { file: source.path.clone(), position: Some(e.position), message: e.message, hint: e.hint.map(str::to_string) })
         .collect();
-    let documents = parsed.into_iter().map(|p| describe(&source, p.index, p.root)).collect();
+    let by_glob = options.kind_globs.as_deref().and_then(|g| g.kind_for(&source.path));
+    let documents = parsed
+        .into_iter()
+        .map(|p| {
+            let mut doc = describe(&source, p.index, p.root);
+            if let (Some(kind), "unknown") = (by_glob, doc.kind.as_str()) {
+                doc.kind = kind.to_string();
+            }
+            doc
+        })
+        .collect();
     LoadedFile { documents, errors }
 }
 
@@ -259,6 +271,18 @@ mod tests {
         bytes.insert(0, 0);
         let f = load_bytes(bytes, "x.yaml", Format::Yaml, &LoadOptions::default());
         assert_eq!(f.errors[0].message, "binary file (it contains NUL bytes)");
+    }
+
+    #[test]
+    fn kind_globs_apply_only_to_unknown_documents() {
+        let globs = kind::KindGlobs::new(&[("mcp/*.json".into(), "MCPConfig".into())]).unwrap();
+        let options = LoadOptions { kind_globs: Some(Arc::new(globs)), ..LoadOptions::default() };
+        let f = load_bytes(b"{\"mcpServers\": {}}".to_vec(), "mcp/a.json", Format::Json, &options);
+        assert_eq!(f.documents[0].kind, "MCPConfig");
+        let f = load_bytes(b"{\"kind\": \"AISystem\"}".to_vec(), "mcp/b.json", Format::Json, &options);
+        assert_eq!(f.documents[0].kind, "AISystem", "a kind as written wins over a glob");
+        let f = load_bytes(b"{\"mcpServers\": {}}".to_vec(), "other/a.json", Format::Json, &options);
+        assert_eq!(f.documents[0].kind, "unknown");
     }
 
     #[test]

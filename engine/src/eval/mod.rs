@@ -32,11 +32,21 @@ pub struct ScanOptions {
     pub threads: usize,
     /// Files evaluated together before their results are handed on.
     pub chunk_files: usize,
+    /// Which outcomes keep their watched values (`Outcome.evidence`) for the
+    /// dispositions file; the fingerprint is always computed.
+    pub evidence: crate::reassess::evidence::EvidenceMode,
 }
 
 impl ScanOptions {
     pub fn new(now: jiff::civil::Date) -> Self {
-        ScanOptions { now, limits: Limits::default(), load: LoadOptions::default(), threads: 0, chunk_files: 256 }
+        ScanOptions {
+            now,
+            limits: Limits::default(),
+            load: LoadOptions::default(),
+            threads: 0,
+            chunk_files: 256,
+            evidence: Default::default(),
+        }
     }
 }
 
@@ -149,7 +159,7 @@ impl Evaluator<'_> {
                 Err(e) => (Status::Error, Some(e)),
             }
         });
-        outcome::build(rule, std::slice::from_ref(doc), 0, status, error, &ctx)
+        outcome::build(rule, std::slice::from_ref(doc), 0, status, error, &ctx, &self.options.evidence)
     }
 
     /// One corpus rule over every document of its kinds: one outcome per document.
@@ -187,7 +197,7 @@ impl Evaluator<'_> {
                     (None, Some(true)) => Status::NotApplicable,
                     (None, _) => Status::Pass,
                 };
-                (doc.clone(), outcome::build(rule, &docs, slot, status, error.clone(), &ctx))
+                (doc.clone(), outcome::build(rule, &docs, slot, status, error.clone(), &ctx, &self.options.evidence))
             })
             .collect()
     }

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use crate::document::path::{self, Segments};
 use crate::document::Document;
+use crate::reassess::evidence;
 use crate::report::{DocumentInfo, Finding, Outcome, ScriptError, Status};
 use crate::rules::Rule;
 use crate::script::context::Context;
@@ -21,8 +22,18 @@ pub fn document_info(doc: &Document) -> DocumentInfo {
 }
 
 /// Builds the outcome of `rule` for the document in `slot` of `docs`.
-pub fn build(rule: &Rule, docs: &[Arc<Document>], slot: usize, status: Status, error: Option<ScriptError>, ctx: &Context) -> Outcome {
+pub fn build(
+    rule: &Rule,
+    docs: &[Arc<Document>],
+    slot: usize,
+    status: Status,
+    error: Option<ScriptError>,
+    ctx: &Context,
+    evidence_mode: &evidence::EvidenceMode,
+) -> Outcome {
     let doc = docs.get(slot);
+    let watched = doc.map(|d| evidence::watched(rule, &d.root, slot, ctx));
+    let fingerprint = watched.as_ref().map(|w| evidence::fingerprint(rule, w)).unwrap_or_default();
     let mut findings: Vec<Finding> =
         ctx.findings.iter().filter(|f| f.slot == slot).filter_map(|f| Some(locate(doc?, &f.path, &f.message))).collect();
     findings.sort_by(|a, b| (a.region.start, &a.path, &a.message).cmp(&(b.region.start, &b.path, &b.message)));
@@ -46,7 +57,12 @@ pub fn build(rule: &Rule, docs: &[Arc<Document>], slot: usize, status: Status, e
         findings,
         error,
         logs: ctx.logs.clone(),
-        fingerprint: doc.map(|d| fingerprint(rule, d, slot, ctx)).unwrap_or_default(),
+        // Re-assessment: the watched values only where the dispositions need them; classification comes later.
+        evidence: watched
+            .filter(|_| doc.is_some_and(|d| evidence_mode.wants(&d.identity, &rule.id, &fingerprint)))
+            .map(|w| evidence::values(&w)),
+        fingerprint,
+        disposition: None,
     }
 }
 
@@ -60,38 +76,6 @@ fn locate(doc: &Document, segments: &Segments, message: &str) -> Finding {
         message: message.to_string(),
         snippet: doc.source.line(node.region.start.line).map(str::to_string),
     }
-}
-
-/// BLAKE3 over the rule's source, every value the rule read, and the values
-/// at its declared `on_change` paths. Values hash canonically, so layout,
-/// key order, comments and the file's location do not count.
-pub fn fingerprint(rule: &Rule, doc: &Document, slot: usize, ctx: &Context) -> String {
-    let mut hasher = blake3::Hasher::new();
-    hasher.update(rule.source_hash.as_bytes());
-    let mut reads: Vec<&Segments> = ctx.reads.iter().filter(|r| r.slot == slot).map(|r| &r.path).collect();
-    reads.sort();
-    reads.dedup();
-    let mut hash_at = |label: &[u8], p: &Segments, node: Option<&crate::document::Node>| {
-        hasher.update(label);
-        hasher.update(path::render(p).as_bytes());
-        match node {
-            Some(node) => node.hash_into(&mut hasher),
-            None => {
-                hasher.update(b"absent");
-            }
-        }
-    };
-    for p in reads {
-        hash_at(b"\x00read:", p, doc.root.get(p));
-    }
-    for watched in &rule.reassess.on_change {
-        if let Ok(segments) = path::parse(watched) {
-            for (p, node) in path::expand(&doc.root, &segments) {
-                hash_at(b"\x00watch:", &p, node);
-            }
-        }
-    }
-    hasher.finalize().to_hex().get(..32).unwrap_or_default().to_string()
 }
 
 /// Stable order: document index, then rule id.

@@ -3,7 +3,12 @@
 //! finding position); renderers receive them one at a time, so a batch scan
 //! never holds every result, and output is identical whatever the thread count.
 
+pub mod github;
 pub mod json;
+pub mod junit;
+pub mod markdown;
+pub mod merge;
+pub mod sarif;
 pub mod text;
 
 use std::collections::BTreeMap;
@@ -79,6 +84,13 @@ pub struct Outcome {
     /// BLAKE3 over the values the verdict read, the rule's `on_change`
     /// paths and the rule's source: it changes exactly when the evidence does.
     pub fingerprint: String,
+    // ---- Re-assessment (engine/src/reassess): only when dispositions are in use. ----
+    /// The watched values (path → canonical JSON; null where absent).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub evidence: Option<crate::reassess::Evidence>,
+    /// Where this outcome stands against the dispositions file.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub disposition: Option<crate::reassess::Classification>,
 }
 
 /// A document as reports describe it.
@@ -108,6 +120,9 @@ pub struct FileResult {
 pub struct RuleInfo {
     pub id: String,
     pub title: String,
+    /// The rule's "What it checks" section (SARIF `fullDescription`).
+    #[serde(skip_serializing_if = "String::is_empty", default)]
+    pub description: String,
     pub severity: Severity,
     pub kinds: Vec<String>,
     pub scope: Scope,
@@ -140,6 +155,7 @@ impl RuleInfo {
         RuleInfo {
             id: rule.id.clone(),
             title: rule.title.clone(),
+            description: rule.docs.section("What it checks").unwrap_or_default().to_string(),
             severity: rule.severity,
             kinds: rule.kinds.clone(),
             scope: rule.scope,
@@ -165,6 +181,19 @@ pub struct Header {
     pub rules: Vec<RuleInfo>,
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub rule_errors: Vec<RuleError>,
+    /// Set when the scan reads a dispositions file.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub reassess: Option<ReassessSettings>,
+}
+
+// ---- Re-assessment settings (engine/src/reassess) ----
+/// How a scan with dispositions counts what it finds.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ReassessSettings {
+    /// The dispositions file, as given.
+    pub dispositions: String,
+    /// Whether a reassess_due outcome fails the build at its rule's severity.
+    pub reassess_fails: bool,
 }
 
 impl Header {
@@ -193,6 +222,9 @@ pub struct Summary {
     pub errors: usize,
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub skipped: Vec<Skipped>,
+    /// Counts against the dispositions file, when one was read.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub dispositions: Option<crate::reassess::DispositionSummary>,
 }
 
 impl Summary {
@@ -207,11 +239,18 @@ impl Summary {
                 self.errors += 1;
             }
             let severity = header.severity_of(&outcome.rule);
+            // Re-assessment: a held waiver accepts the failure; a disposition due for review fails like a finding.
+            let waived = outcome.disposition.as_ref().is_some_and(|d| d.waived());
+            let due = outcome.disposition.as_ref().is_some_and(|d| d.status == crate::reassess::DispositionStatus::ReassessDue)
+                && header.reassess.as_ref().is_some_and(|r| r.reassess_fails);
             if !outcome.findings.is_empty() {
                 *self.findings.entry(severity).or_default() += outcome.findings.len();
-                if severity >= header.fail_on {
+                if severity >= header.fail_on && !waived {
                     self.failing += outcome.findings.len();
                 }
+            }
+            if due && severity >= header.fail_on && (outcome.findings.is_empty() || waived) {
+                self.failing += 1;
             }
         }
     }
@@ -240,6 +279,10 @@ pub trait Renderer {
 pub enum Format {
     Text { color: bool },
     Json,
+    Sarif,
+    Junit,
+    Github,
+    Markdown,
 }
 
 impl Format {
@@ -248,6 +291,10 @@ impl Format {
         match self {
             Format::Text { color } => Box::new(text::TextRenderer::new(color)),
             Format::Json => Box::new(json::JsonRenderer::default()),
+            Format::Sarif => Box::new(sarif::SarifRenderer::default()),
+            Format::Junit => Box::new(junit::JunitRenderer::default()),
+            Format::Github => Box::new(github::GithubRenderer::default()),
+            Format::Markdown => Box::new(markdown::MarkdownRenderer::default()),
         }
     }
 }

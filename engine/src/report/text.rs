@@ -5,6 +5,7 @@
 use std::io::{self, Write};
 
 use super::{FileResult, Header, Renderer, Status, Summary};
+use crate::reassess::{DispositionStatus, WaiverStatus};
 use crate::rules::Severity;
 
 pub struct TextRenderer {
@@ -58,7 +59,9 @@ impl Renderer for TextRenderer {
 
     fn file(&mut self, file: &FileResult, out: &mut dyn Write) -> io::Result<()> {
         let Some(header) = &self.header else { return Ok(()) };
-        let mut rows: Vec<_> = file.outcomes.iter().flat_map(|o| o.findings.iter().map(move |f| (o, f))).collect();
+        // A failure accepted by a held waiver is listed as waived below, not as findings.
+        let shown = file.outcomes.iter().filter(|o| !o.disposition.as_ref().is_some_and(|d| d.waived()));
+        let mut rows: Vec<_> = shown.flat_map(|o| o.findings.iter().map(move |f| (o, f))).collect();
         rows.sort_by(|(a, fa), (b, fb)| (a.document, fa.region.start, &a.rule).cmp(&(b.document, fb.region.start, &b.rule)));
         for (outcome, finding) in rows {
             let Some(rule) = header.rule(&outcome.rule) else { continue };
@@ -105,12 +108,82 @@ impl Renderer for TextRenderer {
                 self.paint("1", &outcome.rule),
             )?;
         }
-        Ok(())
+        self.dispositions(file, header, out)
     }
 
     fn end(&mut self, summary: &Summary, out: &mut dyn Write) -> io::Result<()> {
         let fail_on = self.header.as_ref().map_or(Severity::Low, |h| h.fail_on);
+        if let Some(d) = &summary.dispositions {
+            self.dispositions_end(d, out)?;
+        }
         writeln!(out, "{}", summary_line(summary, fail_on))
+    }
+}
+
+// ---- Re-assessment lines (engine/src/reassess): one line per disposition that needs a reader. ----
+impl TextRenderer {
+    /// `path  SEVERITY  system RULE reassess: what changed (assessed DATE)`, and the waived,
+    /// lapsed and resolved lines; unchanged and new passes say nothing.
+    fn dispositions(&self, file: &FileResult, header: &Header, out: &mut dyn Write) -> io::Result<()> {
+        let place = |at: crate::document::Position| {
+            let name = header.reassess.as_ref().map_or("", |r| r.dispositions.as_str());
+            format!("{name}:{}:{}", at.line, at.col)
+        };
+        for outcome in &file.outcomes {
+            let Some(d) = &outcome.disposition else { continue };
+            let severity = self.severity(header.severity_of(&outcome.rule));
+            let who = format!("{} {}", d.system, outcome.rule);
+            let assessed = d.assessed.as_ref().map(|a| format!(" (assessed {a})")).unwrap_or_default();
+            let mut lines: Vec<String> = Vec::new();
+            match d.status {
+                DispositionStatus::ReassessDue => lines.push(format!("{who} {}: {}{assessed}", self.paint("1;33", "reassess"), d.reason)),
+                DispositionStatus::Resolved => lines.push(format!("{who} {}: {}", self.paint("32", "resolved"), d.reason)),
+                DispositionStatus::New | DispositionStatus::Unchanged => {}
+            }
+            if let Some(w) = &d.waiver {
+                lines.push(match w.status {
+                    WaiverStatus::Held => {
+                        format!("{who} {}: by {} until {}: {} ({})", self.paint("1;34", "waived"), w.by, w.expires, w.reason, place(w.at))
+                    }
+                    WaiverStatus::Lapsed => format!(
+                        "{who} {}: {} (granted {} by {}, {})",
+                        self.paint("1;31", "waiver lapsed"),
+                        crate::reassess::describe(&w.triggers),
+                        w.granted,
+                        w.by,
+                        place(w.at)
+                    ),
+                    WaiverStatus::NotNeeded => {
+                        format!("{who} waiver not needed: the rule no longer fails; remove the waiver ({})", place(w.at))
+                    }
+                });
+            }
+            for line in lines {
+                writeln!(out, "{}  {severity}  {line}", self.paint("1", &file.path))?;
+            }
+        }
+        Ok(())
+    }
+
+    fn dispositions_end(&self, d: &crate::reassess::DispositionSummary, out: &mut dyn Write) -> io::Result<()> {
+        for gone in &d.gone {
+            writeln!(out, "{}  {} {} {}: {}", d.file, gone.system, gone.rule, self.paint("32", "resolved"), gone.reason)?;
+        }
+        for w in &d.unmatched_waivers {
+            writeln!(out, "{}:{}:{}  waiver for {} {} matches no outcome in this scan", d.file, w.at.line, w.at.col, w.system, w.rule)?;
+        }
+        let count = |s: DispositionStatus| d.statuses.get(&s).copied().unwrap_or(0);
+        writeln!(
+            out,
+            "dispositions ({}): {} reassess due, {} new, {} resolved, {} unchanged; waivers: {} held, {} lapsed.",
+            d.file,
+            count(DispositionStatus::ReassessDue),
+            count(DispositionStatus::New),
+            count(DispositionStatus::Resolved),
+            count(DispositionStatus::Unchanged),
+            d.waived,
+            d.lapsed_waivers
+        )
     }
 }
 

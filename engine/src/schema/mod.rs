@@ -33,7 +33,7 @@ pub const PUBLISHED: [Published; 2] = [
 
 /// The keywords this validator understands; a schema using any other is rejected by a test,
 /// so no constraint is ever silently ignored.
-pub const KEYWORDS: [&str; 14] = [
+pub const KEYWORDS: [&str; 15] = [
     "$schema",
     "$id",
     "title",
@@ -41,6 +41,7 @@ pub const KEYWORDS: [&str; 14] = [
     "type",
     "properties",
     "additionalProperties",
+    "patternProperties",
     "required",
     "enum",
     "items",
@@ -190,9 +191,13 @@ fn check(schema: &Json, node: &Node, path: &mut Segments, problems: &mut Vec<Pro
                     }
                 }
             }
+            let patterns = schema.get("patternProperties").and_then(Json::as_object);
             for (key, child) in entries {
                 path.push(Segment::Key(key.as_str().into()));
-                match (properties.and_then(|p| p.get(key.as_str())), schema.get("additionalProperties")) {
+                // Keys matching `patternProperties` (the `x-` extension keys) are never unknown.
+                let by_pattern =
+                    patterns.and_then(|p| p.iter().find(|(pattern, _)| matches_pattern(pattern, key) == Some(true))).map(|(_, sub)| sub);
+                match (properties.and_then(|p| p.get(key.as_str())).or(by_pattern), schema.get("additionalProperties")) {
                     (Some(sub), _) => check(sub, child, path, problems),
                     (None, Some(Json::Bool(false))) => {
                         let known: Vec<&str> = properties.map(|p| p.keys().map(String::as_str).collect()).unwrap_or_default();
@@ -290,13 +295,24 @@ mod tests {
     const HEAD: &str = "apiVersion: annexa/v1\nkind: AISystem\nmetadata: {name: bot}\n";
 
     #[test]
+    fn extension_keys_are_never_unknown() {
+        let found = problems(
+            "AISystem",
+            &format!("{HEAD}x-team: cx\nspec:\n  x-cost-centre: 42\n  oversight: {{x-pager: ops, can_stop: true}}\n  ovresight: {{}}\n"),
+        );
+        assert_eq!(found.iter().map(|p| p.0.as_str()).collect::<Vec<_>>(), ["spec.ovresight"]);
+    }
+
+    #[test]
     fn schemas_are_2020_12_and_use_only_supported_keywords() {
         fn walk(schema: &Json, at: &str) {
             let Some(map) = schema.as_object() else { return };
             for (key, value) in map {
                 assert!(KEYWORDS.contains(&key.as_str()), "unsupported keyword `{key}` at {at}");
                 match key.as_str() {
-                    "properties" => value.as_object().unwrap().iter().for_each(|(k, v)| walk(v, &format!("{at}.{k}"))),
+                    "properties" | "patternProperties" => {
+                        value.as_object().unwrap().iter().for_each(|(k, v)| walk(v, &format!("{at}.{k}")))
+                    }
                     "items" | "additionalProperties" => walk(value, &format!("{at}/{key}")),
                     "format" => assert_eq!(value, "date", "only format date is checked"),
                     _ => {}

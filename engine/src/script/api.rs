@@ -95,6 +95,12 @@ thread_local! {
     static REGEXES: std::cell::RefCell<std::collections::HashMap<String, regex::Regex>> = Default::default();
 }
 
+thread_local! {
+    // The schema problems of the last document validated on this thread, by content hash
+    // (the hash covers the kind, which picks the schema).
+    static SCHEMA_PROBLEMS: std::cell::RefCell<Option<(String, Vec<crate::schema::Problem>)>> = const { std::cell::RefCell::new(None) };
+}
+
 fn with_regex<T>(pattern: &str, f: impl FnOnce(&regex::Regex) -> T) -> Fallible<T> {
     REGEXES.with(|cache| {
         let mut cache = cache.borrow_mut();
@@ -166,12 +172,25 @@ pub fn register(engine: &mut Engine) {
 
     // The published formats: problems of this document against the JSON Schema of its kind.
     engine.register_fn("schema_problems", |d: &mut Doc| -> Array {
-        // The verdict depends on the whole document.
-        context::record_read(d.slot, &Segments::new());
         let Some(schema) = crate::schema::for_kind(&d.doc.kind) else { return Array::new() };
-        crate::schema::validate(schema, &d.doc.root)
+        // SCH001 and SCH002 both ask for the same document in a row: validate it once per thread.
+        let problems = SCHEMA_PROBLEMS.with(|last| {
+            let mut last = last.borrow_mut();
+            match &*last {
+                Some((hash, problems)) if *hash == d.doc.hash => problems.clone(),
+                _ => {
+                    let problems = crate::schema::validate(schema, &d.doc.root);
+                    *last = Some((d.doc.hash.clone(), problems.clone()));
+                    problems
+                }
+            }
+        });
+        problems
             .into_iter()
             .map(|p| {
+                // The evidence is where the problems are: recording the whole document would
+                // reopen every reviewed schema verdict on any edit. A new problem changes the verdict itself.
+                context::record_read(d.slot, &p.path);
                 let mut map = rhai::Map::new();
                 map.insert("path".into(), Dynamic::from(path::render(&p.path)));
                 map.insert("kind".into(), Dynamic::from(p.kind.as_str().to_string()));

@@ -1,0 +1,275 @@
+//! The evidence of one verdict: every path the rule read and every path it
+//! watches (`reassess.on_change`, wildcards expanded), with the value there.
+//! The fingerprint hashes it canonically; the dispositions file keeps the
+//! values themselves (canonical JSON) so a change can be shown as old → new.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt::Write as _;
+use std::sync::Arc;
+
+use crate::document::path::{self, Segments};
+use crate::document::{Node, Value};
+use crate::rules::Rule;
+use crate::script::context::Context;
+
+/// Canonical path → canonical JSON of the value there (`None`: the path does not exist).
+pub type Evidence = BTreeMap<String, Option<String>>;
+
+/// Which outcomes of a scan keep their watched values. Copying them costs
+/// time, so a scan keeps them only where the dispositions file needs them.
+#[derive(Clone, Debug, Default)]
+pub enum EvidenceMode {
+    /// None: a scan without dispositions.
+    #[default]
+    None,
+    /// Every outcome.
+    All,
+    /// Every outcome except those whose fingerprint equals every fingerprint
+    /// recorded for its (system, rule): nothing changed there, so nothing
+    /// needs to be shown or written anew.
+    Changed(Arc<HashMap<(String, String), Vec<String>>>),
+}
+
+impl EvidenceMode {
+    pub fn wants(&self, system: &str, rule: &str, fingerprint: &str) -> bool {
+        match self {
+            EvidenceMode::None => false,
+            EvidenceMode::All => true,
+            EvidenceMode::Changed(known) => {
+                // Allocation-free lookup would need a borrowed key type; this runs once per outcome.
+                known.get(&(system.to_string(), rule.to_string())).is_none_or(|recorded| recorded.iter().any(|f| f != fingerprint))
+            }
+        }
+    }
+}
+
+/// The watched paths of one evaluation, sorted and without duplicates, with
+/// their nodes. A path read and also watched counts once; a path inside
+/// another watched path is covered by it.
+pub fn watched<'a>(rule: &Rule, root: &'a Node, slot: usize, ctx: &Context) -> Vec<(Segments, Option<&'a Node>)> {
+    let mut out: Vec<(Segments, Option<&'a Node>)> =
+        ctx.reads.iter().filter(|r| r.slot == slot).map(|r| (r.path.clone(), root.get(&r.path))).collect();
+    for watched in &rule.reassess.on_change {
+        // Rule loading validated these paths; one that fails to parse watches nothing.
+        if let Ok(segments) = path::parse(watched) {
+            out.extend(path::expand(root, &segments));
+        }
+    }
+    // Sorted by path, never by source order: a `[*]` over a map expands in the
+    // order keys are written, and key order must not change the fingerprint.
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    // A path under another watched path adds nothing: the ancestor's value
+    // holds it (present or absent). Sorted, an ancestor comes right before
+    // all of its descendants, so comparing with the last kept path is enough.
+    let mut kept: Vec<(Segments, Option<&'a Node>)> = Vec::with_capacity(out.len());
+    for entry in out {
+        if !kept.last().is_some_and(|(ancestor, _)| entry.0.starts_with(ancestor)) {
+            kept.push(entry);
+        }
+    }
+    kept
+}
+
+/// BLAKE3 over the rule's source hash and each watched (path, value) pair.
+/// Values hash canonically, so layout, key order, comments and the file's
+/// location do not count; each path is length-prefixed so no two different
+/// evidence sets feed the hasher the same bytes.
+pub fn fingerprint(rule: &Rule, watched: &[(Segments, Option<&Node>)]) -> String {
+    let mut hasher = blake3::Hasher::new();
+    hasher.update(rule.source_hash.as_bytes());
+    for (p, node) in watched {
+        let rendered = path::render(p);
+        hasher.update(&(rendered.len() as u64).to_le_bytes());
+        hasher.update(rendered.as_bytes());
+        match node {
+            Some(node) => node.hash_into(&mut hasher),
+            // A missing value is evidence too (`n` is null; `-` cannot start a value).
+            None => {
+                hasher.update(b"-");
+            }
+        }
+    }
+    hasher.finalize().to_hex().get(..32).unwrap_or_default().to_string()
+}
+
+/// The watched values themselves, for the dispositions file.
+pub fn values(watched: &[(Segments, Option<&Node>)]) -> Evidence {
+    watched.iter().map(|(p, node)| (path::render(p), node.map(canonical_json))).collect()
+}
+
+/// Compact JSON with map keys sorted: equal values give equal text whatever
+/// their layout or key order.
+pub fn canonical_json(node: &Node) -> String {
+    let mut out = String::new();
+    write_json(&node.value, &mut out);
+    out
+}
+
+fn write_json(value: &Value, out: &mut String) {
+    match value {
+        Value::Null => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Int(i) => {
+            let _ = write!(out, "{i}");
+        }
+        Value::Float(f) => match serde_json::Number::from_f64(*f) {
+            Some(n) => {
+                let _ = write!(out, "{n}");
+            }
+            // JSON has no NaN or infinity: write them as YAML spells them, quoted.
+            None if f.is_nan() => out.push_str("\".nan\""),
+            None if *f > 0.0 => out.push_str("\".inf\""),
+            None => out.push_str("\"-.inf\""),
+        },
+        Value::Str(s) => write_string(s, out),
+        Value::Seq(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_json(&item.value, out);
+            }
+            out.push(']');
+        }
+        Value::Map(entries) => {
+            let mut sorted: Vec<_> = entries.iter().collect();
+            sorted.sort_by(|a, b| a.0.cmp(&b.0));
+            out.push('{');
+            for (i, (key, node)) in sorted.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_string(key, out);
+                out.push(':');
+                write_json(&node.value, out);
+            }
+            out.push('}');
+        }
+    }
+}
+
+fn write_string(s: &str, out: &mut String) {
+    out.push_str(&serde_json::Value::String(s.to_string()).to_string());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::document::{load_bytes, Format, LoadOptions};
+
+    fn root(text: &str) -> Node {
+        load_bytes(text.as_bytes().to_vec(), "x.yaml", Format::Yaml, &LoadOptions::default()).documents.remove(0).root
+    }
+
+    #[test]
+    fn canonical_json_sorts_keys_and_ignores_layout() {
+        let a = root("b: [1, 2.5, \"x\"]\na: {d: null, c: true}\n");
+        let b = root("# comment\na:\n  c: true\n  d: ~\nb:\n  - 1\n  - 2.5\n  - x\n");
+        assert_eq!(canonical_json(&a), r#"{"a":{"c":true,"d":null},"b":[1,2.5,"x"]}"#);
+        assert_eq!(canonical_json(&a), canonical_json(&b));
+        assert_eq!(canonical_json(&root("s: \"quote \\\" and é\"\n")), r#"{"s":"quote \" and é"}"#);
+    }
+}
+
+/// The claims behind fingerprints, checked through real evaluations: what a
+/// rule reads and watches counts; layout, key order, comments, the file's
+/// location and values nobody looks at do not; the rule's source does.
+#[cfg(test)]
+mod fingerprint_tests {
+    use std::sync::Arc;
+
+    use super::EvidenceMode;
+    use crate::document::Format;
+    use crate::eval::{scan, Input, ScanOptions};
+    use crate::report::Outcome;
+    use crate::rules::{load, RuleSource};
+    use crate::script::{build_engine, Limits};
+
+    const RULE: &str = r#"
+const RULE = #{
+    id: "T001", title: "Models are pinned", severity: "high", kinds: ["AISystem"],
+    controls: #{ iso42001: ["A.6.2.2"] },
+    reassess: #{ on_change: ["spec.models[*].provider", "metadata.labels[*]"], every: "90d" },
+    remediation: "Pin every model version.",
+};
+fn check(doc) {
+    for (m, i) in doc.list("spec.models") {
+        if m.version == () { doc.fail(`spec.models[${i}].version`, "not pinned"); }
+    }
+    if doc.has("spec.owner") { let o = doc.get("spec.owner"); }
+}
+"#;
+
+    const BASE: &str = "apiVersion: annexa/v1\nkind: AISystem\nmetadata:\n  name: bot\n  labels: {env: prod, region: eu}\nspec:\n  purpose: answers questions\n  models:\n    - {name: m, provider: openai, version: '1'}\n";
+
+    fn outcome_with(rule: &str, text: &str, file: &str) -> Outcome {
+        let engine = build_engine(&Limits::default());
+        let set = load(vec![RuleSource { path: "t/T001.rhai".into(), text: Arc::from(rule) }], &engine);
+        assert!(set.errors.is_empty(), "{:?}", set.errors);
+        let mut options = ScanOptions::new(jiff::civil::date(2025, 6, 1));
+        options.evidence = EvidenceMode::All;
+        let input = Input::Bytes { display: file.into(), format: Format::Yaml, bytes: text.as_bytes().to_vec() };
+        let mut outcomes = Vec::new();
+        scan(&engine, &set.rules, vec![input], &options, &mut |r| {
+            outcomes.extend(r.outcomes);
+            Ok(())
+        })
+        .unwrap();
+        outcomes.remove(0)
+    }
+
+    fn outcome(text: &str) -> Outcome {
+        outcome_with(RULE, text, "systems/bot.yaml")
+    }
+
+    #[test]
+    fn layout_key_order_comments_and_file_moves_do_not_count() {
+        let base = outcome(BASE);
+        let reformatted = "# moved and reformatted\nspec:\n  models:\n  - version: '1'\n    provider: openai\n    name: m\n  purpose: answers questions\nmetadata:\n  labels:\n    region: eu   # a comment\n    env: prod\n  name: bot\nkind: AISystem\napiVersion: annexa/v1\n";
+        let moved = outcome_with(RULE, reformatted, "elsewhere/renamed.yaml");
+        assert_eq!(base.fingerprint, moved.fingerprint);
+        assert_eq!(base.evidence, moved.evidence);
+    }
+
+    #[test]
+    fn read_and_watched_values_count_unread_ones_do_not() {
+        let base = outcome(BASE);
+        let unread = outcome(&BASE.replace("answers questions", "answers other questions"));
+        assert_eq!(base.fingerprint, unread.fingerprint, "spec.purpose is neither read nor watched");
+        let read = outcome(&BASE.replace("version: '1'", "version: '2'"));
+        assert_ne!(base.fingerprint, read.fingerprint, "spec.models is read");
+        let watched_only = outcome(&BASE.replace("env: prod", "env: dev"));
+        assert_ne!(base.fingerprint, watched_only.fingerprint, "metadata.labels[*] is watched though never read");
+        let appeared = outcome(&BASE.replace("spec:\n", "spec:\n  owner: me\n"));
+        assert_ne!(base.fingerprint, appeared.fingerprint, "a value appearing at a read path counts");
+        let evidence = base.evidence.unwrap();
+        assert_eq!(evidence.get("spec.owner"), Some(&None), "an absent value read by has() is evidence");
+        assert_eq!(evidence.get("metadata.labels.env").cloned().flatten().as_deref(), Some("\"prod\""));
+        assert_eq!(evidence.get("spec.models[0].provider"), None, "covered by spec.models, which the rule read whole");
+        assert!(evidence.get("spec.models").cloned().flatten().unwrap().contains("\"provider\":\"openai\""));
+    }
+
+    #[test]
+    fn the_rule_source_counts() {
+        let base = outcome(BASE);
+        let edited = outcome_with(&RULE.replace("\"not pinned\"", "\"version not pinned\""), BASE, "systems/bot.yaml");
+        assert_ne!(base.fingerprint, edited.fingerprint);
+        assert_eq!(base.evidence, edited.evidence);
+    }
+
+    #[test]
+    fn evidence_is_kept_only_when_asked() {
+        let engine = build_engine(&Limits::default());
+        let set = load(vec![RuleSource { path: "t/T001.rhai".into(), text: Arc::from(RULE) }], &engine);
+        let input = Input::Bytes { display: "a.yaml".into(), format: Format::Yaml, bytes: BASE.as_bytes().to_vec() };
+        let mut outcomes = Vec::new();
+        scan(&engine, &set.rules, vec![input], &ScanOptions::new(jiff::civil::date(2025, 6, 1)), &mut |r| {
+            outcomes.extend(r.outcomes);
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(outcomes[0].evidence, None);
+        assert_eq!(outcomes[0].fingerprint, outcome(BASE).fingerprint, "the fingerprint does not depend on keeping evidence");
+    }
+}

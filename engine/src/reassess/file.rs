@@ -1,0 +1,413 @@
+//! The dispositions file: read with positions (every problem is located at
+//! file:line:col) and written by our own emitter, so the bytes depend only on
+//! the content: entries sorted by (system, rule), keys in a fixed order,
+//! every value on one line. Nothing changed means byte-identical output.
+
+use std::fmt::Write as _;
+
+use super::evidence::Evidence;
+use super::{Disposition, Dispositions, Waiver};
+use crate::document::{scalar, yaml, InputError, Node, Position, Value};
+use crate::report::Status;
+
+/// The format version this build reads and writes.
+pub const VERSION: i64 = 1;
+
+const HEADER: &str = "# Reviewed outcomes and accepted risks for annexa (see docs/reassessment.md).\n\
+# Written by `annexa baseline record` and `annexa waive`; review changes to it like code.\n";
+
+/// Writes the file. Entries are sorted here, whatever order they came in.
+pub fn write(file: &Dispositions) -> String {
+    let mut dispositions: Vec<&Disposition> = file.dispositions.iter().collect();
+    dispositions.sort_by(|a, b| (&a.system, &a.rule).cmp(&(&b.system, &b.rule)));
+    let mut waivers: Vec<&Waiver> = file.waivers.iter().collect();
+    waivers.sort_by(|a, b| (&a.system, &a.rule).cmp(&(&b.system, &b.rule)));
+
+    let mut out = String::from(HEADER);
+    let _ = writeln!(out, "version: {VERSION}");
+    out.push_str(if dispositions.is_empty() { "dispositions: []\n" } else { "dispositions:\n" });
+    for d in dispositions {
+        let _ = writeln!(out, "  - system: {}", quote(&d.system));
+        let _ = writeln!(out, "    rule: {}", quote(&d.rule));
+        let _ = writeln!(out, "    status: {}", d.status.as_str());
+        let _ = writeln!(out, "    assessed: {}", d.assessed);
+        optional(&mut out, "reviewer", d.reviewer.as_deref());
+        optional(&mut out, "note", d.note.as_deref());
+        let _ = writeln!(out, "    fingerprint: {}", quote(&d.fingerprint));
+        let _ = writeln!(out, "    rule_hash: {}", quote(&d.rule_hash));
+        evidence(&mut out, &d.evidence);
+    }
+    out.push_str(if waivers.is_empty() { "waivers: []\n" } else { "waivers:\n" });
+    for w in waivers {
+        let _ = writeln!(out, "  - system: {}", quote(&w.system));
+        let _ = writeln!(out, "    rule: {}", quote(&w.rule));
+        let _ = writeln!(out, "    reason: {}", quote(&w.reason));
+        let _ = writeln!(out, "    by: {}", quote(&w.by));
+        let _ = writeln!(out, "    granted: {}", w.granted);
+        let _ = writeln!(out, "    expires: {}", w.expires);
+        let _ = writeln!(out, "    fingerprint: {}", quote(&w.fingerprint));
+        let _ = writeln!(out, "    rule_hash: {}", quote(&w.rule_hash));
+        evidence(&mut out, &w.evidence);
+    }
+    out
+}
+
+fn optional(out: &mut String, key: &str, value: Option<&str>) {
+    if let Some(value) = value {
+        let _ = writeln!(out, "    {key}: {}", quote(value));
+    }
+}
+
+/// One line per watched path: the path double-quoted, the value as
+/// single-quoted canonical JSON, `~` where the path does not exist.
+fn evidence(out: &mut String, evidence: &Evidence) {
+    if evidence.is_empty() {
+        out.push_str("    evidence: {}\n");
+        return;
+    }
+    out.push_str("    evidence:\n");
+    for (path, value) in evidence {
+        let value = value.as_ref().map_or_else(|| "~".to_string(), |v| format!("'{}'", v.replace('\'', "''")));
+        let _ = writeln!(out, "      {}: {value}", serde_json::Value::String(path.clone()));
+    }
+}
+
+/// A string as a YAML scalar: plain when that reads back as the same string,
+/// else double-quoted with JSON escapes (which YAML shares), so it stays on one line.
+fn quote(s: &str) -> String {
+    let plain_chars = s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '/' | '@'));
+    let starts_well = s.chars().next().is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
+    if plain_chars && starts_well && matches!(scalar::resolve_plain(s), Value::Str(_)) {
+        s.to_string()
+    } else {
+        serde_json::Value::String(s.to_string()).to_string()
+    }
+}
+
+/// Reads a dispositions file. Every problem found is returned, each located.
+pub fn read(text: &str, display: &str) -> Result<Dispositions, Vec<InputError>> {
+    let (parsed, syntax) = yaml::parse_stream(text, &yaml::Limits::default());
+    let mut errors: Vec<InputError> = syntax
+        .into_iter()
+        .map(|e| InputError { file: display.into(), position: Some(e.position), message: e.message, hint: e.hint.map(str::to_string) })
+        .collect();
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let mut reader = Reader { file: display, errors: &mut errors };
+    let result = match parsed.as_slice() {
+        [] => Some(Dispositions::default()),
+        [one] => reader.file(&one.root),
+        [_, second, ..] => {
+            reader.error(second.root.region.start, "a dispositions file holds one YAML document".into(), None);
+            None
+        }
+    };
+    match result {
+        Some(file) if errors.is_empty() => Ok(file),
+        _ => Err(errors),
+    }
+}
+
+struct Reader<'a> {
+    file: &'a str,
+    errors: &'a mut Vec<InputError>,
+}
+
+/// The fields of one mapping, checked against the names allowed there.
+struct Fields<'n> {
+    entries: &'n [(rhai::ImmutableString, Node)],
+    at: Position,
+}
+
+impl<'n> Fields<'n> {
+    fn get(&self, key: &str) -> Option<&'n Node> {
+        self.entries.iter().find(|(k, _)| k.as_str() == key).map(|(_, n)| n)
+    }
+}
+
+impl Reader<'_> {
+    fn error(&mut self, at: Position, message: String, hint: Option<&str>) {
+        self.errors.push(InputError { file: self.file.into(), position: Some(at), message, hint: hint.map(str::to_string) });
+    }
+
+    fn map<'n>(&mut self, node: &'n Node, what: &str, allowed: &[&str]) -> Option<Fields<'n>> {
+        let Some(entries) = node.as_map() else {
+            self.error(node.region.start, format!("{what} must be a mapping"), None);
+            return None;
+        };
+        for (key, value) in entries {
+            if !allowed.contains(&key.as_str()) {
+                self.error(
+                    value.region.start,
+                    format!("unknown key `{key}` in {what}"),
+                    Some(&format!("the keys here are: {}", allowed.join(", "))),
+                );
+            }
+        }
+        Some(Fields { entries, at: node.region.start })
+    }
+
+    fn file(&mut self, root: &Node) -> Option<Dispositions> {
+        if root.value == Value::Null {
+            return Some(Dispositions::default());
+        }
+        let fields = self.map(root, "the dispositions file", &["version", "dispositions", "waivers"])?;
+        match fields.get("version").map(|n| (n, &n.value)) {
+            Some((_, Value::Int(VERSION))) => {}
+            Some((n, _)) => self.error(n.region.start, format!("unsupported version (this annexa reads version {VERSION})"), None),
+            None => self.error(fields.at, "`version` is missing".into(), Some("the first line after the comments is `version: 1`")),
+        }
+        let mut out = Dispositions::default();
+        for item in self.seq(fields.get("dispositions"), "dispositions") {
+            if let Some(d) = self.disposition(item) {
+                out.dispositions.push(d);
+            }
+        }
+        for item in self.seq(fields.get("waivers"), "waivers") {
+            if let Some(w) = self.waiver(item) {
+                out.waivers.push(w);
+            }
+        }
+        self.duplicates(out.dispositions.iter().map(|d| (&d.system, &d.rule, d.position)), "disposition");
+        self.duplicates(out.waivers.iter().map(|w| (&w.system, &w.rule, w.position)), "waiver");
+        Some(out)
+    }
+
+    fn duplicates<'a>(&mut self, entries: impl Iterator<Item = (&'a String, &'a String, Position)>, what: &str) {
+        let mut seen = std::collections::HashMap::new();
+        for (system, rule, at) in entries {
+            if let Some(first) = seen.insert((system, rule), at) {
+                self.error(
+                    at,
+                    format!("a second {what} for system `{system}`, rule {rule} (the first is at line {})", first.line),
+                    Some("keep one entry per (system, rule)"),
+                );
+            }
+        }
+    }
+
+    fn seq<'n>(&mut self, node: Option<&'n Node>, what: &str) -> &'n [Node] {
+        match node {
+            None => &[],
+            Some(n) if n.value == Value::Null => &[],
+            Some(n) => n.as_seq().unwrap_or_else(|| {
+                self.error(n.region.start, format!("`{what}` must be a list"), None);
+                &[]
+            }),
+        }
+    }
+
+    fn text(&mut self, fields: &Fields, key: &str, what: &str) -> Option<String> {
+        match fields.get(key) {
+            Some(n) => match &n.value {
+                Value::Str(s) if !s.trim().is_empty() => Some(s.to_string()),
+                _ => {
+                    self.error(n.region.start, format!("`{key}` of a {what} must be a non-empty string"), None);
+                    None
+                }
+            },
+            None => {
+                self.error(fields.at, format!("`{key}` is missing from this {what}"), None);
+                None
+            }
+        }
+    }
+
+    fn optional_text(&mut self, fields: &Fields, key: &str, what: &str) -> Option<String> {
+        if fields.get(key).is_some() {
+            self.text(fields, key, what)
+        } else {
+            None
+        }
+    }
+
+    fn date(&mut self, fields: &Fields, key: &str, what: &str) -> Option<jiff::civil::Date> {
+        let node = fields.get(key);
+        let text = self.text(fields, key, what)?;
+        match text.parse() {
+            Ok(date) => Some(date),
+            Err(e) => {
+                self.error(
+                    node.map_or(fields.at, |n| n.region.start),
+                    format!("`{key}` is not a date: {e}"),
+                    Some("write dates as YYYY-MM-DD"),
+                );
+                None
+            }
+        }
+    }
+
+    fn evidence(&mut self, fields: &Fields, what: &str) -> Option<Evidence> {
+        let Some(node) = fields.get("evidence") else {
+            self.error(fields.at, format!("`evidence` is missing from this {what}"), None);
+            return None;
+        };
+        let Some(entries) = node.as_map() else {
+            self.error(node.region.start, "`evidence` must map paths to values".into(), None);
+            return None;
+        };
+        let mut out = Evidence::new();
+        for (path, value) in entries {
+            match &value.value {
+                Value::Null => {
+                    out.insert(path.to_string(), None);
+                }
+                // Checked without building the value: only its text is kept.
+                Value::Str(json) if serde_json::from_str::<serde::de::IgnoredAny>(json).is_ok() => {
+                    out.insert(path.to_string(), Some(json.to_string()));
+                }
+                _ => self.error(
+                    value.region.start,
+                    format!("the evidence at `{path}` must be a JSON value in a string, or ~"),
+                    Some("evidence is written by annexa; re-record it rather than editing it by hand"),
+                ),
+            }
+        }
+        Some(out)
+    }
+
+    fn disposition(&mut self, node: &Node) -> Option<Disposition> {
+        const WHAT: &str = "disposition";
+        let f = self.map(
+            node,
+            "a disposition",
+            &["system", "rule", "status", "assessed", "reviewer", "note", "fingerprint", "rule_hash", "evidence"],
+        )?;
+        let status_node = f.get("status");
+        let status = match self.text(&f, "status", WHAT).as_deref() {
+            Some("pass") => Some(Status::Pass),
+            Some("fail") => Some(Status::Fail),
+            Some(other) => {
+                self.error(
+                    status_node.map_or(f.at, |n| n.region.start),
+                    format!("unknown status `{other}`"),
+                    Some("a disposition records `pass` or `fail`"),
+                );
+                None
+            }
+            None => None,
+        };
+        let d = Disposition {
+            system: self.text(&f, "system", WHAT).unwrap_or_default(),
+            rule: self.text(&f, "rule", WHAT).unwrap_or_default(),
+            status: status.unwrap_or(Status::Pass),
+            assessed: self.date(&f, "assessed", WHAT).unwrap_or_default(),
+            reviewer: self.optional_text(&f, "reviewer", WHAT),
+            note: self.optional_text(&f, "note", WHAT),
+            fingerprint: self.text(&f, "fingerprint", WHAT).unwrap_or_default(),
+            rule_hash: self.text(&f, "rule_hash", WHAT).unwrap_or_default(),
+            evidence: self.evidence(&f, WHAT).unwrap_or_default(),
+            position: f.at,
+        };
+        Some(d)
+    }
+
+    fn waiver(&mut self, node: &Node) -> Option<Waiver> {
+        const WHAT: &str = "waiver";
+        let f =
+            self.map(node, "a waiver", &["system", "rule", "reason", "by", "granted", "expires", "fingerprint", "rule_hash", "evidence"])?;
+        Some(Waiver {
+            system: self.text(&f, "system", WHAT).unwrap_or_default(),
+            rule: self.text(&f, "rule", WHAT).unwrap_or_default(),
+            reason: self.text(&f, "reason", WHAT).unwrap_or_default(),
+            by: self.text(&f, "by", WHAT).unwrap_or_default(),
+            granted: self.date(&f, "granted", WHAT).unwrap_or_default(),
+            expires: self.date(&f, "expires", WHAT).unwrap_or_default(),
+            fingerprint: self.text(&f, "fingerprint", WHAT).unwrap_or_default(),
+            rule_hash: self.text(&f, "rule_hash", WHAT).unwrap_or_default(),
+            evidence: self.evidence(&f, WHAT).unwrap_or_default(),
+            position: f.at,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Dispositions {
+        let mut evidence = Evidence::new();
+        evidence.insert("spec.models[0].provider".into(), Some("\"openai\"".into()));
+        evidence.insert("spec.suppliers".into(), Some("[{\"name\":\"o'neil\"}]".into()));
+        evidence.insert("metadata.labels[\"app.kubernetes.io/name\"]".into(), None);
+        Dispositions {
+            dispositions: vec![
+                Disposition {
+                    system: "zeta".into(),
+                    rule: "AIS001".into(),
+                    status: Status::Fail,
+                    assessed: jiff::civil::date(2025, 6, 1),
+                    reviewer: None,
+                    note: Some("known: \"legacy\"\nsecond line".into()),
+                    fingerprint: "1234e5".into(),
+                    rule_hash: "ab".into(),
+                    evidence: Evidence::new(),
+                    position: Position::default(),
+                },
+                Disposition {
+                    system: "support-assistant".into(),
+                    rule: "AIS003".into(),
+                    status: Status::Pass,
+                    assessed: jiff::civil::date(2025, 6, 1),
+                    reviewer: Some("alice".into()),
+                    note: None,
+                    fingerprint: "0bbd".into(),
+                    rule_hash: "cd".into(),
+                    evidence,
+                    position: Position::default(),
+                },
+            ],
+            waivers: vec![Waiver {
+                system: "true".into(),
+                rule: "AIS005".into(),
+                reason: "sandboxed: no network".into(),
+                by: "Bob Smith".into(),
+                granted: jiff::civil::date(2025, 6, 1),
+                expires: jiff::civil::date(2025, 9, 1),
+                fingerprint: "77".into(),
+                rule_hash: "ef".into(),
+                evidence: Evidence::new(),
+                position: Position::default(),
+            }],
+        }
+    }
+
+    #[test]
+    fn writes_sorted_and_reads_back_the_same() {
+        let text = write(&sample());
+        assert!(text.find("system: support-assistant").unwrap() < text.find("system: zeta").unwrap(), "sorted by system");
+        assert!(text.contains("    fingerprint: \"1234e5\"\n"), "a value that would read as a number is quoted:\n{text}");
+        assert!(text.contains("  - system: \"true\"\n"));
+        assert!(text.contains("    note: \"known: \\\"legacy\\\"\\nsecond line\"\n"));
+        assert!(text.contains("      \"spec.suppliers\": '[{\"name\":\"o''neil\"}]'\n"));
+        assert!(text.contains("      \"metadata.labels[\\\"app.kubernetes.io/name\\\"]\": ~\n"));
+        let back = read(&text, "d.yaml").unwrap();
+        assert_eq!(write(&back), text, "byte-identical round trip");
+        let ais003 = back.dispositions.iter().find(|d| d.rule == "AIS003").unwrap();
+        assert_eq!(ais003.evidence, sample().dispositions[1].evidence);
+        assert_eq!(ais003.position, Position::new(5, 5), "the first entry after sorting");
+        assert_eq!(back.dispositions[1].note.as_deref(), Some("known: \"legacy\"\nsecond line"));
+    }
+
+    #[test]
+    fn problems_are_located() {
+        let text = "version: 1\ndispositions:\n  - system: a\n    rule: AIS001\n    status: maybe\n    assessed: 2025-13-01\n    fingerprint: x\n    rule_hash: y\n    evidence: {}\n    colour: red\n";
+        let errors = read(text, "d.yaml").unwrap_err();
+        let got: Vec<(u32, u32, &str)> =
+            errors.iter().map(|e| (e.position.unwrap().line, e.position.unwrap().col, e.message.as_str())).collect();
+        assert_eq!(got[0], (10, 5, "unknown key `colour` in a disposition"));
+        assert_eq!(got[1], (5, 5, "unknown status `maybe`"));
+        assert_eq!((got[2].0, got[2].1), (6, 5));
+        assert!(got[2].2.starts_with("`assessed` is not a date"));
+        let bad_json = "version: 1\ndispositions:\n  - {system: a, rule: R, status: pass, assessed: 2025-06-01, fingerprint: x, rule_hash: y,\n     evidence: {spec.a: '{not json'}}\n";
+        let errors = read(bad_json, "d.yaml").unwrap_err();
+        assert_eq!(
+            (errors[0].position.unwrap().line, errors[0].message.as_str()),
+            (4, "the evidence at `spec.a` must be a JSON value in a string, or ~")
+        );
+        let errors = read("version: 1\ndispositions: [\n", "d.yaml").unwrap_err();
+        assert_eq!(errors[0].position.map(|p| p.line), Some(3));
+        assert_eq!(read("", "d.yaml").unwrap(), Dispositions::default());
+    }
+}

@@ -1,0 +1,107 @@
+//! `annexa baseline record`, and reading and writing the dispositions file
+//! for every command that uses it.
+
+use std::io::Write;
+use std::path::Path;
+
+use annexa_engine::document::discover::{display_path, InputFile};
+use annexa_engine::document::InputError;
+use annexa_engine::reassess::{file, Classifier, Dispositions, RecordOptions, Recorder};
+use miette::miette;
+
+use super::scan::{collect, evaluation_date};
+use super::{ExitStatus, Written};
+use crate::args::RecordArgs;
+use crate::diagnostics;
+
+/// Reads a dispositions file, reporting every problem on standard error
+/// (located, with the source line). Returns how many there were on failure.
+/// A missing file is an empty one unless `must_exist`.
+pub fn read(path: &Path, must_exist: bool) -> Result<Dispositions, usize> {
+    let display = display_path(path);
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !must_exist => return Ok(Dispositions::default()),
+        Err(e) => {
+            let error = InputError {
+                file: display,
+                position: None,
+                message: format!("cannot read the dispositions file: {e}"),
+                hint: Some("create it with `annexa baseline record --dispositions FILE`".into()),
+            };
+            diagnostics::eprint(&diagnostics::input_error(&error, None));
+            return Err(1);
+        }
+    };
+    file::read(&text, &display).map_err(|errors| {
+        for error in &errors {
+            diagnostics::eprint(&diagnostics::input_error(error, Some(text.clone())));
+        }
+        errors.len()
+    })
+}
+
+/// Writes the file only when its bytes change, through a temporary file
+/// beside it, so an interrupted write never leaves half a file.
+pub fn write(path: &Path, dispositions: &Dispositions) -> miette::Result<bool> {
+    let text = file::write(dispositions);
+    if std::fs::read_to_string(path).is_ok_and(|old| old == text) {
+        return Ok(false);
+    }
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let temporary = path.with_file_name(format!(".{name}.annexa-tmp"));
+    let cannot = |e: std::io::Error| miette!("cannot write {}: {e}", display_path(path));
+    std::fs::write(&temporary, text).map_err(cannot)?;
+    std::fs::rename(&temporary, path).map_err(cannot)?;
+    Ok(true)
+}
+
+/// The dispositions file is ours, not an input: a scan of the folder that holds it skips it.
+pub fn skip_dispositions_file(files: &mut Vec<InputFile>, path: Option<&Path>) {
+    let Some(ours) = path.and_then(|p| p.canonicalize().ok()) else { return };
+    files.retain(|f| f.path.canonicalize().ok().as_ref() != Some(&ours));
+}
+
+pub fn record(args: RecordArgs) -> miette::Result<ExitStatus> {
+    let now = evaluation_date(args.inputs.now.as_deref())?;
+    let path = &args.inputs.dispositions;
+    let Ok(old) = read(path, false) else {
+        eprintln!("{}: not modified", display_path(path));
+        return Ok(ExitStatus::Error);
+    };
+    let mut collected = collect(&args.inputs, now, old.evidence_mode())?;
+    if collected.errors > 0 {
+        eprintln!(
+            "{}: not modified: {} inputs, rules or evaluations failed (`annexa scan` shows them)",
+            display_path(path),
+            collected.errors
+        );
+        return Ok(ExitStatus::Error);
+    }
+    let mut classifier = Classifier::new(&old, "", &collected.rules, now);
+    for result in &mut collected.results {
+        classifier.classify(result);
+    }
+    let options = RecordOptions { reviewer: args.reviewer, note: args.note, prune: args.prune };
+    let mut recorder = Recorder::new(&old, &collected.rules, now, options);
+    for result in &collected.results {
+        recorder.file(result, &collected.rules);
+    }
+    let (new, counts) = recorder.finish();
+    let written = write(path, &new)?;
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
+        "{}: {} ({} added, {} updated, {} unchanged, {} removed; {} dispositions, {} waivers)",
+        display_path(path),
+        if written { "written" } else { "no change" },
+        counts.added,
+        counts.updated,
+        counts.unchanged,
+        counts.removed,
+        new.dispositions.len(),
+        new.waivers.len()
+    )
+    .written()?;
+    Ok(ExitStatus::Clean)
+}

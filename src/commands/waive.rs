@@ -1,0 +1,44 @@
+//! `annexa waive`: record an accepted risk, bound to the current fingerprint.
+
+use std::io::Write;
+
+use annexa_engine::document::discover::display_path;
+use annexa_engine::reassess::evidence::EvidenceMode;
+use annexa_engine::reassess::WaiverRequest;
+use miette::miette;
+
+use super::baseline;
+use super::scan::{collect, evaluation_date};
+use super::{ExitStatus, Written};
+use crate::args::WaiveArgs;
+
+pub fn run(args: WaiveArgs) -> miette::Result<ExitStatus> {
+    let now = evaluation_date(args.inputs.now.as_deref())?;
+    let expires = args.expires.parse::<jiff::civil::Date>().map_err(|e| {
+        miette!(help = "write the date as YYYY-MM-DD, for example --expires 2025-09-01", "invalid --expires `{}`: {e}", args.expires)
+    })?;
+    let request = WaiverRequest { rule: args.rule, system: args.system, reason: args.reason, by: args.by, expires, now };
+    // Refuse before scanning: a waiver without reason, approver or a future expiry is never recorded.
+    request.validate()?;
+    let path = &args.inputs.dispositions;
+    let Ok(mut file) = baseline::read(path, false) else {
+        eprintln!("{}: not modified", display_path(path));
+        return Ok(ExitStatus::Error);
+    };
+    let collected = collect(&args.inputs, now, EvidenceMode::All)?;
+    request.apply(&mut file, &collected.results, &collected.rules)?;
+    baseline::write(path, &file)?;
+    let fingerprint =
+        file.waivers.iter().find(|w| w.system == request.system && w.rule == request.rule).map_or("", |w| w.fingerprint.as_str());
+    writeln!(
+        std::io::stdout().lock(),
+        "{}: waived {} on {} until {} (by {}; fingerprint {fingerprint})",
+        display_path(path),
+        request.rule,
+        request.system,
+        request.expires,
+        request.by
+    )
+    .written()?;
+    Ok(if collected.errors > 0 { ExitStatus::Error } else { ExitStatus::Clean })
+}
