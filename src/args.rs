@@ -47,6 +47,9 @@ pub enum Command {
     /// A waiver without --reason, --by, or an --expires after --now is refused, as is one
     /// for an outcome that does not fail (exit 2; nothing is written).
     Waive(WaiveArgs),
+    /// Reports for auditors built from a scan: the Statement of Applicability and readiness.
+    #[command(subcommand)]
+    Report(ReportCommand),
 }
 
 // ---- Re-assessment commands (docs/reassessment.md) ----
@@ -305,6 +308,69 @@ pub enum OutputFormat {
     Markdown,
     /// JSON Lines: one object per finding and per other outcome, streamed (see docs/jsonl.md).
     Jsonl,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// Statement of Applicability: every ISO/IEC 42001 and ISO/IEC 27001:2022 Annex A control,
+    /// applicable or excluded, its status from the scan, evidence, and re-assessment dates.
+    ///
+    /// Exit codes: 0 the report was written; 2 an input, rule or exclusion could not be read
+    /// (the report is still written from everything else).
+    Soa(ReportArgs),
+    /// Readiness for ISO/IEC 42001: progress per domain (A.2-A.10) and per system, the
+    /// systems x controls matrix, and what 42001 adds to each ISO/IEC 27001 control extended to AI.
+    ///
+    /// Exit codes as for `report soa`.
+    Readiness(ReportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Files and folders to scan, as for `annexa scan`.
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub selection: RuleSelection,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Markdown)]
+    pub format: ReportFormat,
+    /// Write the report to this file instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Controls excluded from the Statement of Applicability, each with a justification
+    /// (YAML: `exclusions: [{control: "iso27001:A.7.4", justification: "..."}]`).
+    #[arg(long, value_name = "FILE")]
+    pub exclusions: Option<PathBuf>,
+    /// The evaluation date (YYYY-MM-DD): the date the controls were last assessed. Default: today.
+    #[arg(long, value_name = "DATE")]
+    pub now: Option<String>,
+    /// Worker threads; 0 uses one per core.
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub threads: usize,
+    /// Only scan files whose path matches this glob (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    pub include: Vec<String>,
+    /// Do not scan files whose path matches this glob (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+    /// Follow symbolic links while walking folders.
+    #[arg(long)]
+    pub follow: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// Tables for a repository or pull request.
+    Markdown,
+    /// One row per control (soa) or per system and control (readiness).
+    Csv,
+    /// The full model with the outcome ids behind every status (annexa.audit/v1, annexa.readiness/v1).
+    Json,
+    /// One self-contained page with a heatmap, tables, evidence and filters.
+    Html,
+    /// OSCAL 1.2.3 assessment-results, with digests of every rule and input.
+    Oscal,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

@@ -6,6 +6,7 @@
 //! It never prints, colours or exits: callers get values and give writers.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]
 
+pub mod audit;
 pub mod config;
 pub mod controls;
 pub mod document;

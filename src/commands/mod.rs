@@ -8,6 +8,7 @@ mod controls;
 mod init;
 mod output;
 mod render;
+mod report;
 mod rules;
 mod scan;
 mod waive;
@@ -92,6 +93,7 @@ pub fn run(cli: Cli, matches: Option<&clap::ArgMatches>) -> miette::Result<ExitS
         Command::Controls(args) => controls::run(args),
         Command::Baseline(BaselineCommand::Record(args)) => baseline::record(args),
         Command::Waive(args) => waive::run(args),
+        Command::Report(command) => report::run(command),
     }
 }
 

@@ -11,5 +11,6 @@ mod hardening;
 mod jsonl;
 mod reassess;
 mod registry;
+mod report;
 mod rules_test;
 mod scan;
