@@ -1,0 +1,29 @@
+//! Inputs the fuzzers (`fuzz/`, docs/fuzzing.md) found to break an invariant,
+//! each pinned to the behaviour of its fix.
+
+use annexa_engine::document::{self, Format, LoadOptions, Position};
+
+fn error_at(text: &[u8], format: Format) -> (String, Option<Position>) {
+    let loaded = document::load_bytes(text.to_vec(), "f.yaml", format, &LoadOptions::default());
+    let e = loaded.errors.first().unwrap_or_else(|| panic!("an input error for {text:?}"));
+    (e.message.clone(), e.position)
+}
+
+/// The YAML parser puts an error at the end of a file that has no final line
+/// break on the line after the last one, a line the file does not have.
+#[test]
+fn an_error_at_the_end_of_the_file_points_into_the_file() {
+    assert_eq!(error_at(b"[1", Format::Yaml), ("while parsing a flow sequence, expected ',' or ']'".into(), Some(Position::new(1, 3))));
+    assert_eq!(error_at(b"{\"a\": [\n  1\n  ]", Format::Json).1, Some(Position::new(3, 4)));
+    // With a final line break the end of the text is the start of the next line, as before.
+    assert_eq!(error_at(b"[1\n", Format::Yaml).1, Some(Position::new(2, 1)));
+}
+
+/// YAML ends a line at a lone `\r` too; every position in such a file counts lines that way.
+#[test]
+fn a_lone_carriage_return_ends_a_line() {
+    assert_eq!(error_at(b"a: 1\rb: [", Format::Yaml).1, Some(Position::new(2, 5)));
+    let (message, at) = error_at(b"a: 1\rb: Jos\xe9\r", Format::Yaml);
+    assert_eq!(message, "invalid UTF-8 at byte 11");
+    assert_eq!(at, Some(Position::new(2, 7)));
+}
