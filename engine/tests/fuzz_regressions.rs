@@ -15,6 +15,7 @@ fn error_at(text: &[u8], format: Format) -> (String, Option<Position>) {
 fn an_error_at_the_end_of_the_file_points_into_the_file() {
     assert_eq!(error_at(b"[1", Format::Yaml), ("while parsing a flow sequence, expected ',' or ']'".into(), Some(Position::new(1, 3))));
     assert_eq!(error_at(b"{\"a\": [\n  1\n  ]", Format::Json).1, Some(Position::new(3, 4)));
+    assert_eq!(error_at(b"\xef\xbb\xbf[1", Format::Yaml).1, Some(Position::new(1, 3)), "a BOM is not a column");
     // With a final line break the end of the text is the start of the next line, as before.
     assert_eq!(error_at(b"[1\n", Format::Yaml).1, Some(Position::new(2, 1)));
 }

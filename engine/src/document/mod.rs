@@ -226,8 +226,9 @@ fn parse_source(source: Arc<Source>, format: Format, options: &LoadOptions) -> L
     };
     let (parsed, syntax_errors) = yaml::parse_stream(yaml_text, &options.yaml);
     // The parser puts an error at the end of a file without a final line
-    // break on the line after it: point at the end of the text instead.
-    let end = position_after(source.text.as_bytes());
+    // break on the line after it: point at the end of the text instead
+    // (without the BOM, which the parser did not see either).
+    let end = position_after(text.as_bytes());
     let errors = syntax_errors
         .into_iter()
         .map(|e| InputError {
