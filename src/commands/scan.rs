@@ -17,7 +17,7 @@ use miette::miette;
 
 use super::output::{self, Outputs};
 use super::{changed, configured_rules, load_rules, ExitStatus, Written};
-use crate::args::{ScanArgs, ScanInputs};
+use crate::args::{OutputFormat, ScanArgs, ScanInputs};
 use crate::diagnostics;
 
 /// Batch scans with at least this many files show a progress bar (on a terminal).
@@ -145,6 +145,8 @@ pub fn run(args: ScanArgs, matches: Option<&ArgMatches>) -> miette::Result<ExitS
         Summary { errors: rule_set.errors.len() + input_errors + config_errors + dispositions_errors, skipped, ..Summary::default() };
     let mut options = ScanOptions::new(now);
     options.threads = args.threads;
+    // Only the text report shows source lines; other formats skip redacting them.
+    options.snippets = targets.iter().any(|t| t.format == OutputFormat::Text);
     options.evidence = dispositions.as_ref().map(Dispositions::evidence_mode).unwrap_or_default();
     let mut classifier = match (&dispositions, &header.reassess) {
         (Some(file), Some(settings)) => Some(Classifier::new(file, &settings.dispositions, &header.rules, now)),
