@@ -2,6 +2,7 @@
 //! document (file, index, identity, kind, content hash) for the evaluator.
 
 pub mod discover;
+mod fast_yaml;
 pub mod json;
 pub mod kind;
 pub mod path;
