@@ -108,6 +108,11 @@ fn reads_every_generated_benchmark_document_by_itself() {
                 panic!("generated document {i}: {problem}\n{text}");
             }
         }
+        // The same document as one-line JSON (as `gen_docs.py --format json` writes it).
+        let (full, _) = parse_stream_full(&generate::document(i, 1), &Limits::default());
+        let json = serde_json::to_string(&full[0].root.to_json()).unwrap() + "\n";
+        assert!(fast_path_reads(&json, &Limits::default()).is_some(), "declined generated JSON document {i}:\n{json}");
+        assert_eq!(disagreement(&json), None, "{json}");
         let stream = (0..5).map(|j| generate::document(i * 5 + j, 1)).collect::<Vec<_>>().join("---\n");
         assert_eq!(fast_path_reads(&stream, &Limits::default()).map(|d| d.len()), Some(5));
         assert_eq!(disagreement(&stream), None);
@@ -136,6 +141,9 @@ const READ: &[&str] = &[
     "a: [ ]\nb: { }\nc: [1,2]\nd: {x: 1,y: 2}\n",
     "a: x, y, z\nb: '#not a comment'\nc: \"#\"\n",
     "weights: {location: \"s3://bucket/x/\", encrypted_at_rest: true}\n",
+    "{\"a\":\"x\",\"b\":[1,2.5,true,null,-3,1e3],\"c\":{\"d\":{}},\"e\":[]}\n",
+    "[{\"k\":\"v\"}, {\"k\": \"w\"}]   \n",
+    "list:\n  [a, b]\nnext: 1\n",
 ];
 
 /// Streams outside the subset: the full parser must read them.

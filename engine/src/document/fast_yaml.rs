@@ -174,8 +174,13 @@ impl<'a> Parser<'a, '_> {
             self.sequence(indent, depth)
         } else if key_at(line, indent)?.is_some() {
             self.mapping(indent, indent, depth)
+        } else if matches!(line.byte(indent), Some(b'[' | b'{')) {
+            // A flow collection on a line of its own: one-line (minified) JSON.
+            let node = self.inline(indent, depth)?;
+            self.at += 1;
+            Some(node)
         } else {
-            // A scalar or flow collection on a line of its own: rare; leave it to the full parser.
+            // A scalar on a line of its own: rare; leave it to the full parser.
             None
         }
     }
@@ -349,8 +354,10 @@ fn flow_key(text: &str, at: usize) -> Option<(Cow<'_, str>, usize, usize)> {
             (Cow::Borrowed(name), at + name.len())
         }
     };
-    // `key: value` only: no space before the colon, one after it.
-    (text.as_bytes().get(colon) == Some(&b':') && text.as_bytes().get(colon + 1) == Some(&b' ')).then_some((name, at, colon))
+    // `key: value`, and JSON's `"key":value` after a quoted key; no space before the colon.
+    let quoted_key = matches!(text.as_bytes().get(at), Some(b'"' | b'\''));
+    let spaced = text.as_bytes().get(colon + 1) == Some(&b' ');
+    (text.as_bytes().get(colon) == Some(&b':') && (spaced || quoted_key)).then_some((name, at, colon))
 }
 
 /// The key starting at byte `at` of a line: `Some(Some(key))` for `key:`
