@@ -5,7 +5,8 @@
 //!
 //! Status of a control on one system (the outcomes counted are those of the
 //! rules that cover the control, on that system's documents; `not_applicable`
-//! outcomes are not counted, `pass` satisfies, anything else does not):
+//! outcomes are not counted, `pass` satisfies unless its disposition is due
+//! for re-assessment, anything else does not):
 //! - implemented: every counted outcome passes;
 //! - partial: some pass, some do not;
 //! - gap: none passes;
@@ -32,6 +33,7 @@ use serde::Serialize;
 use crate::controls::catalogs;
 use crate::document::discover::InputFile;
 use crate::document::{self, LoadOptions};
+use crate::reassess::DispositionStatus;
 use crate::report::{FileResult, Status};
 use crate::rules::Rule;
 use evidence::Reference;
@@ -106,6 +108,46 @@ pub fn counts(status: Status) -> Option<bool> {
     }
 }
 
+/// Where an outcome's assessment date comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AssessedFrom {
+    /// The dispositions file: the date someone recorded the reviewed outcome.
+    Dispositions,
+    /// Nothing recorded: the scan's `--now`.
+    Scan,
+}
+
+/// Whether a re-assessment date has come, against the report's date.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DueState {
+    Current,
+    /// Due on the report's date.
+    Due,
+    /// Due before the report's date.
+    Overdue,
+}
+
+impl DueState {
+    /// Dates are `YYYY-MM-DD`, so they compare as text.
+    pub fn of(due: &str, now: &str) -> DueState {
+        match due.cmp(now) {
+            std::cmp::Ordering::Less => DueState::Overdue,
+            std::cmp::Ordering::Equal => DueState::Due,
+            std::cmp::Ordering::Greater => DueState::Current,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DueState::Current => "current",
+            DueState::Due => "due",
+            DueState::Overdue => "overdue",
+        }
+    }
+}
+
 /// The stable id of an outcome: `file#document/RULE`.
 pub fn outcome_id(file: &str, document: usize, rule: &str) -> String {
     format!("{file}#{document}/{rule}")
@@ -120,12 +162,27 @@ pub struct OutcomeRecord {
     pub status: Status,
     pub findings: usize,
     pub fingerprint: String,
-    /// When the verdict must be revisited: the assessment date plus the rule's `reassess.every`.
+    /// Where the outcome stands against the dispositions file, when one was given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub disposition: Option<DispositionStatus>,
+    /// The recorded assessment date (unchanged or reassess_due dispositions), else the scan's date.
+    pub assessed: String,
+    pub assessed_from: AssessedFrom,
+    /// When the verdict must be revisited: `assessed` plus the rule's `reassess.every`;
+    /// for a reassess_due outcome, the report's date at the latest.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reassess_due: Option<String>,
     /// For a pass: the document values the rule checked.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub references: Vec<Reference>,
+}
+
+impl OutcomeRecord {
+    /// Whether the outcome counts towards its controls, and if so whether it
+    /// satisfies them: a pass whose disposition is due for re-assessment does not.
+    pub fn counts(&self) -> Option<bool> {
+        counts(self.status).map(|pass| pass && self.disposition != Some(DispositionStatus::ReassessDue))
+    }
 }
 
 /// A system: the documents that share one identity (`metadata.name`).
@@ -145,6 +202,8 @@ pub struct SystemControl {
     pub passed: Vec<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub not_passed: Vec<String>,
+    /// The oldest assessment date of the outcomes behind the status.
+    pub last_assessed: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reassess_due: Option<String>,
 }
@@ -209,8 +268,12 @@ pub struct Audit {
     pub schema: String,
     pub tool: String,
     pub version: String,
-    /// The evaluation date (`--now`): the date every control was last assessed.
+    /// The evaluation date (`--now`): what due dates are measured against, and the
+    /// assessment date of every outcome the dispositions file does not record.
     pub now: String,
+    /// The dispositions file recorded assessment dates come from, when one was given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dispositions: Option<String>,
     pub rules: Vec<RuleRecord>,
     pub inputs: Vec<InputRecord>,
     pub systems: Vec<SystemInfo>,
@@ -231,6 +294,46 @@ impl Audit {
     pub fn outcome(&self, id: &str) -> Option<&OutcomeRecord> {
         self.outcomes.binary_search_by(|o| o.id.as_str().cmp(id)).ok().and_then(|i| self.outcomes.get(i))
     }
+
+    /// Whether a due date has come, against the report's date.
+    pub fn due_state(&self, due: &str) -> DueState {
+        DueState::of(due, &self.now)
+    }
+
+    /// One sentence for people: where the assessment dates come from.
+    pub fn dates_note(&self) -> String {
+        let (recorded, scanned) = self.assessed_from();
+        match &self.dispositions {
+            None => format!(
+                "Last assessed is this scan's date ({}): no dispositions file was given, so no review date is recorded. Re-assessment is due that date plus each covering rule's `reassess.every`, the earliest over the control's outcomes.",
+                self.now
+            ),
+            Some(file) => format!(
+                "Last assessed is the date recorded in {file} for the {recorded} outcomes it holds (the oldest per control), and this scan's date ({}) for the {scanned} it does not. Re-assessment is due that date plus each covering rule's `reassess.every`, and at once where a recorded outcome's facts or rule changed (reassess_due); the earliest over the control's outcomes.",
+                self.now
+            ),
+        }
+    }
+
+    /// A due date for people: the date, marked when it has come.
+    pub fn due_label(&self, due: Option<&str>) -> String {
+        match due {
+            None => "-".into(),
+            Some(due) => match self.due_state(due) {
+                DueState::Current => due.to_string(),
+                state => format!("{due} ({})", state.as_str()),
+            },
+        }
+    }
+
+    /// How many counted outcomes have a recorded assessment date, and how many take the scan's.
+    pub fn assessed_from(&self) -> (usize, usize) {
+        let counted = self.outcomes.iter().filter(|o| o.counts().is_some());
+        counted.fold((0, 0), |(recorded, scanned), o| match o.assessed_from {
+            AssessedFrom::Dispositions => (recorded + 1, scanned),
+            AssessedFrom::Scan => (recorded, scanned + 1),
+        })
+    }
 }
 
 /// Which passing outcomes get the values they checked (reading their files again).
@@ -246,6 +349,7 @@ pub enum EvidenceScope {
 pub struct Builder<'a> {
     rules: &'a [Rule],
     now: jiff::civil::Date,
+    dispositions: Option<String>,
     inputs: HashMap<String, InputFile>,
     files: Vec<FileResult>,
 }
@@ -253,7 +357,20 @@ pub struct Builder<'a> {
 impl<'a> Builder<'a> {
     /// `inputs` are the files the scan reads, so evidence and digests can be read from them.
     pub fn new(rules: &'a [Rule], now: jiff::civil::Date, inputs: &[InputFile]) -> Self {
-        Builder { rules, now, inputs: inputs.iter().map(|f| (f.display.clone(), f.clone())).collect(), files: Vec::new() }
+        Builder {
+            rules,
+            now,
+            dispositions: None,
+            inputs: inputs.iter().map(|f| (f.display.clone(), f.clone())).collect(),
+            files: Vec::new(),
+        }
+    }
+
+    /// Names the dispositions file the outcomes were classified against (their
+    /// `disposition` is set), so assessment dates are taken from it.
+    pub fn with_dispositions(mut self, file: String) -> Self {
+        self.dispositions = Some(file);
+        self
     }
 
     /// Takes one file's results (use as the scan's sink).
@@ -263,7 +380,7 @@ impl<'a> Builder<'a> {
 
     /// Builds the audit; `evidence` says which passes get their checked values read back.
     pub fn finish(self, exclusions: &Exclusions, evidence: EvidenceScope) -> Audit {
-        let Builder { rules, now, inputs, files } = self;
+        let Builder { rules, now, dispositions, inputs, files } = self;
         let rule_index: HashMap<&str, &Rule> = rules.iter().map(|r| (r.id.as_str(), r)).collect();
         let checked: HashMap<&str, Vec<document::path::Segments>> =
             rules.iter().map(|r| (r.id.as_str(), evidence::checked_paths(&r.source.text))).collect();
@@ -290,6 +407,7 @@ impl<'a> Builder<'a> {
                 origin.push((file_index, slot));
                 let identity = file.documents.iter().find(|d| d.index == outcome.document).map(|d| d.identity.clone());
                 let every = rule_index.get(outcome.rule.as_str()).and_then(|r| r.reassess.every.as_deref());
+                let dates = assessment_dates(outcome, now, every);
                 outcomes.push(OutcomeRecord {
                     id: outcome_id(&file.path, outcome.document, &outcome.rule),
                     system: identity.unwrap_or_else(|| format!("{}#{}", file.path, outcome.document)),
@@ -297,7 +415,10 @@ impl<'a> Builder<'a> {
                     status: outcome.status,
                     findings: outcome.findings.len(),
                     fingerprint: outcome.fingerprint.clone(),
-                    reassess_due: counts(outcome.status).and(every).and_then(|e| due_date(now, e)).map(|d| d.to_string()),
+                    disposition: outcome.disposition.as_ref().map(|d| d.status),
+                    assessed: dates.assessed.to_string(),
+                    assessed_from: dates.from,
+                    reassess_due: counts(outcome.status).and(dates.due).map(|d| d.to_string()),
                     references: Vec::new(),
                 });
             }
@@ -313,7 +434,7 @@ impl<'a> Builder<'a> {
         // rule -> system -> outcome indexes (counted outcomes only).
         let mut by_rule: HashMap<&str, BTreeMap<&str, Vec<usize>>> = HashMap::new();
         for (i, o) in outcomes.iter().enumerate() {
-            if counts(o.status).is_some() {
+            if o.counts().is_some() {
                 by_rule.entry(o.rule.as_str()).or_default().entry(o.system.as_str()).or_default().push(i);
             }
         }
@@ -336,14 +457,15 @@ impl<'a> Builder<'a> {
                     .map(|(system, mut idx)| {
                         idx.sort_unstable();
                         let records: Vec<&OutcomeRecord> = idx.iter().filter_map(|&i| outcomes.get(i)).collect();
-                        let status = ControlStatus::combine(records.iter().filter_map(|o| counts(o.status)));
+                        let status = ControlStatus::combine(records.iter().filter_map(|o| o.counts()));
                         let (passed, not_passed): (Vec<&&OutcomeRecord>, Vec<&&OutcomeRecord>) =
-                            records.iter().partition(|o| counts(o.status) == Some(true));
+                            records.iter().partition(|o| o.counts() == Some(true));
                         SystemControl {
                             system: system.to_string(),
                             status,
                             passed: passed.iter().map(|o| o.id.clone()).collect(),
                             not_passed: not_passed.iter().map(|o| o.id.clone()).collect(),
+                            last_assessed: records.iter().map(|o| o.assessed.as_str()).min().unwrap_or_default().to_string(),
                             reassess_due: records.iter().filter_map(|o| o.reassess_due.clone()).min(),
                         }
                     })
@@ -362,7 +484,7 @@ impl<'a> Builder<'a> {
                     status,
                     rules: covering.iter().map(|r| r.id.clone()).collect(),
                     implemented_systems: system_controls.iter().filter(|s| s.status == ControlStatus::Implemented).count(),
-                    last_assessed: (!system_controls.is_empty()).then(|| now.to_string()),
+                    last_assessed: system_controls.iter().map(|s| s.last_assessed.clone()).min(),
                     reassess_due: system_controls.iter().filter_map(|s| s.reassess_due.clone()).min(),
                     systems: system_controls,
                 });
@@ -410,6 +532,7 @@ impl<'a> Builder<'a> {
             tool: "annexa".into(),
             version: env!("CARGO_PKG_VERSION").into(),
             now: now.to_string(),
+            dispositions,
             rules: rules
                 .iter()
                 .map(|r| RuleRecord {
@@ -428,6 +551,33 @@ impl<'a> Builder<'a> {
             outcomes,
         }
     }
+}
+
+/// When an outcome was assessed and when it must be again.
+struct AssessmentDates {
+    assessed: jiff::civil::Date,
+    from: AssessedFrom,
+    due: Option<jiff::civil::Date>,
+}
+
+/// The recorded date of an unchanged or reassess_due disposition, else `now`
+/// (a new verdict, or a resolved one, was reached by this scan); due `every`
+/// later, and at the latest `now` when a trigger has fired.
+fn assessment_dates(outcome: &crate::report::Outcome, now: jiff::civil::Date, every: Option<&str>) -> AssessmentDates {
+    let classification = outcome.disposition.as_ref();
+    let recorded = classification
+        .filter(|c| matches!(c.status, DispositionStatus::Unchanged | DispositionStatus::ReassessDue))
+        .and_then(|c| c.assessed.as_deref())
+        .and_then(|a| a.parse::<jiff::civil::Date>().ok());
+    let (assessed, from) = match recorded {
+        Some(date) => (date, AssessedFrom::Dispositions),
+        None => (now, AssessedFrom::Scan),
+    };
+    let mut due = every.and_then(|e| due_date(assessed, e));
+    if classification.is_some_and(|c| c.status == DispositionStatus::ReassessDue) {
+        due = Some(due.map_or(now, |d| d.min(now)));
+    }
+    AssessmentDates { assessed, from, due }
 }
 
 /// `from` plus a rule's `reassess.every` (`90d`, `6m`, `1y`).
