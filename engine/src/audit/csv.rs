@@ -42,7 +42,7 @@ pub fn soa(audit: &Audit, out: &mut dyn Write) -> io::Result<()> {
     )?;
     for standard in STANDARDS {
         for c in audit.controls_of(standard) {
-            let evidence: Vec<&str> = c.systems.iter().flat_map(|s| s.passed.iter().map(String::as_str)).collect();
+            let evidence: Vec<&str> = c.systems.iter().flat_map(|s| s.passed.iter().map(|id| &**id)).collect();
             row(
                 out,
                 &[

@@ -56,7 +56,7 @@ pub fn render(audit: &Audit, r: &Readiness, out: &mut dyn Write) -> io::Result<(
     let covered: Vec<&ControlResult> = audit.controls.iter().filter(|c| !c.rules.is_empty()).collect();
     // Per covered control, each system's status: looked up once per (system, control).
     let status_on: Vec<HashMap<&str, ControlStatus>> =
-        covered.iter().map(|c| c.systems.iter().map(|sc| (sc.system.as_str(), sc.status)).collect()).collect();
+        covered.iter().map(|c| c.systems.iter().map(|sc| (&*sc.system, sc.status)).collect()).collect();
     let covered: Vec<String> = covered.iter().map(|c| c.qualified()).collect();
     let systems: Vec<serde_json::Value> = r
         .systems

@@ -32,7 +32,7 @@ pub fn evidence_lines(audit: &Audit, control: &ControlResult, max: usize) -> Vec
                 .map(|o| {
                     let refs: Vec<String> = o.references.iter().map(|r| format!("{} = {}", r.path, r.value)).collect();
                     if refs.is_empty() {
-                        o.rule.clone()
+                        o.rule.to_string()
                     } else {
                         format!("{} ({})", o.rule, refs.join(", "))
                     }

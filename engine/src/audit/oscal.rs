@@ -128,7 +128,7 @@ pub fn write(audit: &Audit, out: &mut dyn Write) -> io::Result<()> {
         json!({
             "uuid": input_resource(&i.path),
             "title": format!("Input {}", i.path),
-            "props": [prop("blake3", &i.blake3)],
+            "props": [prop("blake3", i.blake3.as_deref().unwrap_or_default())],
             "rlinks": [{"href": i.path, "hashes": [{"algorithm": "SHA-256", "value": i.sha256}]}],
         })
     }));
