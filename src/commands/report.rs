@@ -54,7 +54,9 @@ pub fn run(command: ReportCommand) -> miette::Result<ExitStatus> {
     if let Some(display) = dispositions_display.clone() {
         builder = builder.with_dispositions(display);
     }
-    let options = evaluation.scan_options()?;
+    let mut options = evaluation.scan_options()?;
+    // Reports count findings; they never show source lines, so nothing is redacted for display.
+    options.snippets = false;
     let inputs = files.into_iter().map(Input::File).collect();
     eval::scan(&engine, &rule_set.rules, inputs, &options, &mut |mut file| {
         if let Some(classifier) = classifier.as_mut() {

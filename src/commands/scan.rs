@@ -17,7 +17,7 @@ use miette::miette;
 use super::evaluation::Evaluation;
 use super::output::{self, Outputs};
 use super::{changed, configured_rules, load_rules, ExitStatus, Written};
-use crate::args::{ScanArgs, ScanInputs};
+use crate::args::{OutputFormat, ScanArgs, ScanInputs};
 use crate::diagnostics;
 
 /// Batch scans with at least this many files show a progress bar (on a terminal).
@@ -125,7 +125,9 @@ pub fn run(args: ScanArgs, matches: Option<&ArgMatches>) -> miette::Result<ExitS
     outputs.begin(&header)?;
     let mut summary =
         Summary { errors: rule_set.errors.len() + input_errors + config_errors + evaluation.errors, skipped, ..Summary::default() };
-    let options = evaluation.scan_options()?;
+    let mut options = evaluation.scan_options()?;
+    // Only the text report shows source lines; other formats skip redacting them.
+    options.snippets = targets.iter().any(|t| t.format == OutputFormat::Text);
     let mut classifier = match (&evaluation.dispositions, &header.reassess) {
         (Some(file), Some(settings)) => Some(Classifier::new(file, &settings.dispositions, &header.rules, now)),
         _ => None,
