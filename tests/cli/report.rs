@@ -579,3 +579,30 @@ fn recorded_dispositions_give_the_assessed_and_due_dates() {
     );
     assert!(csv_row(&run.stdout, "iso42001", "A.9.2").ends_with(",2025-06-01,2025-08-30,current"), "{}", run.stdout);
 }
+
+#[test]
+fn an_unreadable_dispositions_file_is_reported_and_the_report_still_written() {
+    let dir = systems_with(&[("dispositions.yaml", "version: 1\ndispositions:\n  - system: alpha\n    colour: red\n")]);
+    let rules = test_rules();
+    let run = annexa_in(
+        dir.path(),
+        &[
+            "report",
+            "soa",
+            "systems",
+            "--no-builtin",
+            "--rules",
+            &rules,
+            "--now",
+            "2025-06-01",
+            "--dispositions",
+            "dispositions.yaml",
+            "--format",
+            "csv",
+        ],
+    );
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("× dispositions.yaml:4:5: unknown key `colour` in a disposition"), "{}", run.stderr);
+    // Written without it: every date is the scan's.
+    assert!(csv_row(&run.stdout, "iso42001", "A.9.2").ends_with(",2025-06-01,2025-08-30,current"), "{}", run.stdout);
+}
