@@ -7,6 +7,9 @@
 //! give up, and the full parser reads the stream from the start: it alone
 //! reports problems. Differential tests keep the two in agreement.
 
+use std::borrow::Cow;
+use std::collections::HashMap;
+
 use rhai::ImmutableString;
 
 use super::position::{Position, Region};
@@ -16,7 +19,9 @@ use super::yaml::{Limits, Parsed};
 
 /// The documents of `text`, or `None` when the full parser must read it.
 pub fn parse(text: &str, limits: &Limits) -> Option<Vec<Parsed>> {
-    if text.bytes().any(|b| b == b'\t' || b == b'\r') || text.starts_with('\u{feff}') {
+    // A fold, not `any`: it vectorises, and such files are rare enough not to stop early for.
+    let odd = text.bytes().fold(false, |odd, b| odd | (b == b'\t') | (b == b'\r'));
+    if odd || text.starts_with('\u{feff}') {
         return None;
     }
     let mut docs = Vec::new();
@@ -72,7 +77,7 @@ fn finish(lines: Vec<Line<'_>>, end: Position, limits: &Limits, docs: &mut Vec<P
     if docs.len() + 1 >= limits.max_documents {
         return None;
     }
-    let mut parser = Parser { lines, at: 0, end, budget: Budget { nodes: 0, limits } };
+    let mut parser = Parser { lines, at: 0, end, budget: Budget { nodes: 0, limits, keys: HashMap::new() } };
     let indent = parser.lines.first()?.indent;
     let root = parser.block(indent, 0)?;
     // Everything must have been read: a line left over is shallower than the root.
@@ -115,25 +120,35 @@ struct Parser<'a, 'l> {
     at: usize,
     /// Where the next document or the end of the stream starts.
     end: Position,
-    budget: Budget<'l>,
+    budget: Budget<'a, 'l>,
 }
 
-/// Nodes and depth so far, against the limits (reaching one is the full parser's to report).
-struct Budget<'l> {
+/// Nodes and depth so far, against the limits (reaching one is the full
+/// parser's to report), and the keys seen so far: a key written many times
+/// (`name`, `provider`) is one shared string, not one allocation each.
+struct Budget<'a, 'l> {
     nodes: usize,
     limits: &'l Limits,
+    keys: HashMap<&'a str, ImmutableString>,
 }
 
-impl Budget<'_> {
+impl<'a> Budget<'a, '_> {
     fn count(&mut self, depth: usize) -> Option<()> {
         self.nodes += 1;
         (self.nodes < self.limits.max_nodes && depth + 1 < self.limits.max_depth).then_some(())
     }
+
+    fn key(&mut self, name: Cow<'a, str>) -> ImmutableString {
+        match name {
+            Cow::Borrowed(name) => self.keys.entry(name).or_insert_with(|| name.into()).clone(),
+            Cow::Owned(name) => name.into(),
+        }
+    }
 }
 
 /// A key as written and where it starts; `colon` is the byte of its `:`.
-struct Key {
-    name: ImmutableString,
+struct Key<'a> {
+    name: Cow<'a, str>,
     start: usize,
     colon: usize,
 }
@@ -174,7 +189,7 @@ impl<'a> Parser<'a, '_> {
         loop {
             let line = self.line()?;
             let key = key_at(line, from)??;
-            if key.name == "<<" || entries.iter().any(|(k, _)| *k == key.name) {
+            if key.name == "<<" || entries.iter().any(|(k, _)| k.as_str() == key.name) {
                 return None;
             }
             let key_pos = line.pos(key.start);
@@ -197,7 +212,7 @@ impl<'a> Parser<'a, '_> {
                 value
             };
             value.region.start = key_pos;
-            entries.push((key.name, value));
+            entries.push((self.budget.key(key.name), value));
             match self.line() {
                 Some(next) if next.indent == indent && !next.dash_at(indent) => from = indent,
                 Some(next) if next.indent >= indent => return None,
@@ -260,7 +275,7 @@ impl<'a> Parser<'a, '_> {
 }
 
 /// A flow collection on one line from byte `at`: the node and the byte after it.
-fn flow(line: &Line<'_>, at: usize, depth: usize, budget: &mut Budget<'_>) -> Option<(Node, usize)> {
+fn flow<'a>(line: &Line<'a>, at: usize, depth: usize, budget: &mut Budget<'a, '_>) -> Option<(Node, usize)> {
     budget.count(depth)?;
     let open = line.byte(at)?;
     let close = if open == b'[' { b']' } else { b'}' };
@@ -271,12 +286,12 @@ fn flow(line: &Line<'_>, at: usize, depth: usize, budget: &mut Budget<'_>) -> Op
         loop {
             if open == b'{' {
                 let (name, key_start, colon) = flow_key(line.text, pos)?;
-                if entries.iter().any(|(k, _)| *k == name) {
+                if entries.iter().any(|(k, _)| k.as_str() == name) {
                     return None;
                 }
                 let (mut value, next) = flow_item(line, skip_spaces(line.text, colon + 1), depth + 1, budget)?;
                 value.region.start = line.pos(key_start);
-                entries.push((name, value));
+                entries.push((budget.key(name), value));
                 pos = next;
             } else {
                 let (value, next) = flow_item(line, pos, depth + 1, budget)?;
@@ -301,7 +316,7 @@ fn flow(line: &Line<'_>, at: usize, depth: usize, budget: &mut Budget<'_>) -> Op
 }
 
 /// One entry of a flow collection: the node and the first byte after it that is not a space.
-fn flow_item(line: &Line<'_>, at: usize, depth: usize, budget: &mut Budget<'_>) -> Option<(Node, usize)> {
+fn flow_item<'a>(line: &Line<'a>, at: usize, depth: usize, budget: &mut Budget<'a, '_>) -> Option<(Node, usize)> {
     match line.byte(at)? {
         b'[' | b'{' => {
             let (node, end) = flow(line, at, depth, budget)?;
@@ -323,7 +338,7 @@ fn flow_item(line: &Line<'_>, at: usize, depth: usize, budget: &mut Budget<'_>) 
 }
 
 /// The key of a flow mapping entry at `at`: its text, start and the byte of its `:`.
-fn flow_key(text: &str, at: usize) -> Option<(ImmutableString, usize, usize)> {
+fn flow_key(text: &str, at: usize) -> Option<(Cow<'_, str>, usize, usize)> {
     let (name, colon) = match text.as_bytes().get(at)? {
         b'"' | b'\'' => {
             let (name, close) = quoted(text, at)?;
@@ -331,17 +346,17 @@ fn flow_key(text: &str, at: usize) -> Option<(ImmutableString, usize, usize)> {
         }
         _ => {
             let name = flow_plain(text, at)?;
-            (std::borrow::Cow::Borrowed(name), at + name.len())
+            (Cow::Borrowed(name), at + name.len())
         }
     };
     // `key: value` only: no space before the colon, one after it.
-    (text.as_bytes().get(colon) == Some(&b':') && text.as_bytes().get(colon + 1) == Some(&b' ')).then(|| (name.as_ref().into(), at, colon))
+    (text.as_bytes().get(colon) == Some(&b':') && text.as_bytes().get(colon + 1) == Some(&b' ')).then_some((name, at, colon))
 }
 
 /// The key starting at byte `at` of a line: `Some(Some(key))` for `key:`
 /// followed by a space or the end of the line, `Some(None)` when the line
 /// holds no key there, `None` when the full parser must decide.
-fn key_at(line: &Line<'_>, at: usize) -> Option<Option<Key>> {
+fn key_at<'a>(line: &Line<'a>, at: usize) -> Option<Option<Key<'a>>> {
     let text = line.text;
     let bytes = text.as_bytes();
     match bytes.get(at)? {
@@ -353,7 +368,7 @@ fn key_at(line: &Line<'_>, at: usize) -> Option<Option<Key>> {
             if !matches!(bytes.get(close + 1), None | Some(b' ')) {
                 return None;
             }
-            Some(Some(Key { name: name.as_ref().into(), start: at, colon: close }))
+            Some(Some(Key { name, start: at, colon: close }))
         }
         // Indicators that start something else: leave every such line to the full parser.
         b'-' | b'?' | b':' | b',' | b'[' | b']' | b'{' | b'}' | b'#' | b'&' | b'*' | b'!' | b'|' | b'>' | b'%' | b'@' | b'`' => {
@@ -378,7 +393,7 @@ fn key_at(line: &Line<'_>, at: usize) -> Option<Option<Key>> {
                     if before.contains(':') || before.ends_with(' ') || before.bytes().any(|b| b"#,[]{}\"'".contains(&b)) {
                         return None;
                     }
-                    return Some(Some(Key { name: before.into(), start: at, colon: at + colon }));
+                    return Some(Some(Key { name: Cow::Borrowed(before), start: at, colon: at + colon }));
                 }
                 search = colon + 1;
             }
@@ -409,7 +424,7 @@ fn flow_plain(text: &str, at: usize) -> Option<&str> {
     if b"-?:,[]{}#&*!|>'\"%@`".contains(&first) && !(first == b'-' && rest.as_bytes().get(1).is_some_and(|b| b.is_ascii_alphanumeric())) {
         return None;
     }
-    let len = rest.find([',', '[', ']', '{', '}', ':', '#']).unwrap_or(rest.len());
+    let len = rest.bytes().position(|b| matches!(b, b',' | b'[' | b']' | b'{' | b'}' | b':' | b'#')).unwrap_or(rest.len());
     let value = rest.get(..len)?.trim_end_matches(' ');
     // A `:` or `#` inside (URLs, `a#b`) has rules of its own in flow context.
     if value.is_empty() || matches!(rest.as_bytes().get(len), Some(b':' | b'#') | None) && !rest.get(len..)?.starts_with(": ") {
@@ -419,7 +434,7 @@ fn flow_plain(text: &str, at: usize) -> Option<&str> {
 }
 
 /// A quoted scalar opening at `at`, closed on the same line: its value and the byte after the closing quote.
-fn quoted(text: &str, at: usize) -> Option<(std::borrow::Cow<'_, str>, usize)> {
+fn quoted(text: &str, at: usize) -> Option<(Cow<'_, str>, usize)> {
     let bytes = text.as_bytes();
     let quote = *bytes.get(at)?;
     let body = at + 1;
@@ -439,23 +454,23 @@ fn quoted(text: &str, at: usize) -> Option<(std::borrow::Cow<'_, str>, usize)> {
             return Some(match owned {
                 Some(mut s) => {
                     s.push_str(text.get(i..close)?);
-                    (std::borrow::Cow::Owned(s), close + 1)
+                    (Cow::Owned(s), close + 1)
                 }
-                None => (std::borrow::Cow::Borrowed(text.get(body..close)?), close + 1),
+                None => (Cow::Borrowed(text.get(body..close)?), close + 1),
             });
         }
     }
     let rel = text.get(body..)?.find(['"', '\\'])?;
     let stop = body + rel;
     if bytes.get(stop) == Some(&b'"') {
-        return Some((std::borrow::Cow::Borrowed(text.get(body..stop)?), stop + 1));
+        return Some((Cow::Borrowed(text.get(body..stop)?), stop + 1));
     }
     // Escapes: the common ones here, the rest by the full parser.
     let mut out = String::from(text.get(body..stop)?);
     let mut i = stop;
     loop {
         match bytes.get(i)? {
-            b'"' => return Some((std::borrow::Cow::Owned(out), i + 1)),
+            b'"' => return Some((Cow::Owned(out), i + 1)),
             b'\\' => {
                 out.push(match bytes.get(i + 1)? {
                     b'"' => '"',
