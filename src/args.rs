@@ -163,6 +163,32 @@ pub struct ConfigArgs {
     pub no_config: bool,
 }
 
+/// How `scan` and `report` evaluate: the date, the walk, the threads and the
+/// dispositions file. Flags replace the config file's values.
+#[derive(Debug, Args)]
+pub struct EvaluationArgs {
+    /// The evaluation date (YYYY-MM-DD) that ages, expiry and re-assessment dates are measured against. Default: today.
+    #[arg(long, value_name = "DATE")]
+    pub now: Option<String>,
+    /// Worker threads; 0 uses one per core.
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub threads: usize,
+    /// Only scan files whose path matches this glob (repeatable; replaces the config's `include`).
+    #[arg(long, value_name = "GLOB")]
+    pub include: Vec<String>,
+    /// Do not scan files whose path matches this glob (repeatable; replaces the config's `exclude`).
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+    /// Follow symbolic links while walking folders (loops are detected and reported).
+    #[arg(long)]
+    pub follow: bool,
+    /// Classify each outcome against this dispositions file (default: the config's `dispositions`):
+    /// new, unchanged, resolved or reassess_due (with what changed), and apply its waivers.
+    /// Reports take each recorded outcome's assessment date from it.
+    #[arg(long, value_name = "FILE")]
+    pub dispositions: Option<PathBuf>,
+}
+
 #[derive(Debug, Args)]
 pub struct ScanArgs {
     /// Files and folders to scan. Folders are walked for .yaml, .yml, .json and .md
@@ -192,25 +218,8 @@ pub struct ScanArgs {
     /// The file name to show and to pick the format (.yaml, .json, .md) when scanning `-` (standard input).
     #[arg(long, value_name = "NAME")]
     pub stdin_filename: Option<String>,
-    /// The evaluation date (YYYY-MM-DD) that ages and expiry are measured against. Default: today.
-    #[arg(long, value_name = "DATE")]
-    pub now: Option<String>,
-    /// Worker threads; 0 uses one per core.
-    #[arg(long, default_value_t = 0, value_name = "N")]
-    pub threads: usize,
-    /// Only scan files whose path matches this glob (repeatable; replaces the config's `include`).
-    #[arg(long, value_name = "GLOB")]
-    pub include: Vec<String>,
-    /// Do not scan files whose path matches this glob (repeatable; replaces the config's `exclude`).
-    #[arg(long, value_name = "GLOB")]
-    pub exclude: Vec<String>,
-    /// Follow symbolic links while walking folders (loops are detected and reported).
-    #[arg(long)]
-    pub follow: bool,
-    /// Classify each outcome against this dispositions file: new, unchanged, resolved or
-    /// reassess_due (with what changed), and apply its waivers.
-    #[arg(long, value_name = "FILE")]
-    pub dispositions: Option<PathBuf>,
+    #[command(flatten)]
+    pub evaluation: EvaluationArgs,
     /// Whether an outcome due for re-assessment fails the build at its rule's severity
     /// (with --dispositions). A failure whose waiver lapsed always counts.
     #[arg(long, value_name = "BOOL", default_value_t = true, action = clap::ArgAction::Set)]
@@ -315,8 +324,12 @@ pub enum ReportCommand {
     /// Statement of Applicability: every ISO/IEC 42001 and ISO/IEC 27001:2022 Annex A control,
     /// applicable or excluded, its status from the scan, evidence, and re-assessment dates.
     ///
-    /// Exit codes: 0 the report was written; 2 an input, rule or exclusion could not be read
-    /// (the report is still written from everything else).
+    /// Reads `annexa.yaml` like `scan` (rules, include/exclude, kinds, dispositions, and the
+    /// exclusions under `soa:`).
+    ///
+    /// Exit codes: 0 the report was written; 2 an input, rule, exclusion or the dispositions file
+    /// could not be read (the report is still written from everything else), or the config file
+    /// is broken (nothing is written).
     Soa(ReportArgs),
     /// Readiness for ISO/IEC 42001: progress per domain (A.2-A.10) and per system, the
     /// systems x controls matrix, and what 42001 adds to each ISO/IEC 27001 control extended to AI.
@@ -338,25 +351,15 @@ pub struct ReportArgs {
     /// Write the report to this file instead of standard output.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// Controls excluded from the Statement of Applicability, each with a justification
-    /// (YAML: `exclusions: [{control: "iso27001:A.7.4", justification: "..."}]`).
+    /// Read the controls excluded from the Statement of Applicability from this file instead of
+    /// the config's `soa:` (it replaces them). The same shape:
+    /// `exclusions: [{control: "iso27001:A.7.4", justification: "..."}]`.
     #[arg(long, value_name = "FILE")]
     pub exclusions: Option<PathBuf>,
-    /// The evaluation date (YYYY-MM-DD): the date the controls were last assessed. Default: today.
-    #[arg(long, value_name = "DATE")]
-    pub now: Option<String>,
-    /// Worker threads; 0 uses one per core.
-    #[arg(long, default_value_t = 0, value_name = "N")]
-    pub threads: usize,
-    /// Only scan files whose path matches this glob (repeatable).
-    #[arg(long, value_name = "GLOB")]
-    pub include: Vec<String>,
-    /// Do not scan files whose path matches this glob (repeatable).
-    #[arg(long, value_name = "GLOB")]
-    pub exclude: Vec<String>,
-    /// Follow symbolic links while walking folders.
-    #[arg(long)]
-    pub follow: bool,
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    #[command(flatten)]
+    pub evaluation: EvaluationArgs,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

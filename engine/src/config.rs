@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use crate::audit::exclusions::{self, Exclusion, Exclusions};
 use crate::document::value::{Node, Value};
 use crate::document::{yaml, Position};
 use crate::rules::{RuleSet, Severity};
@@ -16,7 +17,7 @@ use crate::rules::{RuleSet, Severity};
 pub const FILE_NAME: &str = "annexa.yaml";
 
 /// The keys a config file may have, in the order the docs list them.
-pub const KEYS: [&str; 9] = ["rules", "builtin", "disable", "severity", "include", "exclude", "kinds", "fail_on", "dispositions"];
+pub const KEYS: [&str; 10] = ["rules", "builtin", "disable", "severity", "include", "exclude", "kinds", "fail_on", "dispositions", "soa"];
 
 /// A value and where it was written.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -43,8 +44,10 @@ pub struct Config {
     /// `(glob, kind)` in the order written: kinds for documents that are otherwise `unknown`.
     pub kinds: Vec<(String, String)>,
     pub fail_on: Option<Severity>,
-    /// The dispositions file (resolved against the config file's folder); read by `annexa baseline`.
+    /// The dispositions file (resolved against the config file's folder); read by `annexa scan` and `annexa report`.
     pub dispositions: Option<PathBuf>,
+    /// `soa: {exclusions: [...]}`: controls excluded from the Statement of Applicability, each justified.
+    pub exclusions: Vec<Exclusion>,
 }
 
 /// One problem in a config file.
@@ -176,6 +179,15 @@ pub fn parse(text: &str, display: &str, file: &Path) -> Result<Config, Vec<Confi
             Some(p) if !p.is_empty() => config.dispositions = Some(dir.join(p)),
             _ => v.push(node.region.start, "`dispositions` must be a file path, for example `.annexa/dispositions.yaml`", None),
         }
+    }
+    if let Some(node) = raw.known.get("soa") {
+        // The same shape as an `--exclusions` file, checked by the same code.
+        let mut parsed = Exclusions::default();
+        exclusions::from_mapping(node, display, "`soa`", &mut parsed);
+        for e in parsed.errors {
+            v.errors.push(ConfigError { file: e.file, position: e.position, message: e.message, hint: e.hint });
+        }
+        config.exclusions = parsed.by_control.into_values().collect();
     }
     if errors.is_empty() {
         Ok(config)
@@ -365,8 +377,28 @@ mod tests {
         );
         assert_eq!(
             errors[0].hint.as_deref(),
-            Some("did you mean `fail_on`? Known keys: rules, builtin, disable, severity, include, exclude, kinds, fail_on, dispositions")
+            Some("did you mean `fail_on`? Known keys: rules, builtin, disable, severity, include, exclude, kinds, fail_on, dispositions, soa")
         );
+    }
+
+    #[test]
+    fn soa_exclusions_are_checked_like_an_exclusions_file() {
+        let config = check("soa:\n  exclusions:\n    - control: iso27001:A.7.4\n      justification: No premises of our own.\n").unwrap();
+        assert_eq!(
+            config.exclusions,
+            vec![Exclusion {
+                standard: "iso27001".into(),
+                control: "A.7.4".into(),
+                justification: "No premises of our own.".into(),
+                source: "annexa.yaml:3:7".into(),
+            }]
+        );
+        let errors = check("soa:\n  exclusions:\n    - control: iso42001:A.10.4\n").unwrap_err();
+        assert_eq!(
+            errors.iter().map(|e| (e.position, e.message.as_str())).collect::<Vec<_>>(),
+            vec![(Some(Position::new(3, 7)), "the exclusion of iso42001:A.10.4 has no justification")]
+        );
+        assert_eq!(check("soa: [a]\n").unwrap_err()[0].message, "`soa` must be a mapping with `exclusions:`");
     }
 
     #[test]

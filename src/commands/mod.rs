@@ -5,6 +5,7 @@ mod baseline;
 mod changed;
 mod config;
 mod controls;
+mod evaluation;
 mod init;
 mod output;
 mod render;

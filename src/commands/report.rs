@@ -1,15 +1,22 @@
-//! `annexa report soa|readiness`: scan, build the audit model, render it.
+//! `annexa report soa|readiness`: settle the settings as `scan` does (flags
+//! over the config file), scan, build the audit model, render it.
 
 use std::io::Write;
 
-use annexa_engine::audit::{self, exclusions, readiness, Builder, EvidenceScope};
-use annexa_engine::document::discover::{discover, DiscoverOptions};
-use annexa_engine::eval::{self, Input, ScanOptions};
+use std::path::Path;
+
+use annexa_engine::audit::exclusions::{self, Exclusions};
+use annexa_engine::audit::{self, readiness, Builder, EvidenceScope};
+use annexa_engine::document::discover::discover;
+use annexa_engine::eval::{self, Input};
+use annexa_engine::reassess::Classifier;
+use annexa_engine::report::{RuleInfo, Status};
 use miette::miette;
 
-use super::scan::evaluation_date;
-use super::{load_rules, ExitStatus, Written};
-use crate::args::{ReportArgs, ReportCommand, ReportFormat};
+use super::evaluation::Evaluation;
+use super::scan::{evaluation_date, source_for_snippet};
+use super::{configured_rules, ExitStatus, Written};
+use crate::args::{ReportCommand, ReportFormat};
 use crate::diagnostics;
 
 pub fn run(command: ReportCommand) -> miette::Result<ExitStatus> {
@@ -17,34 +24,50 @@ pub fn run(command: ReportCommand) -> miette::Result<ExitStatus> {
         ReportCommand::Soa(args) => (args, true),
         ReportCommand::Readiness(args) => (args, false),
     };
-    let now = evaluation_date(args.now.as_deref())?;
-    let (exclusions, mut errors) = read_exclusions(&args)?;
-    let (engine, rule_set) = load_rules(&args.selection);
-    errors += rule_set.errors.len();
-    let discovered = discover(
-        &args.paths,
-        &DiscoverOptions {
-            include: args.include.clone(),
-            exclude: args.exclude.clone(),
-            follow_symlinks: args.follow,
-            ..DiscoverOptions::default()
-        },
-    )?;
+    let now = evaluation_date(args.evaluation.now.as_deref())?;
+    let Some((engine, rule_set, config, config_errors)) = configured_rules(&args.selection, &args.config)? else {
+        return Ok(ExitStatus::Error);
+    };
+    let evaluation = Evaluation::settle(&args.evaluation, &config, now);
+    // --exclusions FILE replaces the config's `soa: {exclusions}`.
+    let (exclusions, exclusion_errors) = match &args.exclusions {
+        Some(path) => read_exclusions(path)?,
+        None => (Exclusions::from_list(&config.exclusions), 0),
+    };
+    let mut errors = config_errors + evaluation.errors + exclusion_errors + rule_set.errors.len();
+    let discovered = discover(&args.paths, &evaluation.discover_options(None))?;
     for error in &discovered.errors {
         diagnostics::eprint(&diagnostics::input_error(error, None));
     }
     errors += discovered.errors.len();
+    let mut files = discovered.files;
+    evaluation.skip_dispositions_file(&mut files);
 
-    let mut builder = Builder::new(&rule_set.rules, now, &discovered.files);
-    let mut options = ScanOptions::new(now);
-    options.threads = args.threads;
-    let inputs = discovered.files.into_iter().map(Input::File).collect();
-    eval::scan(&engine, &rule_set.rules, inputs, &options, &mut |file| {
-        for error in &file.errors {
-            let text = std::fs::read_to_string(&file.path).ok();
-            diagnostics::eprint(&diagnostics::input_error(error, text));
+    // With a dispositions file, outcomes are classified as `scan` does, and their recorded dates used.
+    let rule_infos: Vec<RuleInfo> = rule_set.rules.iter().map(RuleInfo::from_rule).collect();
+    let dispositions_display = evaluation.dispositions_display();
+    let mut classifier = match (&evaluation.dispositions, &dispositions_display) {
+        (Some(file), Some(display)) => Some(Classifier::new(file, display, &rule_infos, now)),
+        _ => None,
+    };
+    let mut builder = Builder::new(&rule_set.rules, now, &files);
+    if let Some(display) = dispositions_display.clone() {
+        builder = builder.with_dispositions(display);
+    }
+    let mut options = evaluation.scan_options()?;
+    // Reports count findings; they never show source lines, so nothing is redacted for display.
+    options.snippets = false;
+    let inputs = files.into_iter().map(Input::File).collect();
+    eval::scan(&engine, &rule_set.rules, inputs, &options, &mut |mut file| {
+        if let Some(classifier) = classifier.as_mut() {
+            classifier.classify(&mut file);
         }
-        errors += file.errors.len() + file.outcomes.iter().filter(|o| o.status == annexa_engine::report::Status::Error).count();
+        let located = file.errors.iter().any(|e| e.position.is_some());
+        let text = if located { source_for_snippet(&file.path, options.load.max_file_bytes) } else { None };
+        for error in &file.errors {
+            diagnostics::eprint(&diagnostics::input_error(error, text.clone()));
+        }
+        errors += file.errors.len() + file.outcomes.iter().filter(|o| o.status == Status::Error).count();
         builder.add(file);
         Ok(())
     })
@@ -95,9 +118,8 @@ pub fn run(command: ReportCommand) -> miette::Result<ExitStatus> {
     Ok(if errors > 0 { ExitStatus::Error } else { ExitStatus::Clean })
 }
 
-/// Reads `--exclusions`, reporting each located problem; the good entries are kept.
-fn read_exclusions(args: &ReportArgs) -> miette::Result<(exclusions::Exclusions, usize)> {
-    let Some(path) = &args.exclusions else { return Ok((exclusions::Exclusions::default(), 0)) };
+/// Reads `--exclusions FILE`, reporting each located problem; the good entries are kept.
+fn read_exclusions(path: &Path) -> miette::Result<(Exclusions, usize)> {
     let display = annexa_engine::document::discover::display_path(path);
     let text = std::fs::read_to_string(path)
         .map_err(|e| miette!(help = "pass a YAML file with an `exclusions:` list", "cannot read the exclusions file {display}: {e}"))?;

@@ -5,19 +5,19 @@
 use std::io::{IsTerminal, Read};
 
 use annexa_engine::document::discover::{discover, DiscoverOptions, Shard};
-use annexa_engine::document::kind::KindGlobs;
 use annexa_engine::document::Format as DocFormat;
 use annexa_engine::eval::{self, Input, ScanOptions};
 use annexa_engine::reassess::evidence::EvidenceMode;
-use annexa_engine::reassess::{Classifier, Dispositions};
+use annexa_engine::reassess::Classifier;
 use annexa_engine::report::{self, FileResult, Header, ReassessSettings, RuleInfo, Summary};
 use annexa_engine::rules::{Scope, Severity};
 use clap::ArgMatches;
 use miette::miette;
 
+use super::evaluation::Evaluation;
 use super::output::{self, Outputs};
 use super::{changed, configured_rules, load_rules, ExitStatus, Written};
-use crate::args::{ScanArgs, ScanInputs};
+use crate::args::{OutputFormat, ScanArgs, ScanInputs};
 use crate::diagnostics;
 
 /// Batch scans with at least this many files show a progress bar (on a terminal).
@@ -36,7 +36,7 @@ pub fn evaluation_date(now: Option<&str>) -> miette::Result<jiff::civil::Date> {
 /// The text of a file for a diagnostic's snippet: only a regular file of
 /// bounded size, never a FIFO (reading it would block) or a file just refused
 /// for its size.
-fn source_for_snippet(path: &str, max_bytes: u64) -> Option<String> {
+pub(super) fn source_for_snippet(path: &str, max_bytes: u64) -> Option<String> {
     let meta = std::fs::metadata(path).ok()?;
     if !meta.is_file() || meta.len() > max_bytes {
         return None;
@@ -45,7 +45,7 @@ fn source_for_snippet(path: &str, max_bytes: u64) -> Option<String> {
 }
 
 pub fn run(args: ScanArgs, matches: Option<&ArgMatches>) -> miette::Result<ExitStatus> {
-    let now = evaluation_date(args.now.as_deref())?;
+    let now = evaluation_date(args.evaluation.now.as_deref())?;
     let targets = output::targets(&args.output, matches)?;
     let shard = args
         .shard
@@ -57,26 +57,12 @@ pub fn run(args: ScanArgs, matches: Option<&ArgMatches>) -> miette::Result<ExitS
         return Ok(ExitStatus::Error);
     };
 
-    // Flags override the config: --fail-on, --include and --exclude replace its values
+    // Flags override the config: --fail-on replaces its value, and so do the evaluation flags
     // (--rules and --no-builtin were applied with the rules).
     let fail_on: Severity = args.fail_on.map(Into::into).or(config.fail_on).unwrap_or(Severity::Low);
-    let include = if args.include.is_empty() { config.include.clone() } else { args.include.clone() };
-    let exclude = if args.exclude.is_empty() { config.exclude.clone() } else { args.exclude.clone() };
-
-    // Re-assessment: --dispositions, else the config file's `dispositions`. A file that cannot be
-    // read is reported and the scan goes on without it.
-    let dispositions_path = args.dispositions.clone().or_else(|| config.dispositions.clone());
-    let (dispositions, dispositions_errors) = match &dispositions_path {
-        Some(path) => match super::baseline::read(path, true) {
-            Ok(file) => (Some(file), 0),
-            Err(count) => (None, count),
-        },
-        None => (None, 0),
-    };
-    let reassess = dispositions_path.as_ref().filter(|_| dispositions.is_some()).map(|path| ReassessSettings {
-        dispositions: annexa_engine::document::discover::display_path(path),
-        reassess_fails: args.reassess_fails,
-    });
+    let evaluation = Evaluation::settle(&args.evaluation, &config, now);
+    let reassess =
+        evaluation.dispositions_display().map(|dispositions| ReassessSettings { dispositions, reassess_fails: args.reassess_fails });
 
     let mut input_errors = 0;
     let mut skipped = Vec::new();
@@ -103,7 +89,7 @@ pub fn run(args: ScanArgs, matches: Option<&ArgMatches>) -> miette::Result<ExitS
         if let Some(base) = &args.changed {
             let corpus: Vec<&str> = rule_set.rules.iter().filter(|r| r.scope == Scope::Corpus).map(|r| r.id.as_str()).collect();
             if corpus.is_empty() {
-                roots = changed::files(base.as_str(), &args.paths, &include, &exclude)?;
+                roots = changed::files(base.as_str(), &args.paths, &evaluation.include, &evaluation.exclude)?;
             } else {
                 eprintln!(
                     "note: scanning every input, not only the changed files: corpus rule{} {} see{} all documents of {} kinds at once",
@@ -114,18 +100,14 @@ pub fn run(args: ScanArgs, matches: Option<&ArgMatches>) -> miette::Result<ExitS
                 );
             }
         }
-        let discovered = if roots.is_empty() {
-            Default::default()
-        } else {
-            discover(&roots, &DiscoverOptions { include, exclude, follow_symlinks: args.follow, shard })?
-        };
+        let discovered = if roots.is_empty() { Default::default() } else { discover(&roots, &evaluation.discover_options(shard))? };
         for error in &discovered.errors {
             diagnostics::eprint(&diagnostics::input_error(error, None));
         }
         input_errors = discovered.errors.len();
         skipped = discovered.skipped;
         let mut files = discovered.files;
-        super::baseline::skip_dispositions_file(&mut files, dispositions_path.as_deref());
+        evaluation.skip_dispositions_file(&mut files);
         files.into_iter().map(Input::File).collect()
     };
 
@@ -142,17 +124,14 @@ pub fn run(args: ScanArgs, matches: Option<&ArgMatches>) -> miette::Result<ExitS
     let mut outputs = Outputs::open(&targets, args.output.color)?;
     outputs.begin(&header)?;
     let mut summary =
-        Summary { errors: rule_set.errors.len() + input_errors + config_errors + dispositions_errors, skipped, ..Summary::default() };
-    let mut options = ScanOptions::new(now);
-    options.threads = args.threads;
-    options.evidence = dispositions.as_ref().map(Dispositions::evidence_mode).unwrap_or_default();
-    let mut classifier = match (&dispositions, &header.reassess) {
+        Summary { errors: rule_set.errors.len() + input_errors + config_errors + evaluation.errors, skipped, ..Summary::default() };
+    let mut options = evaluation.scan_options()?;
+    // Only the text report shows source lines; other formats skip redacting them.
+    options.snippets = targets.iter().any(|t| t.format == OutputFormat::Text);
+    let mut classifier = match (&evaluation.dispositions, &header.reassess) {
         (Some(file), Some(settings)) => Some(Classifier::new(file, &settings.dispositions, &header.rules, now)),
         _ => None,
     };
-    if !config.kinds.is_empty() {
-        options.load.kind_globs = Some(std::sync::Arc::new(KindGlobs::new(&config.kinds)?));
-    }
     let progress = progress_bar(inputs.len());
     let max_file_bytes = options.load.max_file_bytes;
     eval::scan(&engine, &rule_set.rules, inputs, &options, &mut |mut file| {

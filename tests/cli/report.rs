@@ -87,11 +87,11 @@ fn statuses_are_traced_to_outcome_ids() {
     assert_eq!(
         a52["systems"],
         serde_json::json!([
-            {"system": "alpha", "status": "implemented", "reassess_due": "2025-12-01",
+            {"system": "alpha", "status": "implemented", "last_assessed": "2025-06-01", "reassess_due": "2025-12-01",
              "passed": ["tests/audit/systems/alpha.yaml#0/TST001", "tests/audit/systems/alpha.yaml#0/TST003"]},
-            {"system": "beta", "status": "partial", "reassess_due": "2025-12-01",
+            {"system": "beta", "status": "partial", "last_assessed": "2025-06-01", "reassess_due": "2025-12-01",
              "passed": ["tests/audit/systems/beta.yaml#0/TST001"], "not_passed": ["tests/audit/systems/beta.yaml#0/TST003"]},
-            {"system": "gamma", "status": "gap", "reassess_due": "2025-12-01", "passed": [],
+            {"system": "gamma", "status": "gap", "last_assessed": "2025-06-01", "reassess_due": "2025-12-01", "passed": [],
              "not_passed": ["tests/audit/systems/gamma.yaml#0/TST001", "tests/audit/systems/gamma.yaml#0/TST003"]},
         ])
     );
@@ -383,4 +383,226 @@ fn html_report_renders_in_chromium_and_matches_the_json() {
         assert_eq!(got[format!("system:{system}")]["controls"], on, "system {system}");
         assert_eq!(got[format!("system:{system}")]["heatmap_rows"], 1);
     }
+}
+
+/// The test rules, named absolutely so a run from a temporary folder finds them.
+fn test_rules() -> String {
+    root().join("tests/audit/rules").display().to_string()
+}
+
+/// A temporary folder holding copies of the test systems under `systems/`, plus `files`.
+fn systems_with(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let mut all: Vec<(String, String)> = ["alpha", "beta", "gamma"]
+        .iter()
+        .map(|name| {
+            let text = std::fs::read_to_string(root().join(format!("tests/audit/systems/{name}.yaml"))).unwrap();
+            (format!("systems/{name}.yaml"), text)
+        })
+        .collect();
+    all.extend(files.iter().map(|(p, t)| (p.to_string(), t.to_string())));
+    let borrowed: Vec<(&str, &str)> = all.iter().map(|(p, t)| (p.as_str(), t.as_str())).collect();
+    tree(&borrowed)
+}
+
+fn csv_row<'a>(csv: &'a str, standard: &str, id: &str) -> &'a str {
+    let prefix = format!("{standard},{id},");
+    csv.split("\r\n").find(|l| l.starts_with(&prefix)).unwrap_or_else(|| panic!("{standard}:{id} has a row"))
+}
+
+const SOA_CONFIG: &str = "# test config\nbuiltin: false\nrules: [RULES]\nsoa:\n  exclusions:\n    - control: iso27001:A.7.4\n      justification: No premises of our own.\n    - control: iso42001:A.8.2\n      justification: Users get no documentation from us.\n";
+
+#[test]
+fn exclusions_come_from_the_config_file_found_by_walking_up() {
+    let config = SOA_CONFIG.replace("RULES", &test_rules());
+    let dir = systems_with(&[("annexa.yaml", &config)]);
+    // From a subfolder: the config is found in the parent, its rules and exclusions apply.
+    let run = annexa_in(&dir.path().join("systems"), &["report", "soa", ".", "--now", "2025-06-01", "--format", "json"]);
+    assert_eq!((run.code, run.stderr.as_str()), (0, ""));
+    let audit: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(audit["rules"].as_array().unwrap().len(), 5, "the config's rules, not the built-in ones");
+    let a74 = control(&audit, "iso27001", "A.7.4");
+    assert_eq!((a74["applicable"].as_bool(), a74["justification"].as_str()), (Some(false), Some("No premises of our own.")));
+    assert!(a74["excluded_at"].as_str().unwrap().ends_with("annexa.yaml:6:7"), "{}", a74["excluded_at"]);
+    // Excluded, and still showing its computed status.
+    let a82 = control(&audit, "iso42001", "A.8.2");
+    assert_eq!((a82["applicable"].as_bool(), a82["status"].as_str()), (Some(false), Some("implemented")));
+    assert_eq!(control(&audit, "iso42001", "A.10.4")["applicable"], true);
+
+    // From the config's folder the exclusion points at `annexa.yaml:line:col`.
+    let run = annexa_in(dir.path(), &["report", "soa", "systems", "--now", "2025-06-01", "--format", "csv"]);
+    assert_eq!((run.code, run.stderr.as_str()), (0, ""));
+    assert_eq!(
+        csv_row(&run.stdout, "iso42001", "A.8.2"),
+        "iso42001,A.8.2,System documentation and information for users,A.8,no,Users get no documentation from us.,implemented,3,3,TST004,systems/alpha.yaml#0/TST004 systems/beta.yaml#0/TST004 systems/gamma.yaml#0/TST004,2025-06-01,,"
+    );
+
+    // --exclusions FILE replaces the config's exclusions.
+    let file = root().join("tests/audit/exclusions.yaml").display().to_string();
+    let run = annexa_in(dir.path(), &["report", "soa", "systems", "--now", "2025-06-01", "--exclusions", &file, "--format", "json"]);
+    assert_eq!((run.code, run.stderr.as_str()), (0, ""));
+    let audit: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(control(&audit, "iso42001", "A.8.2")["applicable"], true);
+    assert_eq!(control(&audit, "iso42001", "A.10.4")["applicable"], false);
+    assert!(control(&audit, "iso27001", "A.7.4")["excluded_at"].as_str().unwrap().ends_with("tests/audit/exclusions.yaml:3:5"));
+
+    // --no-config ignores it: the built-in rules, nothing excluded.
+    let run = annexa_in(dir.path(), &["report", "soa", "systems", "--now", "2025-06-01", "--no-config", "--format", "json"]);
+    let audit: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(control(&audit, "iso27001", "A.7.4")["applicable"], true);
+    assert!(audit["rules"].as_array().unwrap().len() > 5);
+}
+
+#[test]
+fn a_config_exclusion_without_justification_or_with_an_unknown_control_is_a_located_error() {
+    let config = "builtin: false\nsoa:\n  exclusions:\n    - control: iso27001:A.7.4\n    - control: iso42001:A.99\n      justification: not ours\n    - control: iso42001:A.10.4\n      justification: '  '\n  exclude: []\n";
+    let dir = systems_with(&[("annexa.yaml", config)]);
+    let run = annexa_in(dir.path(), &["report", "soa", "systems", "--now", "2025-06-01", "--format", "csv"]);
+    assert_eq!(run.code, 2);
+    assert_eq!(run.stdout, "", "a broken config writes no report");
+    let located: Vec<&str> = run.stderr.lines().map(str::trim).filter(|l| l.starts_with("× annexa.yaml:")).collect();
+    assert_eq!(
+        located,
+        vec![
+            "× annexa.yaml:4:7: the exclusion of iso27001:A.7.4 has no justification",
+            "× annexa.yaml:5:7: `iso42001:A.99` is not an ISO/IEC 42001 or ISO/IEC 27001 Annex A control",
+            "× annexa.yaml:8:7: the exclusion of iso42001:A.10.4 has no justification",
+            "× annexa.yaml:9:3: unknown key `exclude` in `soa`",
+        ],
+        "{}",
+        run.stderr
+    );
+    // The config is one file: `scan` refuses it too.
+    assert_eq!(annexa_in(dir.path(), &["scan", "systems", "--now", "2025-06-01"]).code, 2);
+}
+
+/// Records a baseline of the test systems on 2025-03-01, then changes one
+/// watched value and adds a system nothing was recorded for.
+fn recorded_systems(config: &str) -> tempfile::TempDir {
+    let dir = systems_with(&[("annexa.yaml", config)]);
+    let rules = test_rules();
+    let run = annexa_in(
+        dir.path(),
+        &[
+            "baseline",
+            "record",
+            "systems",
+            "--no-builtin",
+            "--rules",
+            &rules,
+            "--now",
+            "2025-03-01",
+            "--dispositions",
+            "systems/dispositions.yaml",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let alpha = dir.path().join("systems/alpha.yaml");
+    let text = std::fs::read_to_string(&alpha).unwrap().replace("date: 2025-03-01", "date: 2025-04-01");
+    std::fs::write(&alpha, text).unwrap();
+    let beta = std::fs::read_to_string(dir.path().join("systems/beta.yaml")).unwrap().replace("{name: beta}", "{name: delta}");
+    std::fs::write(dir.path().join("systems/delta.yaml"), beta).unwrap();
+    dir
+}
+
+#[test]
+fn recorded_dispositions_give_the_assessed_and_due_dates() {
+    // The dispositions file is named by the config here, and lives among the inputs (it is not scanned).
+    let dir = recorded_systems(&format!("builtin: false\nrules: ['{}']\ndispositions: systems/dispositions.yaml\n", test_rules()));
+    let run = annexa_in(dir.path(), &["report", "soa", "systems", "--now", "2025-06-01", "--format", "json"]);
+    assert_eq!((run.code, run.stderr.as_str()), (0, ""));
+    let audit: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(audit["dispositions"], "systems/dispositions.yaml");
+    assert_eq!(audit["systems"].as_array().unwrap().len(), 4, "alpha, beta, delta, gamma; not the dispositions file");
+    let outcome = |id: &str| audit["outcomes"].as_array().unwrap().iter().find(|o| o["id"] == id).unwrap().clone();
+
+    // Unchanged: the recorded date, due 365 days later.
+    let beta = outcome("systems/beta.yaml#0/TST001");
+    assert_eq!(
+        (beta["disposition"].as_str(), beta["assessed"].as_str(), beta["assessed_from"].as_str(), beta["reassess_due"].as_str()),
+        (Some("unchanged"), Some("2025-03-01"), Some("dispositions"), Some("2026-03-01"))
+    );
+    // A watched value changed: reassess_due, due on the report's date.
+    let alpha = outcome("systems/alpha.yaml#0/TST001");
+    assert_eq!(
+        (alpha["status"].as_str(), alpha["disposition"].as_str(), alpha["assessed"].as_str(), alpha["reassess_due"].as_str()),
+        (Some("pass"), Some("reassess_due"), Some("2025-03-01"), Some("2025-06-01"))
+    );
+    // Expired (TST002 every 90 days): due 90 days after the recorded date, now past.
+    let expired = outcome("systems/alpha.yaml#0/TST002");
+    assert_eq!((expired["disposition"].as_str(), expired["reassess_due"].as_str()), (Some("reassess_due"), Some("2025-05-30")));
+    // Nothing recorded for delta: assessed by this scan.
+    let delta = outcome("systems/delta.yaml#0/TST001");
+    assert_eq!(
+        (delta["disposition"].as_str(), delta["assessed"].as_str(), delta["assessed_from"].as_str(), delta["reassess_due"].as_str()),
+        (Some("new"), Some("2025-06-01"), Some("scan"), Some("2026-06-01"))
+    );
+
+    // A.5.3 (TST001): alpha's pass awaits re-assessment, so only beta and delta implement it.
+    let a53 = control(&audit, "iso42001", "A.5.3");
+    assert_eq!(
+        (a53["status"].as_str(), a53["implemented_systems"].as_u64(), a53["last_assessed"].as_str(), a53["reassess_due"].as_str()),
+        (Some("partial"), Some(2), Some("2025-03-01"), Some("2025-06-01"))
+    );
+    let on = |c: &Value, system: &str| c["systems"].as_array().unwrap().iter().find(|s| s["system"] == system).unwrap().clone();
+    assert_eq!((on(a53, "alpha")["status"].as_str(), on(a53, "alpha")["last_assessed"].as_str()), (Some("gap"), Some("2025-03-01")));
+    assert_eq!(on(a53, "delta")["last_assessed"], "2025-06-01");
+    // A.9.2 (TST002): alpha's expired pass no longer satisfies it: a gap, overdue.
+    let a92 = control(&audit, "iso42001", "A.9.2");
+    assert_eq!((a92["status"].as_str(), a92["reassess_due"].as_str()), (Some("gap"), Some("2025-05-30")));
+    // A.8.2 (TST004, no `every`): recorded date, no due date.
+    let a82 = control(&audit, "iso42001", "A.8.2");
+    assert_eq!(
+        (a82["status"].as_str(), a82["last_assessed"].as_str(), a82.get("reassess_due")),
+        (Some("implemented"), Some("2025-03-01"), None)
+    );
+
+    // The same through --dispositions, in CSV and Markdown: dates, due and overdue marked.
+    let run = annexa_in(
+        dir.path(),
+        &["report", "soa", "systems", "--now", "2025-06-01", "--dispositions", "systems/dispositions.yaml", "--format", "csv"],
+    );
+    assert_eq!((run.code, run.stderr.as_str()), (0, ""));
+    assert!(csv_row(&run.stdout, "iso42001", "A.5.3").ends_with(",2025-03-01,2025-06-01,due"), "{}", run.stdout);
+    assert!(csv_row(&run.stdout, "iso42001", "A.9.2").ends_with(",2025-03-01,2025-05-30,overdue"));
+    assert!(csv_row(&run.stdout, "iso42001", "A.5.2").ends_with(",2025-03-01,2025-06-01,due"));
+    let run = annexa_in(dir.path(), &["report", "soa", "systems", "--now", "2025-06-01", "--format", "markdown"]);
+    assert!(run.stdout.contains(
+        "Last assessed is the date recorded in systems/dispositions.yaml for the 14 outcomes it holds (the oldest per control), and this scan's date (2025-06-01) for the 5 it does not."
+    ), "{}", run.stdout);
+    let a92_line = run.stdout.lines().find(|l| l.starts_with("| A.9.2 |")).unwrap();
+    assert!(a92_line.ends_with("| 2025-03-01 | 2025-05-30 (overdue) |"), "{a92_line}");
+
+    // Without dispositions the dates are this scan's, as before.
+    let run = annexa_in(
+        dir.path(),
+        &["report", "soa", "systems", "--now", "2025-06-01", "--no-config", "--no-builtin", "--rules", &test_rules(), "--format", "csv"],
+    );
+    assert!(csv_row(&run.stdout, "iso42001", "A.9.2").ends_with(",2025-06-01,2025-08-30,current"), "{}", run.stdout);
+}
+
+#[test]
+fn an_unreadable_dispositions_file_is_reported_and_the_report_still_written() {
+    let dir = systems_with(&[("dispositions.yaml", "version: 1\ndispositions:\n  - system: alpha\n    colour: red\n")]);
+    let rules = test_rules();
+    let run = annexa_in(
+        dir.path(),
+        &[
+            "report",
+            "soa",
+            "systems",
+            "--no-builtin",
+            "--rules",
+            &rules,
+            "--now",
+            "2025-06-01",
+            "--dispositions",
+            "dispositions.yaml",
+            "--format",
+            "csv",
+        ],
+    );
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("× dispositions.yaml:4:5: unknown key `colour` in a disposition"), "{}", run.stderr);
+    // Written without it: every date is the scan's.
+    assert!(csv_row(&run.stdout, "iso42001", "A.9.2").ends_with(",2025-06-01,2025-08-30,current"), "{}", run.stdout);
 }

@@ -37,11 +37,12 @@ pub fn soa(audit: &Audit, out: &mut dyn Write) -> io::Result<()> {
             "evidence",
             "last_assessed",
             "reassess_due",
+            "reassessment",
         ],
     )?;
     for standard in STANDARDS {
         for c in audit.controls_of(standard) {
-            let evidence: Vec<&str> = c.systems.iter().flat_map(|s| s.passed.iter().map(String::as_str)).collect();
+            let evidence: Vec<&str> = c.systems.iter().flat_map(|s| s.passed.iter().map(|id| &**id)).collect();
             row(
                 out,
                 &[
@@ -58,6 +59,7 @@ pub fn soa(audit: &Audit, out: &mut dyn Write) -> io::Result<()> {
                     &evidence.join(" "),
                     c.last_assessed.as_deref().unwrap_or(""),
                     c.reassess_due.as_deref().unwrap_or(""),
+                    c.reassess_due.as_deref().map_or("", |due| audit.due_state(due).as_str()),
                 ],
             )?;
         }

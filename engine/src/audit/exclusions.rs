@@ -1,7 +1,8 @@
 //! Exclusions from the Statement of Applicability: controls the organisation
-//! declares not applicable, each with a justification. Read from a small YAML
-//! file (`--exclusions FILE`) or from a node of the config file; every problem
-//! is located at its line and column, and the good entries are still used.
+//! declares not applicable, each with a justification. Read from the config
+//! file's `soa:` or from a small YAML file (`--exclusions FILE`) of the same
+//! shape; every problem is located at its line and column, and the good
+//! entries are still used.
 
 use std::collections::BTreeMap;
 
@@ -29,6 +30,12 @@ pub struct Exclusions {
 }
 
 impl Exclusions {
+    /// Exclusions already validated (the config file's).
+    pub fn from_list(list: &[Exclusion]) -> Self {
+        let by_control = list.iter().map(|e| ((e.standard.clone(), e.control.clone()), e.clone())).collect();
+        Exclusions { by_control, errors: Vec::new() }
+    }
+
     pub fn get(&self, standard: &str, control: &str) -> Option<&Exclusion> {
         self.by_control.get(&(standard.to_string(), control.to_string()))
     }
@@ -50,19 +57,26 @@ pub fn parse(text: &str, file: &str) -> Exclusions {
         }
         return out;
     };
-    match &root.value {
+    from_mapping(&root, file, "the exclusions file", &mut out);
+    out
+}
+
+/// Reads a mapping holding `exclusions:` (the root of an exclusions file, or
+/// the config file's `soa:`); `what` names it in messages.
+pub fn from_mapping(node: &Node, file: &str, what: &str, out: &mut Exclusions) {
+    match &node.value {
         Value::Map(entries) => {
-            for (key, node) in entries {
+            for (key, value) in entries {
                 if key.as_str() == "exclusions" {
-                    from_node(node, file, &mut out);
+                    from_node(value, file, out);
                 } else {
-                    out.errors.push(error(file, node.region.start, format!("unknown key `{key}` in the exclusions file")));
+                    out.errors.push(error(file, value.region.start, format!("unknown key `{key}` in {what}")));
                 }
             }
         }
-        _ => out.errors.push(error(file, root.region.start, "the exclusions file must be a mapping with `exclusions:`".into())),
+        Value::Null => {}
+        _ => out.errors.push(error(file, node.region.start, format!("{what} must be a mapping with `exclusions:`"))),
     }
-    out
 }
 
 fn error(file: &str, position: Position, message: String) -> InputError {

@@ -56,7 +56,7 @@ pub fn render(audit: &Audit, r: &Readiness, out: &mut dyn Write) -> io::Result<(
     let covered: Vec<&ControlResult> = audit.controls.iter().filter(|c| !c.rules.is_empty()).collect();
     // Per covered control, each system's status: looked up once per (system, control).
     let status_on: Vec<HashMap<&str, ControlStatus>> =
-        covered.iter().map(|c| c.systems.iter().map(|sc| (sc.system.as_str(), sc.status)).collect()).collect();
+        covered.iter().map(|c| c.systems.iter().map(|sc| (&*sc.system, sc.status)).collect()).collect();
     let covered: Vec<String> = covered.iter().map(|c| c.qualified()).collect();
     let systems: Vec<serde_json::Value> = r
         .systems
@@ -82,13 +82,14 @@ pub fn render(audit: &Audit, r: &Readiness, out: &mut dyn Write) -> io::Result<(
     writeln!(out, "<header><h1>Statement of Applicability and readiness</h1>")?;
     writeln!(
         out,
-        "<p class=\"meta\">Assessed on <strong>{}</strong> by {} {} over <strong id=\"system-count\">{}</strong> systems with {} rules and {} input files. Digests of every rule and input are in the JSON and OSCAL forms.</p></header>",
+        "<p class=\"meta\">Assessed on <strong>{}</strong> by {} {} over <strong id=\"system-count\">{}</strong> systems with {} rules and {} input files. Digests of every rule and input are in the JSON and OSCAL forms.</p><p class=\"meta\">{}</p></header>",
         esc(&audit.now),
         esc(&audit.tool),
         esc(&audit.version),
         audit.systems.len(),
         audit.rules.len(),
-        audit.inputs.len()
+        audit.inputs.len(),
+        esc(&audit.dates_note())
     )?;
 
     // Filters.
@@ -173,7 +174,7 @@ pub fn render(audit: &Audit, r: &Readiness, out: &mut dyn Write) -> io::Result<(
                 ass = c.systems.len(),
                 rules = esc(&c.rules.join(" ")),
                 last = esc(c.last_assessed.as_deref().unwrap_or("-")),
-                due = esc(c.reassess_due.as_deref().unwrap_or("-")),
+                due = esc(&audit.due_label(c.reassess_due.as_deref())),
             )?;
         }
         writeln!(out, "</tbody></table></section>")?;

@@ -32,7 +32,7 @@ pub fn evidence_lines(audit: &Audit, control: &ControlResult, max: usize) -> Vec
                 .map(|o| {
                     let refs: Vec<String> = o.references.iter().map(|r| format!("{} = {}", r.path, r.value)).collect();
                     if refs.is_empty() {
-                        o.rule.clone()
+                        o.rule.to_string()
                     } else {
                         format!("{} ({})", o.rule, refs.join(", "))
                     }
@@ -78,6 +78,7 @@ pub fn soa(audit: &Audit, out: &mut dyn Write) -> io::Result<()> {
         audit.systems.len(),
         audit.rules.len()
     )?;
+    writeln!(out, "{}\n", audit.dates_note())?;
     writeln!(out, "| Standard | Controls | Implemented | Partial | Gap | Not assessed | Excluded |")?;
     writeln!(out, "|---|---:|---:|---:|---:|---:|---:|")?;
     for standard in STANDARDS {
@@ -111,7 +112,7 @@ pub fn soa(audit: &Audit, out: &mut dyn Write) -> io::Result<()> {
                 c.rules.join(" "),
                 cell(&evidence_lines(audit, c, EVIDENCE_SYSTEMS).join("<br>")),
                 c.last_assessed.as_deref().unwrap_or("-"),
-                c.reassess_due.as_deref().unwrap_or("-"),
+                audit.due_label(c.reassess_due.as_deref()),
             )?;
         }
     }

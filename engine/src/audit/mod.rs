@@ -5,7 +5,8 @@
 //!
 //! Status of a control on one system (the outcomes counted are those of the
 //! rules that cover the control, on that system's documents; `not_applicable`
-//! outcomes are not counted, `pass` satisfies, anything else does not):
+//! outcomes are not counted, `pass` satisfies unless its disposition is due
+//! for re-assessment, anything else does not):
 //! - implemented: every counted outcome passes;
 //! - partial: some pass, some do not;
 //! - gap: none passes;
@@ -25,6 +26,7 @@ pub mod oscal;
 pub mod readiness;
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -32,6 +34,7 @@ use serde::Serialize;
 use crate::controls::catalogs;
 use crate::document::discover::InputFile;
 use crate::document::{self, LoadOptions};
+use crate::reassess::DispositionStatus;
 use crate::report::{FileResult, Status};
 use crate::rules::Rule;
 use evidence::Reference;
@@ -106,6 +109,50 @@ pub fn counts(status: Status) -> Option<bool> {
     }
 }
 
+/// Where an outcome's assessment date comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AssessedFrom {
+    /// The dispositions file: the date someone recorded the reviewed outcome.
+    Dispositions,
+    /// Nothing recorded: the scan's `--now`.
+    Scan,
+}
+
+/// Whether a re-assessment date has come, against the report's date.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DueState {
+    Current,
+    /// Due on the report's date.
+    Due,
+    /// Due before the report's date.
+    Overdue,
+}
+
+impl DueState {
+    /// Dates are `YYYY-MM-DD`, so they compare as text.
+    pub fn of(due: &str, now: &str) -> DueState {
+        match due.cmp(now) {
+            std::cmp::Ordering::Less => DueState::Overdue,
+            std::cmp::Ordering::Equal => DueState::Due,
+            std::cmp::Ordering::Greater => DueState::Current,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DueState::Current => "current",
+            DueState::Due => "due",
+            DueState::Overdue => "overdue",
+        }
+    }
+}
+
+/// Text shared by many records (outcome ids, system names, dates): a million
+/// per-system cells at 10,000 systems clone it, so a clone must not copy.
+pub type Text = Arc<str>;
+
 /// The stable id of an outcome: `file#document/RULE`.
 pub fn outcome_id(file: &str, document: usize, rule: &str) -> String {
     format!("{file}#{document}/{rule}")
@@ -114,18 +161,33 @@ pub fn outcome_id(file: &str, document: usize, rule: &str) -> String {
 /// One outcome as the audit lists it, so every status can be traced.
 #[derive(Clone, Debug, Serialize)]
 pub struct OutcomeRecord {
-    pub id: String,
-    pub system: String,
-    pub rule: String,
+    pub id: Text,
+    pub system: Text,
+    pub rule: Text,
     pub status: Status,
     pub findings: usize,
     pub fingerprint: String,
-    /// When the verdict must be revisited: the assessment date plus the rule's `reassess.every`.
+    /// Where the outcome stands against the dispositions file, when one was given.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub reassess_due: Option<String>,
+    pub disposition: Option<DispositionStatus>,
+    /// The recorded assessment date (unchanged or reassess_due dispositions), else the scan's date.
+    pub assessed: Text,
+    pub assessed_from: AssessedFrom,
+    /// When the verdict must be revisited: `assessed` plus the rule's `reassess.every`;
+    /// for a reassess_due outcome, the report's date at the latest.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reassess_due: Option<Text>,
     /// For a pass: the document values the rule checked.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub references: Vec<Reference>,
+}
+
+impl OutcomeRecord {
+    /// Whether the outcome counts towards its controls, and if so whether it
+    /// satisfies them: a pass whose disposition is due for re-assessment does not.
+    pub fn counts(&self) -> Option<bool> {
+        counts(self.status).map(|pass| pass && self.disposition != Some(DispositionStatus::ReassessDue))
+    }
 }
 
 /// A system: the documents that share one identity (`metadata.name`).
@@ -140,13 +202,15 @@ pub struct SystemInfo {
 /// A control's status on one system, and the outcomes behind it.
 #[derive(Clone, Debug, Serialize)]
 pub struct SystemControl {
-    pub system: String,
+    pub system: Text,
     pub status: ControlStatus,
-    pub passed: Vec<String>,
+    pub passed: Vec<Text>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub not_passed: Vec<String>,
+    pub not_passed: Vec<Text>,
+    /// The oldest assessment date of the outcomes behind the status.
+    pub last_assessed: Text,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub reassess_due: Option<String>,
+    pub reassess_due: Option<Text>,
 }
 
 /// One Annex A control in the Statement of Applicability.
@@ -199,8 +263,11 @@ pub struct RuleRecord {
 #[derive(Clone, Debug, Serialize)]
 pub struct InputRecord {
     pub path: String,
-    pub blake3: String,
-    pub sha256: String,
+    /// Only in the forms that carry every value (JSON and OSCAL): the others show no digest.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub blake3: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
 }
 
 /// Everything the audit reports are rendered from.
@@ -209,8 +276,12 @@ pub struct Audit {
     pub schema: String,
     pub tool: String,
     pub version: String,
-    /// The evaluation date (`--now`): the date every control was last assessed.
+    /// The evaluation date (`--now`): what due dates are measured against, and the
+    /// assessment date of every outcome the dispositions file does not record.
     pub now: String,
+    /// The dispositions file recorded assessment dates come from, when one was given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dispositions: Option<String>,
     pub rules: Vec<RuleRecord>,
     pub inputs: Vec<InputRecord>,
     pub systems: Vec<SystemInfo>,
@@ -229,7 +300,47 @@ impl Audit {
     }
 
     pub fn outcome(&self, id: &str) -> Option<&OutcomeRecord> {
-        self.outcomes.binary_search_by(|o| o.id.as_str().cmp(id)).ok().and_then(|i| self.outcomes.get(i))
+        self.outcomes.binary_search_by(|o| (*o.id).cmp(id)).ok().and_then(|i| self.outcomes.get(i))
+    }
+
+    /// Whether a due date has come, against the report's date.
+    pub fn due_state(&self, due: &str) -> DueState {
+        DueState::of(due, &self.now)
+    }
+
+    /// One sentence for people: where the assessment dates come from.
+    pub fn dates_note(&self) -> String {
+        let (recorded, scanned) = self.assessed_from();
+        match &self.dispositions {
+            None => format!(
+                "Last assessed is this scan's date ({}): no dispositions file was given, so no review date is recorded. Re-assessment is due that date plus each covering rule's `reassess.every`, the earliest over the control's outcomes.",
+                self.now
+            ),
+            Some(file) => format!(
+                "Last assessed is the date recorded in {file} for the {recorded} outcomes it holds (the oldest per control), and this scan's date ({}) for the {scanned} it does not. Re-assessment is due that date plus each covering rule's `reassess.every`, and at once where a recorded outcome's facts or rule changed (reassess_due); the earliest over the control's outcomes.",
+                self.now
+            ),
+        }
+    }
+
+    /// A due date for people: the date, marked when it has come.
+    pub fn due_label(&self, due: Option<&str>) -> String {
+        match due {
+            None => "-".into(),
+            Some(due) => match self.due_state(due) {
+                DueState::Current => due.to_string(),
+                state => format!("{due} ({})", state.as_str()),
+            },
+        }
+    }
+
+    /// How many counted outcomes have a recorded assessment date, and how many take the scan's.
+    pub fn assessed_from(&self) -> (usize, usize) {
+        let counted = self.outcomes.iter().filter(|o| o.counts().is_some());
+        counted.fold((0, 0), |(recorded, scanned), o| match o.assessed_from {
+            AssessedFrom::Dispositions => (recorded + 1, scanned),
+            AssessedFrom::Scan => (recorded, scanned + 1),
+        })
     }
 }
 
@@ -246,6 +357,7 @@ pub enum EvidenceScope {
 pub struct Builder<'a> {
     rules: &'a [Rule],
     now: jiff::civil::Date,
+    dispositions: Option<String>,
     inputs: HashMap<String, InputFile>,
     files: Vec<FileResult>,
 }
@@ -253,7 +365,20 @@ pub struct Builder<'a> {
 impl<'a> Builder<'a> {
     /// `inputs` are the files the scan reads, so evidence and digests can be read from them.
     pub fn new(rules: &'a [Rule], now: jiff::civil::Date, inputs: &[InputFile]) -> Self {
-        Builder { rules, now, inputs: inputs.iter().map(|f| (f.display.clone(), f.clone())).collect(), files: Vec::new() }
+        Builder {
+            rules,
+            now,
+            dispositions: None,
+            inputs: inputs.iter().map(|f| (f.display.clone(), f.clone())).collect(),
+            files: Vec::new(),
+        }
+    }
+
+    /// Names the dispositions file the outcomes were classified against (their
+    /// `disposition` is set), so assessment dates are taken from it.
+    pub fn with_dispositions(mut self, file: String) -> Self {
+        self.dispositions = Some(file);
+        self
     }
 
     /// Takes one file's results (use as the scan's sink).
@@ -263,21 +388,26 @@ impl<'a> Builder<'a> {
 
     /// Builds the audit; `evidence` says which passes get their checked values read back.
     pub fn finish(self, exclusions: &Exclusions, evidence: EvidenceScope) -> Audit {
-        let Builder { rules, now, inputs, files } = self;
+        let Builder { rules, now, dispositions, inputs, mut files } = self;
         let rule_index: HashMap<&str, &Rule> = rules.iter().map(|r| (r.id.as_str(), r)).collect();
         let checked: HashMap<&str, Vec<document::path::Segments>> =
             rules.iter().map(|r| (r.id.as_str(), evidence::checked_paths(&r.source.text))).collect();
 
         // Digests need the files' bytes again; read them in parallel.
-        let read: Vec<Option<InputRecord>> = files.par_iter().map(|file| digest_file(inputs.get(&file.path))).collect();
+        // Digests need the files' bytes again: read them (in parallel) only for the forms that carry them.
+        let digests = evidence == EvidenceScope::All;
+        let read: Vec<Option<InputRecord>> = files.par_iter().map(|file| input_record(inputs.get(&file.path), digests)).collect();
 
         let mut systems: BTreeMap<String, SystemInfo> = BTreeMap::new();
-        let mut outcomes = Vec::new();
+        let mut outcomes = Vec::with_capacity(files.iter().map(|f| f.outcomes.len()).sum());
         let mut input_records = Vec::new();
         // Where each outcome came from (file, slot), to read its evidence values later.
-        let mut origin: Vec<(usize, usize)> = Vec::new();
-        for (file_index, (file, input)) in files.iter().zip(read).enumerate() {
+        let mut origin: Vec<(usize, usize)> = Vec::with_capacity(outcomes.capacity());
+        let rule_ids: HashMap<&str, Text> = rules.iter().map(|r| (r.id.as_str(), Text::from(r.id.as_str()))).collect();
+        let mut dates = DateTexts::default();
+        for (file_index, (file, input)) in files.iter_mut().zip(read).enumerate() {
             input_records.extend(input);
+            let mut identities: Vec<(usize, Text)> = Vec::with_capacity(file.documents.len());
             for doc in &file.documents {
                 let system = systems.entry(doc.identity.clone()).or_insert_with(|| SystemInfo {
                     name: doc.identity.clone(),
@@ -285,36 +415,45 @@ impl<'a> Builder<'a> {
                     documents: Vec::new(),
                 });
                 system.documents.push(format!("{}#{}", file.path, doc.index));
+                identities.push((doc.index, Text::from(doc.identity.as_str())));
             }
-            for (slot, outcome) in file.outcomes.iter().enumerate() {
+            for (slot, outcome) in file.outcomes.iter_mut().enumerate() {
                 origin.push((file_index, slot));
-                let identity = file.documents.iter().find(|d| d.index == outcome.document).map(|d| d.identity.clone());
+                let identity = identities.iter().find(|(index, _)| *index == outcome.document).map(|(_, name)| name.clone());
                 let every = rule_index.get(outcome.rule.as_str()).and_then(|r| r.reassess.every.as_deref());
+                let when = assessment_dates(outcome, now, every);
                 outcomes.push(OutcomeRecord {
-                    id: outcome_id(&file.path, outcome.document, &outcome.rule),
-                    system: identity.unwrap_or_else(|| format!("{}#{}", file.path, outcome.document)),
-                    rule: outcome.rule.clone(),
+                    id: outcome_id(&file.path, outcome.document, &outcome.rule).into(),
+                    system: identity.unwrap_or_else(|| format!("{}#{}", file.path, outcome.document).into()),
+                    rule: rule_ids.get(outcome.rule.as_str()).cloned().unwrap_or_else(|| outcome.rule.as_str().into()),
                     status: outcome.status,
                     findings: outcome.findings.len(),
-                    fingerprint: outcome.fingerprint.clone(),
-                    reassess_due: counts(outcome.status).and(every).and_then(|e| due_date(now, e)).map(|d| d.to_string()),
+                    // Taken, not copied: nothing reads it from the file results again.
+                    fingerprint: std::mem::take(&mut outcome.fingerprint),
+                    disposition: outcome.disposition.as_ref().map(|d| d.status),
+                    assessed: dates.text(when.assessed),
+                    assessed_from: when.from,
+                    reassess_due: counts(outcome.status).and(when.due).map(|d| dates.text(d)),
                     references: Vec::new(),
                 });
             }
         }
         let mut paired: Vec<(OutcomeRecord, (usize, usize))> = outcomes.into_iter().zip(origin).collect();
-        paired.sort_by(|a, b| a.0.id.cmp(&b.0.id));
+        paired.sort_unstable_by(|a, b| a.0.id.cmp(&b.0.id));
         let (mut outcomes, origin): (Vec<OutcomeRecord>, Vec<(usize, usize)>) = paired.into_iter().unzip();
         input_records.sort_by(|a, b| a.path.cmp(&b.path));
         // Only systems something was evaluated on.
-        let evaluated: std::collections::HashSet<&str> = outcomes.iter().map(|o| o.system.as_str()).collect();
+        let evaluated: std::collections::HashSet<&str> = outcomes.iter().map(|o| &*o.system).collect();
         let systems: Vec<SystemInfo> = systems.into_values().filter(|s| evaluated.contains(s.name.as_str())).collect();
+        // A system is its index in `systems` (sorted by name) from here on.
+        let system_names: Vec<Text> = systems.iter().map(|s| Text::from(s.name.as_str())).collect();
+        let system_index: HashMap<&str, usize> = systems.iter().enumerate().map(|(i, s)| (s.name.as_str(), i)).collect();
 
-        // rule -> system -> outcome indexes (counted outcomes only).
-        let mut by_rule: HashMap<&str, BTreeMap<&str, Vec<usize>>> = HashMap::new();
+        // rule -> (system, outcome index) of its counted outcomes.
+        let mut by_rule: HashMap<&str, Vec<(usize, usize)>> = HashMap::new();
         for (i, o) in outcomes.iter().enumerate() {
-            if counts(o.status).is_some() {
-                by_rule.entry(o.rule.as_str()).or_default().entry(o.system.as_str()).or_default().push(i);
+            if let (Some(_), Some(&system)) = (o.counts(), system_index.get(&*o.system)) {
+                by_rule.entry(&*o.rule).or_default().push((system, i));
             }
         }
 
@@ -325,27 +464,26 @@ impl<'a> Builder<'a> {
             for control in standard.controls.iter().filter(|c| c.part == "annex-a") {
                 let covering: Vec<&Rule> =
                     rules.iter().filter(|r| r.controls.iter().any(|c| c.standard == standard_id && c.id == control.id)).collect();
-                let mut per_system: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
-                for rule in &covering {
-                    for (system, idx) in by_rule.get(rule.id.as_str()).into_iter().flatten() {
-                        per_system.entry(system).or_default().extend(idx);
-                    }
-                }
-                let system_controls: Vec<SystemControl> = per_system
-                    .into_iter()
-                    .map(|(system, mut idx)| {
-                        idx.sort_unstable();
-                        let records: Vec<&OutcomeRecord> = idx.iter().filter_map(|&i| outcomes.get(i)).collect();
-                        let status = ControlStatus::combine(records.iter().filter_map(|o| counts(o.status)));
+                let mut pairs: Vec<(usize, usize)> =
+                    covering.iter().flat_map(|rule| by_rule.get(rule.id.as_str()).into_iter().flatten().copied()).collect();
+                // Grouped by system, in name order; each system's outcomes in id order.
+                pairs.sort_unstable();
+                let system_controls: Vec<SystemControl> = pairs
+                    .chunk_by(|a, b| a.0 == b.0)
+                    .filter_map(|group| {
+                        let system = system_names.get(group.first()?.0)?.clone();
+                        let records: Vec<&OutcomeRecord> = group.iter().filter_map(|&(_, i)| outcomes.get(i)).collect();
+                        let status = ControlStatus::combine(records.iter().filter_map(|o| o.counts()));
                         let (passed, not_passed): (Vec<&&OutcomeRecord>, Vec<&&OutcomeRecord>) =
-                            records.iter().partition(|o| counts(o.status) == Some(true));
-                        SystemControl {
-                            system: system.to_string(),
+                            records.iter().partition(|o| o.counts() == Some(true));
+                        Some(SystemControl {
+                            system,
                             status,
                             passed: passed.iter().map(|o| o.id.clone()).collect(),
                             not_passed: not_passed.iter().map(|o| o.id.clone()).collect(),
-                            reassess_due: records.iter().filter_map(|o| o.reassess_due.clone()).min(),
-                        }
+                            last_assessed: records.iter().map(|o| &o.assessed).min()?.clone(),
+                            reassess_due: records.iter().filter_map(|o| o.reassess_due.as_ref()).min().cloned(),
+                        })
                     })
                     .collect();
                 let status = ControlStatus::combine(system_controls.iter().map(|s| s.status == ControlStatus::Implemented));
@@ -362,8 +500,8 @@ impl<'a> Builder<'a> {
                     status,
                     rules: covering.iter().map(|r| r.id.clone()).collect(),
                     implemented_systems: system_controls.iter().filter(|s| s.status == ControlStatus::Implemented).count(),
-                    last_assessed: (!system_controls.is_empty()).then(|| now.to_string()),
-                    reassess_due: system_controls.iter().filter_map(|s| s.reassess_due.clone()).min(),
+                    last_assessed: system_controls.iter().map(|s| &s.last_assessed).min().map(|d| d.to_string()),
+                    reassess_due: system_controls.iter().filter_map(|s| s.reassess_due.as_ref()).min().map(|d| d.to_string()),
                     systems: system_controls,
                 });
             }
@@ -377,7 +515,7 @@ impl<'a> Builder<'a> {
                     .iter()
                     .flat_map(|c| c.systems.iter().filter(|s| !s.passed.is_empty()).take(n))
                     .flat_map(|s| s.passed.iter())
-                    .filter_map(|id| outcomes.binary_search_by(|o| o.id.as_str().cmp(id)).ok())
+                    .filter_map(|id| outcomes.binary_search_by(|o| o.id.cmp(id)).ok())
                     .collect();
                 ids.sort_unstable();
                 ids.dedup();
@@ -386,8 +524,7 @@ impl<'a> Builder<'a> {
         };
         let mut by_file: BTreeMap<usize, Vec<(usize, usize)>> = BTreeMap::new();
         for i in wanted {
-            let is_pass =
-                outcomes.get(i).is_some_and(|o| o.status == Status::Pass && checked.get(o.rule.as_str()).is_some_and(|p| !p.is_empty()));
+            let is_pass = outcomes.get(i).is_some_and(|o| o.status == Status::Pass && checked.get(&*o.rule).is_some_and(|p| !p.is_empty()));
             if let (true, Some(&(file, slot))) = (is_pass, origin.get(i)) {
                 by_file.entry(file).or_default().push((i, slot));
             }
@@ -410,6 +547,7 @@ impl<'a> Builder<'a> {
             tool: "annexa".into(),
             version: env!("CARGO_PKG_VERSION").into(),
             now: now.to_string(),
+            dispositions,
             rules: rules
                 .iter()
                 .map(|r| RuleRecord {
@@ -430,16 +568,56 @@ impl<'a> Builder<'a> {
     }
 }
 
+/// One shared text per date: the audit holds few distinct dates.
+#[derive(Default)]
+struct DateTexts(HashMap<jiff::civil::Date, Text>);
+
+impl DateTexts {
+    fn text(&mut self, date: jiff::civil::Date) -> Text {
+        self.0.entry(date).or_insert_with(|| Text::from(date.to_string())).clone()
+    }
+}
+
+/// When an outcome was assessed and when it must be again.
+struct AssessmentDates {
+    assessed: jiff::civil::Date,
+    from: AssessedFrom,
+    due: Option<jiff::civil::Date>,
+}
+
+/// The recorded date of an unchanged or reassess_due disposition, else `now`
+/// (a new verdict, or a resolved one, was reached by this scan); due `every`
+/// later, and at the latest `now` when a trigger has fired.
+fn assessment_dates(outcome: &crate::report::Outcome, now: jiff::civil::Date, every: Option<&str>) -> AssessmentDates {
+    let classification = outcome.disposition.as_ref();
+    let recorded = classification
+        .filter(|c| matches!(c.status, DispositionStatus::Unchanged | DispositionStatus::ReassessDue))
+        .and_then(|c| c.assessed.as_deref())
+        .and_then(|a| a.parse::<jiff::civil::Date>().ok());
+    let (assessed, from) = match recorded {
+        Some(date) => (date, AssessedFrom::Dispositions),
+        None => (now, AssessedFrom::Scan),
+    };
+    let mut due = every.and_then(|e| due_date(assessed, e));
+    if classification.is_some_and(|c| c.status == DispositionStatus::ReassessDue) {
+        due = Some(due.map_or(now, |d| d.min(now)));
+    }
+    AssessmentDates { assessed, from, due }
+}
+
 /// `from` plus a rule's `reassess.every` (`90d`, `6m`, `1y`).
 pub fn due_date(from: jiff::civil::Date, every: &str) -> Option<jiff::civil::Date> {
     from.checked_add(crate::script::api::parse_duration(every).ok()?).ok()
 }
 
-/// The digests of one input file's bytes.
-fn digest_file(input: Option<&InputFile>) -> Option<InputRecord> {
+/// An input file, with the digests of its bytes when asked.
+fn input_record(input: Option<&InputFile>, digests: bool) -> Option<InputRecord> {
     let input = input?;
+    if !digests {
+        return Some(InputRecord { path: input.display.clone(), blake3: None, sha256: None });
+    }
     let bytes = std::fs::read(&input.path).ok()?;
-    Some(InputRecord { path: input.display.clone(), blake3: evidence::digest(&bytes), sha256: evidence::sha256(&bytes) })
+    Some(InputRecord { path: input.display.clone(), blake3: Some(evidence::digest(&bytes)), sha256: Some(evidence::sha256(&bytes)) })
 }
 
 /// Reads one scanned file again for the values its passing outcomes checked:

@@ -14,7 +14,7 @@ use serde::ser::SerializeSeq;
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use super::{counts, Audit, ControlStatus, STANDARDS};
+use super::{Audit, ControlStatus, STANDARDS};
 
 /// The OSCAL version whose schema the output is validated against.
 pub const OSCAL_VERSION: &str = "1.2.3";
@@ -128,7 +128,7 @@ pub fn write(audit: &Audit, out: &mut dyn Write) -> io::Result<()> {
         json!({
             "uuid": input_resource(&i.path),
             "title": format!("Input {}", i.path),
-            "props": [prop("blake3", &i.blake3)],
+            "props": [prop("blake3", i.blake3.as_deref().unwrap_or_default())],
             "rlinks": [{"href": i.path, "hashes": [{"algorithm": "SHA-256", "value": i.sha256}]}],
         })
     }));
@@ -201,14 +201,14 @@ struct Observations<'a>(&'a Audit);
 
 impl Observations<'_> {
     fn is_empty(&self) -> bool {
-        !self.0.outcomes.iter().any(|o| counts(o.status).is_some())
+        !self.0.outcomes.iter().any(|o| o.counts().is_some())
     }
 }
 
 impl Serialize for Observations<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut seq = serializer.serialize_seq(None)?;
-        for o in self.0.outcomes.iter().filter(|o| counts(o.status).is_some()) {
+        for o in self.0.outcomes.iter().filter(|o| o.counts().is_some()) {
             seq.serialize_element(&observation(self.0, o))?;
         }
         seq.end()

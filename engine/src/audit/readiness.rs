@@ -6,7 +6,7 @@
 //! Only applicable controls count. A heatmap cell is the number of 42001
 //! controls of that domain implemented on the system, out of those assessed there.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use serde::Serialize;
 
@@ -64,7 +64,7 @@ pub struct Cell {
 pub struct MatrixCell {
     pub control: String,
     pub status: ControlStatus,
-    pub outcomes: Vec<String>,
+    pub outcomes: Vec<super::Text>,
 }
 
 /// A system's progress, its heatmap row and its matrix row.
@@ -136,10 +136,10 @@ pub fn build(audit: &Audit) -> Readiness {
         .collect();
 
     // system -> its assessed cells, from each control's per-system results.
-    let mut cells: BTreeMap<&str, Vec<(&ControlResult, &super::SystemControl)>> = BTreeMap::new();
+    let mut cells: HashMap<&str, Vec<(&ControlResult, &super::SystemControl)>> = HashMap::new();
     for control in &annex {
         for sc in &control.systems {
-            cells.entry(sc.system.as_str()).or_default().push((control, sc));
+            cells.entry(&*sc.system).or_default().push((control, sc));
         }
     }
     let mut overall = vec![Cell::default(); domain_ids.len()];

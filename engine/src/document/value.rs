@@ -107,42 +107,47 @@ impl Node {
     /// Feeds a canonical encoding of the value (maps by sorted key, no
     /// positions) to a hasher: equal values hash equal whatever their layout.
     pub fn hash_into(&self, hasher: &mut blake3::Hasher) {
+        // One update of the whole encoding: BLAKE3 pays per call, and a tree
+        // of small scalars would otherwise make thousands of tiny calls.
+        let mut encoded = Vec::with_capacity(256);
+        self.encode_canonical(&mut encoded);
+        hasher.update(&encoded);
+    }
+
+    /// Appends the canonical encoding `hash_into` hashes.
+    pub fn encode_canonical(&self, out: &mut Vec<u8>) {
         match &self.value {
-            Value::Null => {
-                hasher.update(b"n");
-            }
-            Value::Bool(b) => {
-                hasher.update(if *b { b"t" } else { b"f" });
-            }
+            Value::Null => out.push(b'n'),
+            Value::Bool(b) => out.push(if *b { b't' } else { b'f' }),
             Value::Int(i) => {
-                hasher.update(b"i");
-                hasher.update(&i.to_le_bytes());
+                out.push(b'i');
+                out.extend_from_slice(&i.to_le_bytes());
             }
             Value::Float(f) => {
-                hasher.update(b"d");
-                hasher.update(&f.to_bits().to_le_bytes());
+                out.push(b'd');
+                out.extend_from_slice(&f.to_bits().to_le_bytes());
             }
             Value::Str(s) => {
-                hasher.update(b"s");
-                hasher.update(&(s.len() as u64).to_le_bytes());
-                hasher.update(s.as_bytes());
+                out.push(b's');
+                out.extend_from_slice(&(s.len() as u64).to_le_bytes());
+                out.extend_from_slice(s.as_bytes());
             }
             Value::Seq(items) => {
-                hasher.update(b"[");
-                hasher.update(&(items.len() as u64).to_le_bytes());
+                out.push(b'[');
+                out.extend_from_slice(&(items.len() as u64).to_le_bytes());
                 for item in items {
-                    item.hash_into(hasher);
+                    item.encode_canonical(out);
                 }
             }
             Value::Map(entries) => {
-                hasher.update(b"{");
-                hasher.update(&(entries.len() as u64).to_le_bytes());
+                out.push(b'{');
+                out.extend_from_slice(&(entries.len() as u64).to_le_bytes());
                 let mut sorted: Vec<&(ImmutableString, Node)> = entries.iter().collect();
-                sorted.sort_by(|a, b| a.0.cmp(&b.0));
+                sorted.sort_unstable_by(|a, b| a.0.cmp(&b.0));
                 for (k, n) in sorted {
-                    hasher.update(&(k.len() as u64).to_le_bytes());
-                    hasher.update(k.as_bytes());
-                    n.hash_into(hasher);
+                    out.extend_from_slice(&(k.len() as u64).to_le_bytes());
+                    out.extend_from_slice(k.as_bytes());
+                    n.encode_canonical(out);
                 }
             }
         }

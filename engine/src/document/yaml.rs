@@ -92,6 +92,21 @@ fn region(span: &Span) -> Region {
 /// Parses every document of a stream. Returns the documents that parsed and
 /// the errors of those that did not, each with its position.
 pub fn parse_stream(text: &str, limits: &Limits) -> (Vec<Parsed>, Vec<SyntaxError>) {
+    match super::fast_yaml::parse(text, limits) {
+        Some(docs) => (docs, Vec::new()),
+        None => parse_stream_full(text, limits),
+    }
+}
+
+/// Whether the fast path reads `text` by itself (for tests that hold it to
+/// the full parser, and benches).
+pub fn fast_path_reads(text: &str, limits: &Limits) -> Option<Vec<Parsed>> {
+    super::fast_yaml::parse(text, limits)
+}
+
+/// `parse_stream` by the full parser alone: every YAML 1.2 construct, and
+/// the located errors.
+pub fn parse_stream_full(text: &str, limits: &Limits) -> (Vec<Parsed>, Vec<SyntaxError>) {
     let mut docs = Vec::new();
     let mut errors = Vec::new();
     let mut parser = Parser::new_from_str(text);

@@ -35,6 +35,9 @@ pub struct ScanOptions {
     /// Which outcomes keep their watched values (`Outcome.evidence`) for the
     /// dispositions file; the fingerprint is always computed.
     pub evidence: crate::reassess::evidence::EvidenceMode,
+    /// Whether findings carry their source line (`Finding.snippet`, shown by
+    /// the text report). Off, no file's text is redacted for display.
+    pub snippets: bool,
 }
 
 impl ScanOptions {
@@ -46,6 +49,7 @@ impl ScanOptions {
             threads: 0,
             chunk_files: 256,
             evidence: Default::default(),
+            snippets: true,
         }
     }
 }
@@ -166,7 +170,7 @@ impl Evaluator<'_> {
                 Err(e) => (Status::Error, Some(e)),
             }
         });
-        outcome::build(rule, std::slice::from_ref(doc), 0, status, error, &ctx, &self.options.evidence)
+        outcome::build(rule, std::slice::from_ref(doc), 0, status, error, &ctx, self.options)
     }
 
     /// One corpus rule over every document of its kinds: one outcome per document.
@@ -204,7 +208,7 @@ impl Evaluator<'_> {
                     (None, Some(true)) => Status::NotApplicable,
                     (None, _) => Status::Pass,
                 };
-                (doc.clone(), outcome::build(rule, &docs, slot, status, error.clone(), &ctx, &self.options.evidence))
+                (doc.clone(), outcome::build(rule, &docs, slot, status, error.clone(), &ctx, self.options))
             })
             .collect()
     }

@@ -29,13 +29,13 @@ pub fn build(
     status: Status,
     error: Option<ScriptError>,
     ctx: &Context,
-    evidence_mode: &evidence::EvidenceMode,
+    options: &super::ScanOptions,
 ) -> Outcome {
     let doc = docs.get(slot);
     let watched = doc.map(|d| evidence::watched(rule, &d.root, slot, ctx));
     let fingerprint = watched.as_ref().map(|w| evidence::fingerprint(rule, w)).unwrap_or_default();
     let mut findings: Vec<Finding> =
-        ctx.findings.iter().filter(|f| f.slot == slot).filter_map(|f| Some(locate(doc?, &f.path, &f.message))).collect();
+        ctx.findings.iter().filter(|f| f.slot == slot).filter_map(|f| Some(locate(doc?, &f.path, &f.message, options.snippets))).collect();
     findings.sort_by(|a, b| (a.region.start, &a.path, &a.message).cmp(&(b.region.start, &b.path, &b.message)));
     let (status, error) = if ctx.overflowed {
         (
@@ -59,14 +59,14 @@ pub fn build(
         logs: ctx.logs.clone(),
         // Re-assessment: the watched values only where the dispositions need them; classification comes later.
         evidence: watched
-            .filter(|_| doc.is_some_and(|d| evidence_mode.wants(&d.identity, &rule.id, &fingerprint)))
+            .filter(|_| doc.is_some_and(|d| options.evidence.wants(&d.identity, &rule.id, &fingerprint)))
             .map(|w| evidence::values(&w)),
         fingerprint,
         disposition: None,
     }
 }
 
-fn locate(doc: &Document, segments: &Segments, message: &str) -> Finding {
+fn locate(doc: &Document, segments: &Segments, message: &str, snippet: bool) -> Finding {
     let (node, depth) = doc.root.locate(segments);
     let located_at = (depth < segments.len()).then(|| path::render(segments.get(..depth).unwrap_or_default()));
     Finding {
@@ -74,7 +74,7 @@ fn locate(doc: &Document, segments: &Segments, message: &str) -> Finding {
         located_at,
         region: node.region,
         message: message.to_string(),
-        snippet: doc.source.line(node.region.start.line).map(str::to_string),
+        snippet: snippet.then(|| doc.source.line(node.region.start.line).map(str::to_string)).flatten(),
     }
 }
 

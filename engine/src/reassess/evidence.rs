@@ -75,21 +75,20 @@ pub fn watched<'a>(rule: &Rule, root: &'a Node, slot: usize, ctx: &Context) -> V
 /// location do not count; each path is length-prefixed so no two different
 /// evidence sets feed the hasher the same bytes.
 pub fn fingerprint(rule: &Rule, watched: &[(Segments, Option<&Node>)]) -> String {
-    let mut hasher = blake3::Hasher::new();
-    hasher.update(rule.source_hash.as_bytes());
+    // Encoded into one buffer and hashed in one call (BLAKE3 pays per call).
+    let mut encoded = Vec::with_capacity(512);
+    encoded.extend_from_slice(rule.source_hash.as_bytes());
     for (p, node) in watched {
         let rendered = path::render(p);
-        hasher.update(&(rendered.len() as u64).to_le_bytes());
-        hasher.update(rendered.as_bytes());
+        encoded.extend_from_slice(&(rendered.len() as u64).to_le_bytes());
+        encoded.extend_from_slice(rendered.as_bytes());
         match node {
-            Some(node) => node.hash_into(&mut hasher),
+            Some(node) => node.encode_canonical(&mut encoded),
             // A missing value is evidence too (`n` is null; `-` cannot start a value).
-            None => {
-                hasher.update(b"-");
-            }
+            None => encoded.push(b'-'),
         }
     }
-    hasher.finalize().to_hex().get(..32).unwrap_or_default().to_string()
+    blake3::hash(&encoded).to_hex().get(..32).unwrap_or_default().to_string()
 }
 
 /// The watched values themselves, for the dispositions file.

@@ -1,0 +1,514 @@
+//! A fast path for the YAML most configuration files are written in: block
+//! maps and lists, one-line scalars and flow collections, comments, `---`
+//! between documents. It builds the same tree, with the same regions, as the
+//! full parser (`yaml::parse_stream`, saphyr) would, about ten times faster.
+//! Anything outside that subset (anchors, tags, block or multi-line scalars,
+//! tabs, CRLF, duplicate keys, limits reached, errors of any kind) makes it
+//! give up, and the full parser reads the stream from the start: it alone
+//! reports problems. Differential tests keep the two in agreement.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+use rhai::ImmutableString;
+
+use super::position::{Position, Region};
+use super::scalar;
+use super::value::{Node, Value};
+use super::yaml::{Limits, Parsed};
+
+/// The documents of `text`, or `None` when the full parser must read it.
+pub fn parse(text: &str, limits: &Limits) -> Option<Vec<Parsed>> {
+    // A fold, not `any`: it vectorises, and such files are rare enough not to stop early for.
+    let odd = text.bytes().fold(false, |odd, b| odd | (b == b'\t') | (b == b'\r'));
+    if odd || text.starts_with('\u{feff}') {
+        return None;
+    }
+    let mut docs = Vec::new();
+    let mut current: Vec<Line<'_>> = Vec::new();
+    let mut number = 0u32;
+    let mut started = false;
+    for raw in text.split('\n') {
+        number += 1;
+        let indent = raw.len() - raw.trim_start_matches(' ').len();
+        let rest = raw.get(indent..)?;
+        if rest.is_empty() || rest.starts_with('#') {
+            continue;
+        }
+        if indent == 0 && (rest.starts_with("---") || rest.starts_with("...") || rest.starts_with('%')) {
+            if rest.trim_end_matches(' ') != "---" {
+                return None;
+            }
+            if started && current.is_empty() {
+                // `---` right after `---`: the full parser makes a null document of it.
+                return None;
+            }
+            started = true;
+            let end = Position::new(number, 1);
+            finish(std::mem::take(&mut current), end, limits, &mut docs)?;
+            continue;
+        }
+        current.push(Line { number, text: raw, indent, ascii: raw.is_ascii() });
+    }
+    // A last line without a line break that holds only spaces, a comment or
+    // `---`: the full parser ends the stream at a place of its own.
+    let last = text.rsplit('\n').next().unwrap_or_default();
+    let shown = last.trim_start_matches(' ').trim_end_matches(' ');
+    if !last.is_empty() && (shown.is_empty() || shown.starts_with('#') || shown == "---") {
+        return None;
+    }
+    finish(current, end_of_stream(text), limits, &mut docs)?;
+    Some(docs)
+}
+
+/// Where the full parser puts the end of the stream.
+fn end_of_stream(text: &str) -> Position {
+    // The line after the last one, whether or not the text ends with a line break.
+    let breaks = text.bytes().filter(|&b| b == b'\n').count() as u32;
+    let unterminated = !text.is_empty() && !text.ends_with('\n');
+    Position::new(breaks + 1 + u32::from(unterminated), 1)
+}
+
+/// Parses one document's lines (if it has any) and appends it.
+fn finish(lines: Vec<Line<'_>>, end: Position, limits: &Limits, docs: &mut Vec<Parsed>) -> Option<()> {
+    if lines.is_empty() {
+        return Some(());
+    }
+    if docs.len() + 1 >= limits.max_documents {
+        return None;
+    }
+    let mut parser = Parser { lines, at: 0, end, budget: Budget { nodes: 0, limits, keys: HashMap::new() } };
+    let indent = parser.lines.first()?.indent;
+    let root = parser.block(indent, 0)?;
+    // Everything must have been read: a line left over is shallower than the root.
+    if parser.at != parser.lines.len() {
+        return None;
+    }
+    docs.push(Parsed { index: docs.len(), root });
+    Some(())
+}
+
+/// One line with content (not blank, not only a comment).
+struct Line<'a> {
+    number: u32,
+    text: &'a str,
+    /// Leading spaces.
+    indent: usize,
+    ascii: bool,
+}
+
+impl Line<'_> {
+    /// The position of byte `at` of the line (columns count characters).
+    fn pos(&self, at: usize) -> Position {
+        let col = if self.ascii { at } else { self.text.get(..at).map_or(at, |s| s.chars().count()) };
+        Position::new(self.number, col as u32 + 1)
+    }
+
+    fn byte(&self, at: usize) -> Option<u8> {
+        self.text.as_bytes().get(at).copied()
+    }
+
+    /// Whether a block list entry (`- x` or a lone `-`) starts at `at`.
+    fn dash_at(&self, at: usize) -> bool {
+        self.byte(at) == Some(b'-') && matches!(self.byte(at + 1), None | Some(b' '))
+    }
+}
+
+struct Parser<'a, 'l> {
+    lines: Vec<Line<'a>>,
+    /// The next line to read.
+    at: usize,
+    /// Where the next document or the end of the stream starts.
+    end: Position,
+    budget: Budget<'a, 'l>,
+}
+
+/// Nodes and depth so far, against the limits (reaching one is the full
+/// parser's to report), and the keys seen so far: a key written many times
+/// (`name`, `provider`) is one shared string, not one allocation each.
+struct Budget<'a, 'l> {
+    nodes: usize,
+    limits: &'l Limits,
+    keys: HashMap<&'a str, ImmutableString>,
+}
+
+impl<'a> Budget<'a, '_> {
+    fn count(&mut self, depth: usize) -> Option<()> {
+        self.nodes += 1;
+        (self.nodes < self.limits.max_nodes && depth + 1 < self.limits.max_depth).then_some(())
+    }
+
+    fn key(&mut self, name: Cow<'a, str>) -> ImmutableString {
+        match name {
+            Cow::Borrowed(name) => self.keys.entry(name).or_insert_with(|| name.into()).clone(),
+            Cow::Owned(name) => name.into(),
+        }
+    }
+}
+
+/// A key as written and where it starts; `colon` is the byte of its `:`.
+struct Key<'a> {
+    name: Cow<'a, str>,
+    start: usize,
+    colon: usize,
+}
+
+impl<'a> Parser<'a, '_> {
+    fn line(&self) -> Option<&Line<'a>> {
+        self.lines.get(self.at)
+    }
+
+    /// Where the token after the current block starts: the full parser ends
+    /// a block collection there.
+    fn next_token(&self) -> Position {
+        self.line().map_or(self.end, |l| l.pos(l.indent))
+    }
+
+    /// A block node whose first line is the current one, at `indent`.
+    fn block(&mut self, indent: usize, depth: usize) -> Option<Node> {
+        let line = self.line()?;
+        if line.indent != indent {
+            return None;
+        }
+        if line.dash_at(indent) {
+            self.sequence(indent, depth)
+        } else if key_at(line, indent)?.is_some() {
+            self.mapping(indent, indent, depth)
+        } else if matches!(line.byte(indent), Some(b'[' | b'{')) {
+            // A flow collection on a line of its own: one-line (minified) JSON.
+            let node = self.inline(indent, depth)?;
+            self.at += 1;
+            Some(node)
+        } else {
+            // A scalar on a line of its own: rare; leave it to the full parser.
+            None
+        }
+    }
+
+    /// A block mapping at column `indent` whose first key starts at byte `first` of the current line.
+    fn mapping(&mut self, indent: usize, first: usize, depth: usize) -> Option<Node> {
+        self.budget.count(depth)?;
+        let start = self.line()?.pos(first);
+        let mut entries: Vec<(ImmutableString, Node)> = Vec::new();
+        let mut from = first;
+        loop {
+            let line = self.line()?;
+            let key = key_at(line, from)??;
+            if key.name == "<<" || entries.iter().any(|(k, _)| k.as_str() == key.name) {
+                return None;
+            }
+            let key_pos = line.pos(key.start);
+            let value_at = skip_spaces(line.text, key.colon + 1);
+            let mut value = if value_at >= line.text.len() || line.byte(value_at) == Some(b'#') {
+                // `key:` with the value on the lines below, or none at all.
+                let colon = line.pos(key.colon);
+                self.at += 1;
+                match self.line() {
+                    Some(next) if next.indent > indent => self.block(next.indent, depth + 1)?,
+                    Some(next) if next.indent == indent && next.dash_at(indent) => self.sequence(indent, depth + 1)?,
+                    _ => {
+                        self.budget.count(depth)?;
+                        Node::new(Region::new(colon, colon), Value::Null)
+                    }
+                }
+            } else {
+                let value = self.inline(value_at, depth + 1)?;
+                self.at += 1;
+                value
+            };
+            value.region.start = key_pos;
+            entries.push((self.budget.key(key.name), value));
+            match self.line() {
+                Some(next) if next.indent == indent && !next.dash_at(indent) => from = indent,
+                Some(next) if next.indent >= indent => return None,
+                _ => break,
+            }
+        }
+        Some(Node::new(Region::new(start, self.next_token()), Value::Map(entries)))
+    }
+
+    /// A block sequence whose dashes are at column `indent`.
+    fn sequence(&mut self, indent: usize, depth: usize) -> Option<Node> {
+        self.budget.count(depth)?;
+        let start = self.line()?.pos(indent);
+        let mut items = Vec::new();
+        loop {
+            let line = self.line()?;
+            let item_at = skip_spaces(line.text, indent + 1);
+            if item_at >= line.text.len() || line.byte(item_at) == Some(b'#') || line.dash_at(item_at) {
+                // An empty entry, its content on the next lines, or a list in a list: the full parser.
+                return None;
+            }
+            if key_at(line, item_at)?.is_some() {
+                items.push(self.mapping(item_at, item_at, depth + 1)?);
+            } else {
+                items.push(self.inline(item_at, depth + 1)?);
+                self.at += 1;
+            }
+            match self.line() {
+                Some(next) if next.indent == indent && next.dash_at(indent) => {}
+                Some(next) if next.indent > indent => return None,
+                _ => break,
+            }
+        }
+        Some(Node::new(Region::new(start, self.next_token()), Value::Seq(items)))
+    }
+
+    /// A value that starts at byte `at` of the current line and ends on it;
+    /// only spaces and a comment may follow.
+    fn inline(&mut self, at: usize, depth: usize) -> Option<Node> {
+        let line = self.lines.get(self.at)?;
+        let (node, end) = match line.byte(at)? {
+            b'[' | b'{' => flow(line, at, depth, &mut self.budget)?,
+            b'"' | b'\'' => {
+                self.budget.count(depth)?;
+                let (text, close) = quoted(line.text, at)?;
+                let end = after_token(line.text, close);
+                (Node::new(Region::new(line.pos(at), line.pos(end)), Value::Str(text.as_ref().into())), end)
+            }
+            _ => {
+                self.budget.count(depth)?;
+                let text = block_plain(line.text, at)?;
+                let end = at + text.len();
+                (Node::new(Region::new(line.pos(at), line.pos(end)), scalar::resolve_plain(text)), end)
+            }
+        };
+        let rest = line.text.get(end..)?;
+        let trimmed = rest.trim_start_matches(' ');
+        (trimmed.is_empty() || (trimmed.starts_with('#') && trimmed.len() < rest.len())).then_some(node)
+    }
+}
+
+/// A flow collection on one line from byte `at`: the node and the byte after it.
+fn flow<'a>(line: &Line<'a>, at: usize, depth: usize, budget: &mut Budget<'a, '_>) -> Option<(Node, usize)> {
+    budget.count(depth)?;
+    let open = line.byte(at)?;
+    let close = if open == b'[' { b']' } else { b'}' };
+    let mut pos = skip_spaces(line.text, at + 1);
+    let mut items = Vec::new();
+    let mut entries: Vec<(ImmutableString, Node)> = Vec::new();
+    if line.byte(pos) != Some(close) {
+        loop {
+            if open == b'{' {
+                let (name, key_start, colon) = flow_key(line.text, pos)?;
+                if entries.iter().any(|(k, _)| k.as_str() == name) {
+                    return None;
+                }
+                let (mut value, next) = flow_item(line, skip_spaces(line.text, colon + 1), depth + 1, budget)?;
+                value.region.start = line.pos(key_start);
+                entries.push((budget.key(name), value));
+                pos = next;
+            } else {
+                let (value, next) = flow_item(line, pos, depth + 1, budget)?;
+                items.push(value);
+                pos = next;
+            }
+            match line.byte(pos)? {
+                b',' => {
+                    pos = skip_spaces(line.text, pos + 1);
+                    if line.byte(pos) == Some(close) {
+                        return None;
+                    }
+                }
+                b if b == close => break,
+                _ => return None,
+            }
+        }
+    }
+    let end = after_token(line.text, pos + 1);
+    let value = if open == b'[' { Value::Seq(items) } else { Value::Map(entries) };
+    Some((Node::new(Region::new(line.pos(at), line.pos(end)), value), end))
+}
+
+/// One entry of a flow collection: the node and the first byte after it that is not a space.
+fn flow_item<'a>(line: &Line<'a>, at: usize, depth: usize, budget: &mut Budget<'a, '_>) -> Option<(Node, usize)> {
+    match line.byte(at)? {
+        b'[' | b'{' => {
+            let (node, end) = flow(line, at, depth, budget)?;
+            Some((node, skip_spaces(line.text, end)))
+        }
+        b'"' | b'\'' => {
+            budget.count(depth)?;
+            let (text, close) = quoted(line.text, at)?;
+            let end = after_token(line.text, close);
+            Some((Node::new(Region::new(line.pos(at), line.pos(end)), Value::Str(text.as_ref().into())), skip_spaces(line.text, end)))
+        }
+        _ => {
+            budget.count(depth)?;
+            let text = flow_plain(line.text, at)?;
+            let end = at + text.len();
+            Some((Node::new(Region::new(line.pos(at), line.pos(end)), scalar::resolve_plain(text)), skip_spaces(line.text, end)))
+        }
+    }
+}
+
+/// The key of a flow mapping entry at `at`: its text, start and the byte of its `:`.
+fn flow_key(text: &str, at: usize) -> Option<(Cow<'_, str>, usize, usize)> {
+    let (name, colon) = match text.as_bytes().get(at)? {
+        b'"' | b'\'' => {
+            let (name, close) = quoted(text, at)?;
+            (name, close)
+        }
+        _ => {
+            let name = flow_plain(text, at)?;
+            (Cow::Borrowed(name), at + name.len())
+        }
+    };
+    // `key: value`, and JSON's `"key":value` after a quoted key; no space before the colon.
+    let quoted_key = matches!(text.as_bytes().get(at), Some(b'"' | b'\''));
+    let spaced = text.as_bytes().get(colon + 1) == Some(&b' ');
+    (text.as_bytes().get(colon) == Some(&b':') && (spaced || quoted_key)).then_some((name, at, colon))
+}
+
+/// The key starting at byte `at` of a line: `Some(Some(key))` for `key:`
+/// followed by a space or the end of the line, `Some(None)` when the line
+/// holds no key there, `None` when the full parser must decide.
+fn key_at<'a>(line: &Line<'a>, at: usize) -> Option<Option<Key<'a>>> {
+    let text = line.text;
+    let bytes = text.as_bytes();
+    match bytes.get(at)? {
+        b'"' | b'\'' => {
+            let (name, close) = quoted(text, at)?;
+            if bytes.get(close) != Some(&b':') {
+                return Some(None);
+            }
+            if !matches!(bytes.get(close + 1), None | Some(b' ')) {
+                return None;
+            }
+            Some(Some(Key { name, start: at, colon: close }))
+        }
+        // Indicators that start something else: leave every such line to the full parser.
+        b'-' | b'?' | b':' | b',' | b'[' | b']' | b'{' | b'}' | b'#' | b'&' | b'*' | b'!' | b'|' | b'>' | b'%' | b'@' | b'`' => {
+            if bytes.get(at) == Some(&b'-') && bytes.get(at + 1).is_some_and(|b| *b != b' ') && !text.contains(':') {
+                // `-1`, `-x`: a plain scalar.
+                return Some(None);
+            }
+            // A flow collection is a value; one used as a key is left for `inline` to refuse.
+            matches!(bytes.get(at), Some(b'[' | b'{')).then_some(None)
+        }
+        _ => {
+            let rest = text.get(at..)?;
+            let mut search = 0;
+            while let Some(found) = rest.get(search..)?.find(':') {
+                let colon = search + found;
+                let before = rest.get(..colon)?;
+                if before.contains(" #") {
+                    return Some(None);
+                }
+                if matches!(rest.as_bytes().get(colon + 1), None | Some(b' ')) {
+                    // A key with a `:` inside it, odd characters or a trailing space: the full parser.
+                    if before.contains(':') || before.ends_with(' ') || before.bytes().any(|b| b"#,[]{}\"'".contains(&b)) {
+                        return None;
+                    }
+                    return Some(Some(Key { name: Cow::Borrowed(before), start: at, colon: at + colon }));
+                }
+                search = colon + 1;
+            }
+            Some(None)
+        }
+    }
+}
+
+/// A plain scalar in block context from `at` to a comment or the end of the line.
+fn block_plain(text: &str, at: usize) -> Option<&str> {
+    let rest = text.get(at..)?;
+    let first = *rest.as_bytes().first()?;
+    if b"-?:,[]{}#&*!|>'\"%@`".contains(&first) && !(first == b'-' && rest.len() > 1 && !rest.starts_with("- ")) {
+        return None;
+    }
+    let value = rest.find(" #").map_or(rest, |i| rest.get(..i).unwrap_or(rest)).trim_end_matches(' ');
+    // `a: b: c` is an error, and a `:` at the end would start a mapping: the full parser says so.
+    if value.contains(": ") || value.ends_with(':') {
+        return None;
+    }
+    Some(value)
+}
+
+/// A plain scalar inside a flow collection, up to `,`, `]`, `}` (spaces trimmed).
+fn flow_plain(text: &str, at: usize) -> Option<&str> {
+    let rest = text.get(at..)?;
+    let first = *rest.as_bytes().first()?;
+    if b"-?:,[]{}#&*!|>'\"%@`".contains(&first) && !(first == b'-' && rest.as_bytes().get(1).is_some_and(|b| b.is_ascii_alphanumeric())) {
+        return None;
+    }
+    let len = rest.bytes().position(|b| matches!(b, b',' | b'[' | b']' | b'{' | b'}' | b':' | b'#')).unwrap_or(rest.len());
+    let value = rest.get(..len)?.trim_end_matches(' ');
+    // A `:` or `#` inside (URLs, `a#b`) has rules of its own in flow context.
+    if value.is_empty() || matches!(rest.as_bytes().get(len), Some(b':' | b'#') | None) && !rest.get(len..)?.starts_with(": ") {
+        return None;
+    }
+    Some(value)
+}
+
+/// A quoted scalar opening at `at`, closed on the same line: its value and the byte after the closing quote.
+fn quoted(text: &str, at: usize) -> Option<(Cow<'_, str>, usize)> {
+    let bytes = text.as_bytes();
+    let quote = *bytes.get(at)?;
+    let body = at + 1;
+    if quote == b'\'' {
+        let mut i = body;
+        let mut owned: Option<String> = None;
+        loop {
+            let rel = text.get(i..)?.find('\'')?;
+            let close = i + rel;
+            if bytes.get(close + 1) == Some(&b'\'') {
+                let s = owned.get_or_insert_with(String::new);
+                s.push_str(text.get(i..close)?);
+                s.push('\'');
+                i = close + 2;
+                continue;
+            }
+            return Some(match owned {
+                Some(mut s) => {
+                    s.push_str(text.get(i..close)?);
+                    (Cow::Owned(s), close + 1)
+                }
+                None => (Cow::Borrowed(text.get(body..close)?), close + 1),
+            });
+        }
+    }
+    let rel = text.get(body..)?.find(['"', '\\'])?;
+    let stop = body + rel;
+    if bytes.get(stop) == Some(&b'"') {
+        return Some((Cow::Borrowed(text.get(body..stop)?), stop + 1));
+    }
+    // Escapes: the common ones here, the rest by the full parser.
+    let mut out = String::from(text.get(body..stop)?);
+    let mut i = stop;
+    loop {
+        match bytes.get(i)? {
+            b'"' => return Some((Cow::Owned(out), i + 1)),
+            b'\\' => {
+                out.push(match bytes.get(i + 1)? {
+                    b'"' => '"',
+                    b'\\' => '\\',
+                    b'/' => '/',
+                    b'n' => '\n',
+                    b't' => '\t',
+                    _ => return None,
+                });
+                i += 2;
+            }
+            _ => {
+                let rel = text.get(i..)?.find(['"', '\\'])?;
+                out.push_str(text.get(i..i + rel)?);
+                i += rel;
+            }
+        }
+    }
+}
+
+fn skip_spaces(text: &str, at: usize) -> usize {
+    at + text.get(at..).map_or(0, |rest| rest.len() - rest.trim_start_matches(' ').len())
+}
+
+/// Where the full parser ends a quoted scalar or a closing bracket: past the
+/// spaces after it, and past a comment that ends the line.
+fn after_token(text: &str, at: usize) -> usize {
+    let next = skip_spaces(text, at);
+    if next > at && text.as_bytes().get(next) == Some(&b'#') {
+        text.len()
+    } else {
+        next
+    }
+}

@@ -1,0 +1,83 @@
+//! The evaluation settings `scan` and `report` share: their flags over the
+//! config file (globs, kinds, the dispositions file), settled once, and the
+//! walk and scan options built from them.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use annexa_engine::config::Config;
+use annexa_engine::document::discover::{display_path, DiscoverOptions, InputFile, Shard};
+use annexa_engine::document::kind::KindGlobs;
+use annexa_engine::eval::ScanOptions;
+use annexa_engine::reassess::Dispositions;
+
+use crate::args::EvaluationArgs;
+
+pub struct Evaluation {
+    pub now: jiff::civil::Date,
+    pub include: Vec<String>,
+    pub exclude: Vec<String>,
+    follow: bool,
+    threads: usize,
+    kinds: Vec<(String, String)>,
+    /// `--dispositions`, else the config's `dispositions`.
+    pub dispositions_path: Option<PathBuf>,
+    /// The dispositions file, when one is named and could be read.
+    pub dispositions: Option<Dispositions>,
+    /// Problems reported (on standard error) while reading the dispositions file.
+    pub errors: usize,
+}
+
+impl Evaluation {
+    /// Flags replace the config's values: `--include` and `--exclude` its globs,
+    /// `--dispositions` its file. A dispositions file that cannot be read is
+    /// reported and the evaluation goes on without it.
+    pub fn settle(args: &EvaluationArgs, config: &Config, now: jiff::civil::Date) -> Self {
+        let include = if args.include.is_empty() { config.include.clone() } else { args.include.clone() };
+        let exclude = if args.exclude.is_empty() { config.exclude.clone() } else { args.exclude.clone() };
+        let dispositions_path = args.dispositions.clone().or_else(|| config.dispositions.clone());
+        let (dispositions, errors) = match &dispositions_path {
+            Some(path) => match super::baseline::read(path, true) {
+                Ok(file) => (Some(file), 0),
+                Err(count) => (None, count),
+            },
+            None => (None, 0),
+        };
+        Evaluation {
+            now,
+            include,
+            exclude,
+            follow: args.follow,
+            threads: args.threads,
+            kinds: config.kinds.clone(),
+            dispositions_path,
+            dispositions,
+            errors,
+        }
+    }
+
+    /// The dispositions file as shown to people, when it was read.
+    pub fn dispositions_display(&self) -> Option<String> {
+        self.dispositions.as_ref().and(self.dispositions_path.as_deref()).map(display_path)
+    }
+
+    pub fn discover_options(&self, shard: Option<Shard>) -> DiscoverOptions {
+        DiscoverOptions { include: self.include.clone(), exclude: self.exclude.clone(), follow_symlinks: self.follow, shard }
+    }
+
+    /// The dispositions file is ours, not an input: a walk of the folder that holds it skips it.
+    pub fn skip_dispositions_file(&self, files: &mut Vec<InputFile>) {
+        super::baseline::skip_dispositions_file(files, self.dispositions_path.as_deref());
+    }
+
+    /// Threads, kinds by glob, and (with dispositions) evidence kept only where it changed.
+    pub fn scan_options(&self) -> miette::Result<ScanOptions> {
+        let mut options = ScanOptions::new(self.now);
+        options.threads = self.threads;
+        options.evidence = self.dispositions.as_ref().map(Dispositions::evidence_mode).unwrap_or_default();
+        if !self.kinds.is_empty() {
+            options.load.kind_globs = Some(Arc::new(KindGlobs::new(&self.kinds)?));
+        }
+        Ok(options)
+    }
+}
