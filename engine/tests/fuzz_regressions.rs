@@ -1,7 +1,7 @@
 //! Inputs the fuzzers (`fuzz/`, docs/fuzzing.md) found to break an invariant,
 //! each pinned to the behaviour of its fix.
 
-use annexa_engine::document::{self, Format, LoadOptions, Position};
+use annexa_engine::document::{self, yaml, Format, LoadOptions, Position};
 
 fn error_at(text: &[u8], format: Format) -> (String, Option<Position>) {
     let loaded = document::load_bytes(text.to_vec(), "f.yaml", format, &LoadOptions::default());
@@ -27,4 +27,19 @@ fn a_lone_carriage_return_ends_a_line() {
     let (message, at) = error_at(b"a: 1\rb: Jos\xe9\r", Format::Yaml);
     assert_eq!(message, "invalid UTF-8 at byte 11");
     assert_eq!(at, Some(Position::new(2, 7)));
+}
+
+/// The fast YAML path read text the full parser rejects (a BOM inside a
+/// document, a NUL past the first 8 KiB, where it is not taken for a binary
+/// file): such text is now the full parser's, and reported.
+#[test]
+fn characters_yaml_forbids_are_reported_not_read() {
+    let (message, at) = error_at("a: 1\nb: x\u{feff}y\n".as_bytes(), Format::Yaml);
+    assert_eq!(message, "a byte order mark must not appear inside a document");
+    assert_eq!(at, Some(Position::new(2, 5)));
+    let mut late_nul = "k: v\n".repeat(2000).into_bytes();
+    late_nul.extend(b"z: \"\x00\"\n");
+    assert_eq!(error_at(&late_nul, Format::Yaml).1.map(|p| p.line), Some(2001));
+    // Ordinary non-ASCII text stays on the fast path.
+    assert!(yaml::fast_path_reads("name: Zoë © 2025 — ok\n", &yaml::Limits::default()).is_some());
 }
