@@ -9,12 +9,13 @@ use std::sync::OnceLock;
 
 use rhai::Engine;
 
-use crate::document::{self, Document, Format, InputError, LoadOptions, Position};
+use crate::document::{self, yaml, Document, Format, InputError, LoadOptions, Position};
 use crate::rules::{self, RuleSource};
 use crate::script::{build_engine, Limits};
 
 /// Loads the bytes as every format whose code path they can reach, then does
-/// to each document what a scan does (Rhai value, JSON, report lines).
+/// to each document what a scan does (Rhai value, JSON, report lines). The
+/// fast YAML path is also held to the full parser on the same text.
 ///
 /// YAML always; JSON only when the text has a `\uD…` escape, the one place
 /// its path differs from YAML's; Markdown only when the text opens with
@@ -28,6 +29,9 @@ pub fn document(data: &[u8]) -> Result<(), String> {
     if data.starts_with(b"---") || data.starts_with("\u{feff}---".as_bytes()) {
         formats.push((Format::Markdown, "fuzz.md"));
     }
+    if let Ok(text) = std::str::from_utf8(data) {
+        fast_path_agrees(text)?;
+    }
     for (format, name) in formats {
         let loaded = document::load_bytes(data.to_vec(), name, format, &options);
         let lines = line_count(data);
@@ -39,6 +43,27 @@ pub fn document(data: &[u8]) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// Wherever the fast YAML path reads a stream by itself, it must build the
+/// documents, values and regions the full parser builds.
+fn fast_path_agrees(text: &str) -> Result<(), String> {
+    let limits = yaml::Limits::default();
+    let Some(fast) = yaml::fast_path_reads(text, &limits) else { return Ok(()) };
+    let (full, errors) = yaml::parse_stream_full(text, &limits);
+    if let Some(error) = errors.first() {
+        return Err(format!("the fast path read a stream the full parser rejects: {error:?}"));
+    }
+    // Debug text, not `==`: a `.nan` is equal to itself here.
+    let shown = |docs: &[yaml::Parsed]| docs.iter().map(|d| format!("{} {:?}", d.index, d.root)).collect::<Vec<_>>();
+    let (fast, full) = (shown(&fast), shown(&full));
+    if fast.len() != full.len() {
+        return Err(format!("the fast path read {} documents, the full parser {}", fast.len(), full.len()));
+    }
+    match fast.iter().zip(&full).find(|(a, b)| a != b) {
+        Some((a, b)) => Err(format!("the fast path and the full parser differ:\nfast: {a}\nfull: {b}")),
+        None => Ok(()),
+    }
 }
 
 fn check_error(error: &InputError, name: &str, lines: usize) -> Result<(), String> {
