@@ -202,6 +202,10 @@ fn reaching_a_limit_is_left_to_the_full_parser_to_report() {
     assert!(fast_path_reads(&deep, &Limits::default()).is_some());
     let many = "a: [1, 2, 3, 4, 5, 6, 7, 8, 9]\n";
     assert!(fast_path_reads(many, &Limits { max_nodes: 5, ..Limits::default() }).is_none());
+    // The node limit counts the whole stream, not each document.
+    let stream = "a: [1, 2]\n---\nb: [1, 2]\n---\nc: [1, 2]\n";
+    assert!(fast_path_reads(stream, &Limits { max_nodes: 8, ..Limits::default() }).is_none());
+    assert!(fast_path_reads(stream, &Limits { max_nodes: 20, ..Limits::default() }).is_some());
     let docs = "a: 1\n---\nb: 2\n---\nc: 3\n";
     assert!(fast_path_reads(docs, &Limits { max_documents: 2, ..Limits::default() }).is_none());
 }
