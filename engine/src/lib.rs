@@ -12,6 +12,8 @@ pub mod controls;
 pub mod document;
 pub mod error;
 pub mod eval;
+#[doc(hidden)]
+pub mod fuzz;
 pub mod reassess;
 pub mod report;
 pub mod rules;

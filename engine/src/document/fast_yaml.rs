@@ -18,11 +18,21 @@ use super::scalar;
 use super::value::{Node, Value};
 use super::yaml::{Limits, Parsed};
 
+/// C1 controls, a byte order mark (anywhere), non-characters and the Unicode
+/// line separators: found by fuzzing, where the fast path read text the full
+/// parser rejects.
+fn not_plain_text(c: char) -> bool {
+    matches!(c, '\u{80}'..='\u{9f}' | '\u{feff}' | '\u{fffe}' | '\u{ffff}' | '\u{2028}' | '\u{2029}')
+}
+
 /// The documents of `text`, or `None` when the full parser must read it.
 pub fn parse(text: &str, limits: &Limits) -> Option<Vec<Parsed>> {
     // A fold, not `any`: it vectorises, and such files are rare enough not to stop early for.
-    let odd = text.bytes().fold(false, |odd, b| odd | (b == b'\t') | (b == b'\r'));
-    if odd || text.starts_with('\u{feff}') {
+    // Tabs, CR, other control characters and (past ASCII) characters YAML
+    // forbids or reads specially are the full parser's: it reports them.
+    let (odd, wide) =
+        text.bytes().fold((false, false), |(odd, wide), b| (odd | (b < b' ' && b != b'\n') | (b == 0x7f), wide | (b >= 0x80)));
+    if odd || (wide && text.chars().any(not_plain_text)) {
         return None;
     }
     let mut docs = Vec::new();

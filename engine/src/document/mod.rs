@@ -208,9 +208,12 @@ pub fn load_bytes(bytes: Vec<u8>, display: &str, format: Format, options: &LoadO
     parse_source(source, format, options)
 }
 
+/// The position just after `valid`, counting lines as YAML does: `\n`,
+/// `\r\n` and a lone `\r` each end one.
 fn position_after(valid: &[u8]) -> Position {
-    let line = valid.iter().filter(|&&b| b == b'\n').count() as u32 + 1;
-    let line_start = valid.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    let is_break = |i: usize, b: u8| b == b'\n' || (b == b'\r' && valid.get(i + 1) != Some(&b'\n'));
+    let line = valid.iter().enumerate().filter(|&(i, &b)| is_break(i, b)).count() as u32 + 1;
+    let line_start = valid.iter().enumerate().rposition(|(i, &b)| is_break(i, b)).map_or(0, |i| i + 1);
     let col = String::from_utf8_lossy(valid.get(line_start..).unwrap_or_default()).chars().count() as u32 + 1;
     Position::new(line, col)
 }
@@ -241,11 +244,15 @@ fn parse_source(source: Arc<Source>, format: Format, options: &LoadOptions) -> L
         None => (yaml_text, None),
     };
     let (parsed, syntax_errors) = yaml::parse_stream(yaml_text, &options.yaml);
+    // The parser puts an error at the end of a file without a final line
+    // break on the line after it: point at the end of the text instead
+    // (without the BOM, which the parser did not see either).
+    let end = position_after(text.as_bytes());
     let errors = syntax_errors
         .into_iter()
         .map(|e| InputError {
             file: source.path.clone(),
-            position: Some(shifts.map_or(e.position, |s| s.original(e.position))),
+            position: Some(shifts.map_or(e.position, |s| s.original(e.position)).min(end)),
             message: e.message,
             hint: e.hint.map(str::to_string),
         })

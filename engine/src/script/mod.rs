@@ -84,6 +84,32 @@ pub fn build_engine(limits: &Limits) -> Engine {
             None
         }
     });
+    if limits.max_map_size > 0 {
+        enforce_map_size(&mut engine, limits.max_map_size);
+    }
     api::register(&mut engine);
     engine
+}
+
+/// Rhai 1.27 checks a map's size when a function returns it, not when
+/// `m[key] = value` adds a key. Checking a map variable each time the rule
+/// reads it stops such a loop one key past the limit, at the variable. A map
+/// nested inside a variable (`m.inner[key] = value`) is not counted here: the
+/// operation limit still bounds it.
+fn enforce_map_size(engine: &mut Engine, max: usize) {
+    #[allow(deprecated)] // `on_var` is marked volatile, not deprecated.
+    engine.on_var(move |name, _, context| {
+        let len = context.scope().get(name).filter(|v| v.is_map()).and_then(|v| v.as_map_ref().ok().map(|m| m.len()));
+        match len {
+            // Not `ErrorDataTooLarge`: Rhai moves such system errors to the
+            // call of `check`, which has no position; this one keeps the
+            // variable's line and column, and displays its text as is.
+            Some(len) if len > max => Err(rhai::EvalAltResult::ErrorArithmetic(
+                format!("object map `{name}` has {len} keys, over the map size limit of {max}"),
+                rhai::Position::NONE,
+            )
+            .into()),
+            _ => Ok(None),
+        }
+    });
 }

@@ -1,0 +1,143 @@
+//! Fuzz target bodies, shared by the cargo-fuzz targets in `fuzz/` and by the
+//! corpus replay test (`engine/tests/fuzz_corpus.rs`), so `cargo test` runs
+//! every seed and every past crash through the same code on stable Rust.
+//!
+//! Each body takes raw bytes and returns `Err` with a description when an
+//! invariant breaks; a panic inside the engine is a bug on its own.
+
+use std::sync::OnceLock;
+
+use rhai::Engine;
+
+use crate::document::{self, yaml, Document, Format, InputError, LoadOptions, Position};
+use crate::rules::{self, RuleSource};
+use crate::script::{build_engine, Limits};
+
+/// Loads the bytes as every format whose code path they can reach, then does
+/// to each document what a scan does (Rhai value, JSON, report lines). The
+/// fast YAML path is also held to the full parser on the same text.
+///
+/// YAML always; JSON only when the text has a `\uD…` escape, the one place
+/// its path differs from YAML's; Markdown only when the text opens with
+/// `---`, as front matter must. Raw seed files thus exercise all three.
+pub fn document(data: &[u8]) -> Result<(), String> {
+    let options = LoadOptions::default();
+    let mut formats = vec![(Format::Yaml, "fuzz.yaml")];
+    if data.windows(3).any(|w| w == b"\\uD" || w == b"\\ud") {
+        formats.push((Format::Json, "fuzz.json"));
+    }
+    if data.starts_with(b"---") || data.starts_with("\u{feff}---".as_bytes()) {
+        formats.push((Format::Markdown, "fuzz.md"));
+    }
+    if let Ok(text) = std::str::from_utf8(data) {
+        fast_path_agrees(text)?;
+    }
+    for (format, name) in formats {
+        let loaded = document::load_bytes(data.to_vec(), name, format, &options);
+        let lines = line_count(data);
+        for error in &loaded.errors {
+            check_error(error, name, lines)?;
+        }
+        for doc in &loaded.documents {
+            check_document(doc, name, lines)?;
+        }
+    }
+    Ok(())
+}
+
+/// Wherever the fast YAML path reads a stream by itself, it must build the
+/// documents, values and regions the full parser builds.
+fn fast_path_agrees(text: &str) -> Result<(), String> {
+    let limits = yaml::Limits::default();
+    let Some(fast) = yaml::fast_path_reads(text, &limits) else { return Ok(()) };
+    let (full, errors) = yaml::parse_stream_full(text, &limits);
+    if let Some(error) = errors.first() {
+        return Err(format!("the fast path read a stream the full parser rejects: {error:?}"));
+    }
+    // Debug text, not `==`: a `.nan` is equal to itself here.
+    let shown = |docs: &[yaml::Parsed]| docs.iter().map(|d| format!("{} {:?}", d.index, d.root)).collect::<Vec<_>>();
+    let (fast, full) = (shown(&fast), shown(&full));
+    if fast.len() != full.len() {
+        return Err(format!("the fast path read {} documents, the full parser {}", fast.len(), full.len()));
+    }
+    match fast.iter().zip(&full).find(|(a, b)| a != b) {
+        Some((a, b)) => Err(format!("the fast path and the full parser differ:\nfast: {a}\nfull: {b}")),
+        None => Ok(()),
+    }
+}
+
+fn check_error(error: &InputError, name: &str, lines: usize) -> Result<(), String> {
+    if error.message.is_empty() || error.file != name {
+        return Err(format!("input error without message or file: {error:?}"));
+    }
+    match error.position {
+        Some(p) => check_position(p, lines).map_err(|e| format!("{e} in {error:?}")),
+        None => Ok(()),
+    }
+}
+
+fn check_document(doc: &Document, name: &str, lines: usize) -> Result<(), String> {
+    let region = doc.root.region;
+    check_position(region.start, lines)?;
+    // A block scalar that ends the file without a line break ends on the line after.
+    check_position(region.end, lines + 1)?;
+    if doc.hash.len() != 32 || doc.identity.is_empty() || doc.kind.is_empty() || doc.source.path != name {
+        return Err(format!("document {} of {name} badly described: {:?}", doc.index, (&doc.identity, &doc.kind, &doc.hash)));
+    }
+    let _ = doc.root.to_dynamic();
+    let _ = doc.root.to_json();
+    // Reports quote the lines a finding points at (redacted): every line must be reachable.
+    let _ = doc.source.line(region.start.line);
+    let _ = doc.source.line(region.end.line);
+    Ok(())
+}
+
+/// Lines as YAML and Rhai count them: `\n`, `\r\n` and a lone `\r` each end one.
+fn line_count(text: &[u8]) -> usize {
+    let lone_cr = text.windows(2).filter(|w| w.first() == Some(&b'\r') && w.get(1) != Some(&b'\n')).count();
+    let final_cr = usize::from(text.last() == Some(&b'\r'));
+    text.iter().filter(|&&b| b == b'\n').count() + lone_cr + final_cr + 1
+}
+
+fn check_position(p: Position, lines: usize) -> Result<(), String> {
+    if p.line == 0 || p.col == 0 || p.line as usize > lines {
+        return Err(format!("position {}:{} outside a text of {lines} lines", p.line, p.col));
+    }
+    Ok(())
+}
+
+/// The sandbox the rule target compiles in: the default limits, with a
+/// smaller operation budget so a looping top-level statement costs the fuzzer
+/// milliseconds, not the half second the default allows.
+fn fuzz_engine() -> &'static Engine {
+    static ENGINE: OnceLock<Engine> = OnceLock::new();
+    ENGINE.get_or_init(|| build_engine(&Limits { max_operations: 100_000, ..Limits::default() }))
+}
+
+/// Compiles the text as a rule file and validates its metadata, as `annexa
+/// scan --rules` does. Every outcome is a rule or located errors.
+pub fn rule(data: &[u8]) -> Result<(), String> {
+    // Rule files are read as UTF-8; anything else is a read error before compilation.
+    let Ok(text) = std::str::from_utf8(data) else { return Ok(()) };
+    let source = RuleSource { path: "fuzz.rhai".into(), text: text.into() };
+    let set = rules::load(vec![source], fuzz_engine());
+    let lines = line_count(text.as_bytes());
+    match (set.rules.len(), set.errors.len()) {
+        (1, 0) | (0, 1..) => {}
+        (r, e) => return Err(format!("{r} rules and {e} errors from one file")),
+    }
+    for error in &set.errors {
+        if error.message.is_empty() || error.file != "fuzz.rhai" {
+            return Err(format!("rule error without message or file: {error:?}"));
+        }
+        if let Some(p) = error.position {
+            check_position(p, lines).map_err(|e| format!("{e} in {error:?}"))?;
+        }
+    }
+    for rule in &set.rules {
+        if rule.id.is_empty() || rule.title.is_empty() || rule.kinds.is_empty() || rule.controls.is_empty() {
+            return Err(format!("rule loaded with empty metadata: {:?}", (&rule.id, &rule.title, &rule.kinds)));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,45 @@
+//! Inputs the fuzzers (`fuzz/`, docs/fuzzing.md) found to break an invariant,
+//! each pinned to the behaviour of its fix.
+
+use annexa_engine::document::{self, yaml, Format, LoadOptions, Position};
+
+fn error_at(text: &[u8], format: Format) -> (String, Option<Position>) {
+    let loaded = document::load_bytes(text.to_vec(), "f.yaml", format, &LoadOptions::default());
+    let e = loaded.errors.first().unwrap_or_else(|| panic!("an input error for {text:?}"));
+    (e.message.clone(), e.position)
+}
+
+/// The YAML parser puts an error at the end of a file that has no final line
+/// break on the line after the last one, a line the file does not have.
+#[test]
+fn an_error_at_the_end_of_the_file_points_into_the_file() {
+    assert_eq!(error_at(b"[1", Format::Yaml), ("while parsing a flow sequence, expected ',' or ']'".into(), Some(Position::new(1, 3))));
+    assert_eq!(error_at(b"{\"a\": [\n  1\n  ]", Format::Json).1, Some(Position::new(3, 4)));
+    assert_eq!(error_at(b"\xef\xbb\xbf[1", Format::Yaml).1, Some(Position::new(1, 3)), "a BOM is not a column");
+    // With a final line break the end of the text is the start of the next line, as before.
+    assert_eq!(error_at(b"[1\n", Format::Yaml).1, Some(Position::new(2, 1)));
+}
+
+/// YAML ends a line at a lone `\r` too; every position in such a file counts lines that way.
+#[test]
+fn a_lone_carriage_return_ends_a_line() {
+    assert_eq!(error_at(b"a: 1\rb: [", Format::Yaml).1, Some(Position::new(2, 5)));
+    let (message, at) = error_at(b"a: 1\rb: Jos\xe9\r", Format::Yaml);
+    assert_eq!(message, "invalid UTF-8 at byte 11");
+    assert_eq!(at, Some(Position::new(2, 7)));
+}
+
+/// The fast YAML path read text the full parser rejects (a BOM inside a
+/// document, a NUL past the first 8 KiB, where it is not taken for a binary
+/// file): such text is now the full parser's, and reported.
+#[test]
+fn characters_yaml_forbids_are_reported_not_read() {
+    let (message, at) = error_at("a: 1\nb: x\u{feff}y\n".as_bytes(), Format::Yaml);
+    assert_eq!(message, "a byte order mark must not appear inside a document");
+    assert_eq!(at, Some(Position::new(2, 5)));
+    let mut late_nul = "k: v\n".repeat(2000).into_bytes();
+    late_nul.extend(b"z: \"\x00\"\n");
+    assert_eq!(error_at(&late_nul, Format::Yaml).1.map(|p| p.line), Some(2001));
+    // Ordinary non-ASCII text stays on the fast path.
+    assert!(yaml::fast_path_reads("name: Zoë © 2025 — ok\n", &yaml::Limits::default()).is_some());
+}
