@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 
 use rhai::Engine;
 
-use crate::document::{self, yaml, Document, Format, InputError, LoadOptions, Position};
+use crate::document::{self, yaml, Document, Format, InputError, LoadOptions, Node, Position, Value};
 use crate::rules::{self, RuleSource};
 use crate::script::{build_engine, Limits};
 
@@ -48,21 +48,57 @@ pub fn document(data: &[u8]) -> Result<(), String> {
 /// Wherever the fast YAML path reads a stream by itself, it must build the
 /// documents, values and regions the full parser builds.
 fn fast_path_agrees(text: &str) -> Result<(), String> {
+    fast_path_disagreement(text).map_or(Ok(()), Err)
+}
+
+/// `None` when the fast YAML path declines `text` or builds what the full
+/// parser builds; else the first difference, by path (also used by
+/// `engine/tests/fast_yaml.rs`).
+pub fn fast_path_disagreement(text: &str) -> Option<String> {
     let limits = yaml::Limits::default();
-    let Some(fast) = yaml::fast_path_reads(text, &limits) else { return Ok(()) };
+    let fast = yaml::fast_path_reads(text, &limits)?;
     let (full, errors) = yaml::parse_stream_full(text, &limits);
-    if let Some(error) = errors.first() {
-        return Err(format!("the fast path read a stream the full parser rejects: {error:?}"));
+    if !errors.is_empty() {
+        return Some(format!("the fast path read a stream the full parser rejects: {errors:?}"));
     }
-    // Debug text, not `==`: a `.nan` is equal to itself here.
-    let shown = |docs: &[yaml::Parsed]| docs.iter().map(|d| format!("{} {:?}", d.index, d.root)).collect::<Vec<_>>();
-    let (fast, full) = (shown(&fast), shown(&full));
     if fast.len() != full.len() {
-        return Err(format!("the fast path read {} documents, the full parser {}", fast.len(), full.len()));
+        return Some(format!("{} documents vs {}", fast.len(), full.len()));
     }
-    match fast.iter().zip(&full).find(|(a, b)| a != b) {
-        Some((a, b)) => Err(format!("the fast path and the full parser differ:\nfast: {a}\nfull: {b}")),
-        None => Ok(()),
+    fast.iter().zip(&full).find_map(|(a, b)| {
+        if a.index != b.index {
+            return Some(format!("document index {} vs {}", a.index, b.index));
+        }
+        difference(&a.root, &b.root, &format!("doc{}", a.index))
+    })
+}
+
+/// The first difference between two trees (fast, full), as a path and what differs.
+fn difference(fast: &Node, full: &Node, at: &str) -> Option<String> {
+    if fast.region != full.region {
+        return Some(format!("{at}: region {:?} (fast) vs {:?} (full)", fast.region, full.region));
+    }
+    match (&fast.value, &full.value) {
+        (Value::Seq(a), Value::Seq(b)) => {
+            if a.len() != b.len() {
+                return Some(format!("{at}: {} items vs {}", a.len(), b.len()));
+            }
+            a.iter().zip(b).enumerate().find_map(|(i, (x, y))| difference(x, y, &format!("{at}[{i}]")))
+        }
+        (Value::Map(a), Value::Map(b)) => {
+            if a.len() != b.len() {
+                return Some(format!("{at}: {} entries vs {}", a.len(), b.len()));
+            }
+            a.iter().zip(b).find_map(|((ka, x), (kb, y))| {
+                if ka != kb {
+                    Some(format!("{at}: key {ka:?} vs {kb:?}"))
+                } else {
+                    difference(x, y, &format!("{at}.{ka}"))
+                }
+            })
+        }
+        (Value::Float(a), Value::Float(b)) if a.is_nan() && b.is_nan() => None,
+        (a, b) if a == b => None,
+        (a, b) => Some(format!("{at}: value {a:?} vs {b:?}")),
     }
 }
 

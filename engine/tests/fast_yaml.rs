@@ -7,62 +7,13 @@
 
 use std::path::{Path, PathBuf};
 
-use annexa_engine::document::yaml::{fast_path_reads, parse_stream_full, Limits, Parsed};
-use annexa_engine::document::{Node, Value};
+use annexa_engine::document::yaml::{fast_path_reads, parse_stream_full, Limits};
+use annexa_engine::fuzz::fast_path_disagreement as disagreement;
 use proptest::prelude::*;
 
 #[path = "../../benches/generate.rs"]
 #[allow(dead_code)]
 mod generate;
-
-/// The first difference between two trees, as a path and what differs.
-fn difference(fast: &Node, full: &Node, at: &str) -> Option<String> {
-    if fast.region != full.region {
-        return Some(format!("{at}: region {:?} (fast) vs {:?} (full)", fast.region, full.region));
-    }
-    match (&fast.value, &full.value) {
-        (Value::Seq(a), Value::Seq(b)) => {
-            if a.len() != b.len() {
-                return Some(format!("{at}: {} items vs {}", a.len(), b.len()));
-            }
-            a.iter().zip(b).enumerate().find_map(|(i, (x, y))| difference(x, y, &format!("{at}[{i}]")))
-        }
-        (Value::Map(a), Value::Map(b)) => {
-            if a.len() != b.len() {
-                return Some(format!("{at}: {} entries vs {}", a.len(), b.len()));
-            }
-            a.iter().zip(b).find_map(|((ka, x), (kb, y))| {
-                if ka != kb {
-                    Some(format!("{at}: key {ka:?} vs {kb:?}"))
-                } else {
-                    difference(x, y, &format!("{at}.{ka}"))
-                }
-            })
-        }
-        (Value::Float(a), Value::Float(b)) if a.is_nan() && b.is_nan() => None,
-        (a, b) if a == b => None,
-        (a, b) => Some(format!("{at}: value {a:?} vs {b:?}")),
-    }
-}
-
-/// `None` when the fast path declines or agrees with the full parser; else what differs.
-fn disagreement(text: &str) -> Option<String> {
-    let limits = Limits::default();
-    let fast: Vec<Parsed> = fast_path_reads(text, &limits)?;
-    let (full, errors) = parse_stream_full(text, &limits);
-    if !errors.is_empty() {
-        return Some(format!("the fast path read a stream the full parser rejects: {errors:?}"));
-    }
-    if fast.len() != full.len() {
-        return Some(format!("{} documents vs {}", fast.len(), full.len()));
-    }
-    fast.iter().zip(&full).find_map(|(a, b)| {
-        if a.index != b.index {
-            return Some(format!("document index {} vs {}", a.index, b.index));
-        }
-        difference(&a.root, &b.root, &format!("doc{}", a.index))
-    })
-}
 
 fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
     let Ok(entries) = std::fs::read_dir(dir) else { return };
