@@ -9,7 +9,8 @@
 //! reports problems. Differential tests keep the two in agreement.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
+use std::collections::HashSet;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use rhai::ImmutableString;
 
@@ -36,8 +37,9 @@ pub fn parse(text: &str, limits: &Limits) -> Option<Vec<Parsed>> {
         return None;
     }
     let mut docs = Vec::new();
-    // One budget for the whole stream: the node limit is per stream, and keys repeat across documents.
-    let mut budget = Budget { nodes: 0, limits, keys: HashMap::new() };
+    // One for the whole stream: the node limit is per stream, and keys repeat across documents.
+    let mut stream = Stream::new(limits);
+    // One buffer of lines for every document of the stream.
     let mut current: Vec<Line<'_>> = Vec::new();
     let mut number = 0u32;
     let mut started = false;
@@ -57,11 +59,11 @@ pub fn parse(text: &str, limits: &Limits) -> Option<Vec<Parsed>> {
                 return None;
             }
             started = true;
-            let end = Position::new(number, 1);
-            budget = finish(std::mem::take(&mut current), end, budget, &mut docs)?;
+            finish(&current, Position::new(number, 1), &mut stream, &mut docs)?;
+            current.clear();
             continue;
         }
-        current.push(Line { number, text: raw, indent, ascii: raw.is_ascii() });
+        current.push(Line { number, text: raw, indent, ascii: !wide || raw.is_ascii() });
     }
     // A last line without a line break that holds only spaces, a comment or
     // `---`: the full parser ends the stream at a place of its own.
@@ -70,35 +72,29 @@ pub fn parse(text: &str, limits: &Limits) -> Option<Vec<Parsed>> {
     if !last.is_empty() && (shown.is_empty() || shown.starts_with('#') || shown == "---") {
         return None;
     }
-    finish(current, end_of_stream(text), budget, &mut docs)?;
+    // The full parser ends the stream on the line after the last one, whether
+    // or not the text ends with a line break (`number` counts the lines split).
+    let unterminated = !text.is_empty() && !text.ends_with('\n');
+    finish(&current, Position::new(number + u32::from(unterminated), 1), &mut stream, &mut docs)?;
     Some(docs)
 }
 
-/// Where the full parser puts the end of the stream.
-fn end_of_stream(text: &str) -> Position {
-    // The line after the last one, whether or not the text ends with a line break.
-    let breaks = text.bytes().filter(|&b| b == b'\n').count() as u32;
-    let unterminated = !text.is_empty() && !text.ends_with('\n');
-    Position::new(breaks + 1 + u32::from(unterminated), 1)
-}
-
-/// Parses one document's lines (if it has any) and appends it; hands the budget back.
-fn finish<'a, 'l>(lines: Vec<Line<'a>>, end: Position, budget: Budget<'a, 'l>, docs: &mut Vec<Parsed>) -> Option<Budget<'a, 'l>> {
+/// Parses one document's lines (if it has any) and appends it.
+fn finish(lines: &[Line<'_>], end: Position, stream: &mut Stream, docs: &mut Vec<Parsed>) -> Option<()> {
     if lines.is_empty() {
-        return Some(budget);
+        return Some(());
     }
-    if docs.len() + 1 >= budget.limits.max_documents {
+    if docs.len() + 1 >= stream.limits.max_documents {
         return None;
     }
-    let mut parser = Parser { lines, at: 0, end, budget };
-    let indent = parser.lines.first()?.indent;
-    let root = parser.block(indent, 0)?;
+    let mut parser = Parser { lines, at: 0, end, stream };
+    let root = parser.block(lines.first()?.indent, 0)?;
     // Everything must have been read: a line left over is shallower than the root.
-    if parser.at != parser.lines.len() {
+    if parser.at != lines.len() {
         return None;
     }
     docs.push(Parsed { index: docs.len(), root });
-    Some(parser.budget)
+    Some(())
 }
 
 /// One line with content (not blank, not only a comment).
@@ -127,35 +123,95 @@ impl Line<'_> {
     }
 }
 
-struct Parser<'a, 'l> {
-    lines: Vec<Line<'a>>,
+struct Parser<'a, 'p> {
+    lines: &'p [Line<'a>],
     /// The next line to read.
     at: usize,
     /// Where the next document or the end of the stream starts.
     end: Position,
-    budget: Budget<'a, 'l>,
+    stream: &'p mut Stream,
 }
 
-/// Nodes and depth so far, against the limits (reaching one is the full
-/// parser's to report), and the keys seen so far: a key written many times
-/// (`name`, `provider`) is one shared string, not one allocation each.
-struct Budget<'a, 'l> {
+/// What every document of a stream shares: the nodes counted so far against
+/// the limits (reaching one is the full parser's to report), the keys seen
+/// so far (a key written many times, `name`, `provider`, is one shared
+/// string, not one allocation each), and stacks on which the entries of the
+/// collections being read wait, so each collection is allocated once, at its
+/// final size.
+struct Stream {
     nodes: usize,
-    limits: &'l Limits,
-    keys: HashMap<&'a str, ImmutableString>,
+    limits: Limits,
+    keys: HashSet<ImmutableString, BuildHasherDefault<FxHasher>>,
+    entries: Vec<(ImmutableString, Node)>,
+    items: Vec<Node>,
 }
 
-impl<'a> Budget<'a, '_> {
+impl Stream {
+    fn new(limits: &Limits) -> Self {
+        Stream { nodes: 0, limits: *limits, keys: HashSet::default(), entries: Vec::new(), items: Vec::new() }
+    }
+
     fn count(&mut self, depth: usize) -> Option<()> {
         self.nodes += 1;
         (self.nodes < self.limits.max_nodes && depth + 1 < self.limits.max_depth).then_some(())
     }
 
-    fn key(&mut self, name: Cow<'a, str>) -> ImmutableString {
-        match name {
-            Cow::Borrowed(name) => self.keys.entry(name).or_insert_with(|| name.into()).clone(),
-            Cow::Owned(name) => name.into(),
+    /// The shared string for a key. Every key of the stream comes from here,
+    /// so two keys are equal exactly when they are the same allocation.
+    fn key(&mut self, name: &str) -> ImmutableString {
+        if let Some(key) = self.keys.get(name) {
+            return key.clone();
         }
+        let key = ImmutableString::from(name);
+        self.keys.insert(key.clone());
+        key
+    }
+
+    /// Whether a mapping whose entries start at `base` of the entry stack already has `key`.
+    fn has_key(&self, base: usize, key: &ImmutableString) -> bool {
+        self.entries.get(base..).is_some_and(|entries| entries.iter().any(|(k, _)| k.ptr_eq(key)))
+    }
+}
+
+/// FxHash (rustc's hasher): keys are short and come from the files being
+/// scanned, not from an adversary who gains by colliding them (a flood of
+/// colliding keys would only slow the one stream that holds them), and
+/// SipHash cost as much as the rest of the key handling.
+#[derive(Default)]
+struct FxHasher {
+    hash: u64,
+}
+
+impl FxHasher {
+    const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+
+    fn add(&mut self, word: u64) {
+        self.hash = (self.hash.rotate_left(5) ^ word).wrapping_mul(Self::SEED);
+    }
+}
+
+impl Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(word));
+        }
+        let rest = chunks.remainder();
+        let mut word = [0u8; 8];
+        if let Some(tail) = word.get_mut(..rest.len()) {
+            tail.copy_from_slice(rest);
+        }
+        self.add(u64::from_le_bytes(word) ^ ((rest.len() as u64) << 56));
+    }
+
+    fn write_u8(&mut self, byte: u8) {
+        self.add(u64::from(byte));
+    }
+
+    fn finish(&self) -> u64 {
+        self.hash
     }
 }
 
@@ -166,8 +222,8 @@ struct Key<'a> {
     colon: usize,
 }
 
-impl<'a> Parser<'a, '_> {
-    fn line(&self) -> Option<&Line<'a>> {
+impl<'a, 'p> Parser<'a, 'p> {
+    fn line(&self) -> Option<&'p Line<'a>> {
         self.lines.get(self.at)
     }
 
@@ -185,8 +241,8 @@ impl<'a> Parser<'a, '_> {
         }
         if line.dash_at(indent) {
             self.sequence(indent, depth)
-        } else if key_at(line, indent)?.is_some() {
-            self.mapping(indent, indent, depth)
+        } else if let Some(key) = key_at(line, indent)? {
+            self.mapping(indent, key, depth)
         } else if matches!(line.byte(indent), Some(b'[' | b'{')) {
             // A flow collection on a line of its own: one-line (minified) JSON.
             let node = self.inline(indent, depth)?;
@@ -198,16 +254,18 @@ impl<'a> Parser<'a, '_> {
         }
     }
 
-    /// A block mapping at column `indent` whose first key starts at byte `first` of the current line.
-    fn mapping(&mut self, indent: usize, first: usize, depth: usize) -> Option<Node> {
-        self.budget.count(depth)?;
-        let start = self.line()?.pos(first);
-        let mut entries: Vec<(ImmutableString, Node)> = Vec::new();
-        let mut from = first;
+    /// A block mapping at column `indent` whose first key, `key`, is on the current line.
+    fn mapping(&mut self, indent: usize, mut key: Key<'a>, depth: usize) -> Option<Node> {
+        self.stream.count(depth)?;
+        let start = self.line()?.pos(key.start);
+        let base = self.stream.entries.len();
         loop {
             let line = self.line()?;
-            let key = key_at(line, from)??;
-            if key.name == "<<" || entries.iter().any(|(k, _)| k.as_str() == key.name) {
+            if key.name == "<<" {
+                return None;
+            }
+            let name = self.stream.key(&key.name);
+            if self.stream.has_key(base, &name) {
                 return None;
             }
             let key_pos = line.pos(key.start);
@@ -220,7 +278,7 @@ impl<'a> Parser<'a, '_> {
                     Some(next) if next.indent > indent => self.block(next.indent, depth + 1)?,
                     Some(next) if next.indent == indent && next.dash_at(indent) => self.sequence(indent, depth + 1)?,
                     _ => {
-                        self.budget.count(depth)?;
+                        self.stream.count(depth)?;
                         Node::new(Region::new(colon, colon), Value::Null)
                     }
                 }
@@ -230,21 +288,22 @@ impl<'a> Parser<'a, '_> {
                 value
             };
             value.region.start = key_pos;
-            entries.push((self.budget.key(key.name), value));
+            self.stream.entries.push((name, value));
             match self.line() {
-                Some(next) if next.indent == indent && !next.dash_at(indent) => from = indent,
+                Some(next) if next.indent == indent && !next.dash_at(indent) => key = key_at(next, indent)??,
                 Some(next) if next.indent >= indent => return None,
                 _ => break,
             }
         }
+        let entries = self.stream.entries.drain(base..).collect();
         Some(Node::new(Region::new(start, self.next_token()), Value::Map(entries)))
     }
 
     /// A block sequence whose dashes are at column `indent`.
     fn sequence(&mut self, indent: usize, depth: usize) -> Option<Node> {
-        self.budget.count(depth)?;
+        self.stream.count(depth)?;
         let start = self.line()?.pos(indent);
-        let mut items = Vec::new();
+        let base = self.stream.items.len();
         loop {
             let line = self.line()?;
             let item_at = skip_spaces(line.text, indent + 1);
@@ -252,35 +311,38 @@ impl<'a> Parser<'a, '_> {
                 // An empty entry, its content on the next lines, or a list in a list: the full parser.
                 return None;
             }
-            if key_at(line, item_at)?.is_some() {
-                items.push(self.mapping(item_at, item_at, depth + 1)?);
+            let item = if let Some(key) = key_at(line, item_at)? {
+                self.mapping(item_at, key, depth + 1)?
             } else {
-                items.push(self.inline(item_at, depth + 1)?);
+                let item = self.inline(item_at, depth + 1)?;
                 self.at += 1;
-            }
+                item
+            };
+            self.stream.items.push(item);
             match self.line() {
                 Some(next) if next.indent == indent && next.dash_at(indent) => {}
                 Some(next) if next.indent > indent => return None,
                 _ => break,
             }
         }
+        let items = self.stream.items.drain(base..).collect();
         Some(Node::new(Region::new(start, self.next_token()), Value::Seq(items)))
     }
 
     /// A value that starts at byte `at` of the current line and ends on it;
     /// only spaces and a comment may follow.
     fn inline(&mut self, at: usize, depth: usize) -> Option<Node> {
-        let line = self.lines.get(self.at)?;
+        let line = self.line()?;
         let (node, end) = match line.byte(at)? {
-            b'[' | b'{' => flow(line, at, depth, &mut self.budget)?,
+            b'[' | b'{' => flow(line, at, depth, self.stream)?,
             b'"' | b'\'' => {
-                self.budget.count(depth)?;
+                self.stream.count(depth)?;
                 let (text, close) = quoted(line.text, at)?;
                 let end = after_token(line.text, close);
                 (Node::new(Region::new(line.pos(at), line.pos(end)), Value::Str(text.as_ref().into())), end)
             }
             _ => {
-                self.budget.count(depth)?;
+                self.stream.count(depth)?;
                 let text = block_plain(line.text, at)?;
                 let end = at + text.len();
                 (Node::new(Region::new(line.pos(at), line.pos(end)), scalar::resolve_plain(text)), end)
@@ -293,27 +355,27 @@ impl<'a> Parser<'a, '_> {
 }
 
 /// A flow collection on one line from byte `at`: the node and the byte after it.
-fn flow<'a>(line: &Line<'a>, at: usize, depth: usize, budget: &mut Budget<'a, '_>) -> Option<(Node, usize)> {
-    budget.count(depth)?;
+fn flow(line: &Line<'_>, at: usize, depth: usize, stream: &mut Stream) -> Option<(Node, usize)> {
+    stream.count(depth)?;
     let open = line.byte(at)?;
     let close = if open == b'[' { b']' } else { b'}' };
     let mut pos = skip_spaces(line.text, at + 1);
-    let mut items = Vec::new();
-    let mut entries: Vec<(ImmutableString, Node)> = Vec::new();
+    let (entries_base, items_base) = (stream.entries.len(), stream.items.len());
     if line.byte(pos) != Some(close) {
         loop {
             if open == b'{' {
                 let (name, key_start, colon) = flow_key(line.text, pos)?;
-                if entries.iter().any(|(k, _)| k.as_str() == name) {
+                let name = stream.key(&name);
+                if stream.has_key(entries_base, &name) {
                     return None;
                 }
-                let (mut value, next) = flow_item(line, skip_spaces(line.text, colon + 1), depth + 1, budget)?;
+                let (mut value, next) = flow_item(line, skip_spaces(line.text, colon + 1), depth + 1, stream)?;
                 value.region.start = line.pos(key_start);
-                entries.push((budget.key(name), value));
+                stream.entries.push((name, value));
                 pos = next;
             } else {
-                let (value, next) = flow_item(line, pos, depth + 1, budget)?;
-                items.push(value);
+                let (value, next) = flow_item(line, pos, depth + 1, stream)?;
+                stream.items.push(value);
                 pos = next;
             }
             match line.byte(pos)? {
@@ -329,25 +391,29 @@ fn flow<'a>(line: &Line<'a>, at: usize, depth: usize, budget: &mut Budget<'a, '_
         }
     }
     let end = after_token(line.text, pos + 1);
-    let value = if open == b'[' { Value::Seq(items) } else { Value::Map(entries) };
+    let value = if open == b'[' {
+        Value::Seq(stream.items.drain(items_base..).collect())
+    } else {
+        Value::Map(stream.entries.drain(entries_base..).collect())
+    };
     Some((Node::new(Region::new(line.pos(at), line.pos(end)), value), end))
 }
 
 /// One entry of a flow collection: the node and the first byte after it that is not a space.
-fn flow_item<'a>(line: &Line<'a>, at: usize, depth: usize, budget: &mut Budget<'a, '_>) -> Option<(Node, usize)> {
+fn flow_item(line: &Line<'_>, at: usize, depth: usize, stream: &mut Stream) -> Option<(Node, usize)> {
     match line.byte(at)? {
         b'[' | b'{' => {
-            let (node, end) = flow(line, at, depth, budget)?;
+            let (node, end) = flow(line, at, depth, stream)?;
             Some((node, skip_spaces(line.text, end)))
         }
         b'"' | b'\'' => {
-            budget.count(depth)?;
+            stream.count(depth)?;
             let (text, close) = quoted(line.text, at)?;
             let end = after_token(line.text, close);
             Some((Node::new(Region::new(line.pos(at), line.pos(end)), Value::Str(text.as_ref().into())), skip_spaces(line.text, end)))
         }
         _ => {
-            budget.count(depth)?;
+            stream.count(depth)?;
             let text = flow_plain(line.text, at)?;
             let end = at + text.len();
             Some((Node::new(Region::new(line.pos(at), line.pos(end)), scalar::resolve_plain(text)), skip_spaces(line.text, end)))
@@ -400,22 +466,30 @@ fn key_at<'a>(line: &Line<'a>, at: usize) -> Option<Option<Key<'a>>> {
             matches!(bytes.get(at), Some(b'[' | b'{')).then_some(None)
         }
         _ => {
-            let rest = text.get(at..)?;
-            let mut search = 0;
-            while let Some(found) = rest.get(search..)?.find(':') {
-                let colon = search + found;
-                let before = rest.get(..colon)?;
-                if before.contains(" #") {
-                    return Some(None);
-                }
-                if matches!(rest.as_bytes().get(colon + 1), None | Some(b' ')) {
-                    // A key with a `:` inside it, odd characters or a trailing space: the full parser.
-                    if before.contains(':') || before.ends_with(' ') || before.bytes().any(|b| b"#,[]{}\"'".contains(&b)) {
-                        return None;
+            // One pass to the first `:` that ends a key (followed by a space
+            // or the end of the line), noting on the way what would make it
+            // the full parser's: an earlier `:`, characters with meanings of
+            // their own. A ` #` before it starts a comment: no key here.
+            let rest = bytes.get(at..)?;
+            let mut colon_inside = false;
+            let mut odd = false;
+            for (i, &b) in rest.iter().enumerate() {
+                match b {
+                    b':' => {
+                        if !matches!(rest.get(i + 1), None | Some(b' ')) {
+                            colon_inside = true;
+                            continue;
+                        }
+                        // A key with a `:` inside it, odd characters or a trailing space: the full parser.
+                        if colon_inside || odd || i.checked_sub(1).and_then(|j| rest.get(j)) == Some(&b' ') {
+                            return None;
+                        }
+                        return Some(Some(Key { name: Cow::Borrowed(text.get(at..at + i)?), start: at, colon: at + i }));
                     }
-                    return Some(Some(Key { name: Cow::Borrowed(before), start: at, colon: at + colon }));
+                    b'#' if i.checked_sub(1).and_then(|j| rest.get(j)) == Some(&b' ') => return Some(None),
+                    b'#' | b',' | b'[' | b']' | b'{' | b'}' | b'"' | b'\'' => odd = true,
+                    _ => {}
                 }
-                search = colon + 1;
             }
             Some(None)
         }
@@ -425,16 +499,26 @@ fn key_at<'a>(line: &Line<'a>, at: usize) -> Option<Option<Key<'a>>> {
 /// A plain scalar in block context from `at` to a comment or the end of the line.
 fn block_plain(text: &str, at: usize) -> Option<&str> {
     let rest = text.get(at..)?;
-    let first = *rest.as_bytes().first()?;
+    let bytes = rest.as_bytes();
+    let first = *bytes.first()?;
     if b"-?:,[]{}#&*!|>'\"%@`".contains(&first) && !(first == b'-' && rest.len() > 1 && !rest.starts_with("- ")) {
         return None;
     }
-    let value = rest.find(" #").map_or(rest, |i| rest.get(..i).unwrap_or(rest)).trim_end_matches(' ');
-    // `a: b: c` is an error, and a `:` at the end would start a mapping: the full parser says so.
-    if value.contains(": ") || value.ends_with(':') {
-        return None;
+    // One pass to ` #` (a comment) or the end. A `:` followed by a space or
+    // the end of the value is `a: b: c` (an error) or, at the end, would
+    // start a mapping: the full parser says so.
+    let mut end = bytes.len();
+    for (i, &b) in bytes.iter().enumerate() {
+        match b {
+            b':' if matches!(bytes.get(i + 1), None | Some(b' ')) => return None,
+            b'#' if i.checked_sub(1).and_then(|j| bytes.get(j)) == Some(&b' ') => {
+                end = i - 1;
+                break;
+            }
+            _ => {}
+        }
     }
-    Some(value)
+    Some(rest.get(..end)?.trim_end_matches(' '))
 }
 
 /// A plain scalar inside a flow collection, up to `,`, `]`, `}` (spaces trimmed).

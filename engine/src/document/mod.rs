@@ -192,8 +192,10 @@ pub fn load_bytes(bytes: Vec<u8>, display: &str, format: Format, options: &LoadO
             };
         }
     };
-    // NUL is valid UTF-8 but never in a text document: call it binary, not a syntax error.
-    if let Some(nul) = text.as_bytes().iter().take(8192).position(|&b| b == 0) {
+    // NUL is valid UTF-8 but never in a text document: call it binary, not a
+    // syntax error. `contains` first: it is a memchr, `position` a byte loop.
+    let head = text.as_bytes().get(..8192).unwrap_or(text.as_bytes());
+    if let Some(nul) = head.contains(&0).then(|| head.iter().position(|&b| b == 0)).flatten() {
         return LoadedFile {
             documents: Vec::new(),
             errors: vec![InputError {
@@ -246,8 +248,9 @@ fn parse_source(source: Arc<Source>, format: Format, options: &LoadOptions) -> L
     let (parsed, syntax_errors) = yaml::parse_stream(yaml_text, &options.yaml);
     // The parser puts an error at the end of a file without a final line
     // break on the line after it: point at the end of the text instead
-    // (without the BOM, which the parser did not see either).
-    let end = position_after(text.as_bytes());
+    // (without the BOM, which the parser did not see either). Only files
+    // with errors pay for finding the end.
+    let end = if syntax_errors.is_empty() { Position::default() } else { position_after(text.as_bytes()) };
     let errors = syntax_errors
         .into_iter()
         .map(|e| InputError {

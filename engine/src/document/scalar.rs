@@ -6,6 +6,11 @@ use super::value::Value;
 
 /// Resolves a plain (unquoted, untagged) scalar.
 pub fn resolve_plain(text: &str) -> Value {
+    // Every special value starts with one of these bytes; most strings do
+    // not, and skip the comparisons.
+    if !matches!(text.as_bytes().first(), None | Some(b'~' | b'n' | b'N' | b't' | b'T' | b'f' | b'F' | b'.' | b'+' | b'-' | b'0'..=b'9')) {
+        return Value::Str(text.into());
+    }
     match text {
         "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
         "true" | "True" | "TRUE" => return Value::Bool(true),
