@@ -161,6 +161,24 @@ fn reaching_a_limit_is_left_to_the_full_parser_to_report() {
     assert!(fast_path_reads(docs, &Limits { max_documents: 2, ..Limits::default() }).is_none());
 }
 
+#[test]
+fn duplicate_keys_are_found_whatever_the_streams_read_before() {
+    // A thread shares keys between the streams it reads, and forgets them past a bound:
+    // a duplicate must be found before, across and after that.
+    let limits = Limits::default();
+    for round in 0..3 {
+        let many: String = (0..5000).map(|i| format!("k{round}x{i}: {i}\n")).collect();
+        let docs = fast_path_reads(&many, &limits).expect("read");
+        assert_eq!(docs[0].root.as_map().map(<[_]>::len), Some(5000));
+        for twice in ["k0x1: 1\nk0x1: 2\n", "{k0x1: 1, k0x1: 2}\n", "'it''s': 1\n\"it's\": 2\n", "- a: 1\n  b: 2\n  a: 3\n"] {
+            assert!(fast_path_reads(twice, &limits).is_none(), "read {twice:?} by itself");
+        }
+        let docs = fast_path_reads("k0x1: 1\nk0x2: 2\n---\nk0x1: 3\n", &limits).expect("read");
+        let keys: Vec<_> = docs.iter().flat_map(|d| d.root.as_map().unwrap().iter().map(|(k, _)| k.to_string())).collect();
+        assert_eq!(keys, ["k0x1", "k0x2", "k0x1"]);
+    }
+}
+
 /// Text built mostly from pieces the fast path reads, with enough odd ones to reach its edges.
 fn blockish() -> impl Strategy<Value = String> {
     let piece = prop_oneof![

@@ -9,6 +9,7 @@
 //! reports problems. Differential tests keep the two in agreement.
 
 use std::borrow::Cow;
+use std::cell::Cell;
 use std::collections::HashSet;
 use std::hash::{BuildHasherDefault, Hasher};
 
@@ -26,6 +27,39 @@ fn not_plain_text(c: char) -> bool {
     matches!(c, '\u{80}'..='\u{9f}' | '\u{feff}' | '\u{fffe}' | '\u{ffff}' | '\u{2028}' | '\u{2029}')
 }
 
+/// The lines of a text, as `split('\n')` gives them, found with memchr (the
+/// `memchr` crate, already built for `regex`): `split`'s searcher cost
+/// several instructions a byte.
+struct Lines<'a> {
+    rest: Option<&'a str>,
+}
+
+impl<'a> Iterator for Lines<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        let rest = self.rest?;
+        match memchr::memchr(b'\n', rest.as_bytes()) {
+            Some(at) => {
+                self.rest = rest.get(at + 1..);
+                rest.get(..at)
+            }
+            None => {
+                self.rest = None;
+                Some(rest)
+            }
+        }
+    }
+}
+
+/// The bytes that cannot start a plain scalar: YAML's indicators.
+fn is_indicator(b: u8) -> bool {
+    matches!(
+        b,
+        b'-' | b'?' | b':' | b',' | b'[' | b']' | b'{' | b'}' | b'#' | b'&' | b'*' | b'!' | b'|' | b'>' | b'\'' | b'"' | b'%' | b'@' | b'`'
+    )
+}
+
 /// The documents of `text`, or `None` when the full parser must read it.
 pub fn parse(text: &str, limits: &Limits) -> Option<Vec<Parsed>> {
     // A fold, not `any`: it vectorises, and such files are rare enough not to stop early for.
@@ -36,14 +70,21 @@ pub fn parse(text: &str, limits: &Limits) -> Option<Vec<Parsed>> {
     if odd || (wide && text.chars().any(not_plain_text)) {
         return None;
     }
+    let mut stream = Stream::new(limits, SCRATCH.take());
+    let docs = read_stream(text, wide, &mut stream);
+    SCRATCH.set(stream.into_scratch());
+    docs
+}
+
+/// The documents of `text`, which holds only characters the fast path reads
+/// (and, unless `wide`, only ASCII).
+fn read_stream(text: &str, wide: bool, stream: &mut Stream) -> Option<Vec<Parsed>> {
     let mut docs = Vec::new();
-    // One for the whole stream: the node limit is per stream, and keys repeat across documents.
-    let mut stream = Stream::new(limits);
     // One buffer of lines for every document of the stream.
     let mut current: Vec<Line<'_>> = Vec::new();
     let mut number = 0u32;
     let mut started = false;
-    for raw in text.split('\n') {
+    for raw in (Lines { rest: Some(text) }) {
         number += 1;
         let indent = raw.len() - raw.trim_start_matches(' ').len();
         let rest = raw.get(indent..)?;
@@ -59,7 +100,7 @@ pub fn parse(text: &str, limits: &Limits) -> Option<Vec<Parsed>> {
                 return None;
             }
             started = true;
-            finish(&current, Position::new(number, 1), &mut stream, &mut docs)?;
+            finish(&current, Position::new(number, 1), stream, &mut docs)?;
             current.clear();
             continue;
         }
@@ -75,7 +116,7 @@ pub fn parse(text: &str, limits: &Limits) -> Option<Vec<Parsed>> {
     // The full parser ends the stream on the line after the last one, whether
     // or not the text ends with a line break (`number` counts the lines split).
     let unterminated = !text.is_empty() && !text.ends_with('\n');
-    finish(&current, Position::new(number + u32::from(unterminated), 1), &mut stream, &mut docs)?;
+    finish(&current, Position::new(number + u32::from(unterminated), 1), stream, &mut docs)?;
     Some(docs)
 }
 
@@ -133,11 +174,8 @@ struct Parser<'a, 'p> {
 }
 
 /// What every document of a stream shares: the nodes counted so far against
-/// the limits (reaching one is the full parser's to report), the keys seen
-/// so far (a key written many times, `name`, `provider`, is one shared
-/// string, not one allocation each), and stacks on which the entries of the
-/// collections being read wait, so each collection is allocated once, at its
-/// final size.
+/// the limits (reaching one is the full parser's to report), and what
+/// `Scratch` holds.
 struct Stream {
     nodes: usize,
     limits: Limits,
@@ -146,9 +184,39 @@ struct Stream {
     items: Vec<Node>,
 }
 
+/// What a thread keeps from one stream to the next: the keys seen so far (a
+/// key written many times, `name`, `provider`, is one shared string, not one
+/// allocation each), and the stacks on which the entries of the collections
+/// being read wait, so each collection is allocated once, at its final size.
+#[derive(Default)]
+struct Scratch {
+    keys: HashSet<ImmutableString, BuildHasherDefault<FxHasher>>,
+    entries: Vec<(ImmutableString, Node)>,
+    items: Vec<Node>,
+}
+
+thread_local! {
+    static SCRATCH: Cell<Scratch> = Cell::new(Scratch::default());
+}
+
+/// Past this many keys a thread forgets them before its next stream: files
+/// with keys of their own (generated names) must not grow it without end.
+const MAX_KEYS: usize = 4096;
+
 impl Stream {
-    fn new(limits: &Limits) -> Self {
-        Stream { nodes: 0, limits: *limits, keys: HashSet::default(), entries: Vec::new(), items: Vec::new() }
+    fn new(limits: &Limits, scratch: Scratch) -> Self {
+        let Scratch { mut keys, mut entries, mut items } = scratch;
+        if keys.len() > MAX_KEYS {
+            keys.clear();
+        }
+        // Left over when the last stream was declined half-way.
+        entries.clear();
+        items.clear();
+        Stream { nodes: 0, limits: *limits, keys, entries, items }
+    }
+
+    fn into_scratch(self) -> Scratch {
+        Scratch { keys: self.keys, entries: self.entries, items: self.items }
     }
 
     fn count(&mut self, depth: usize) -> Option<()> {
@@ -156,8 +224,9 @@ impl Stream {
         (self.nodes < self.limits.max_nodes && depth + 1 < self.limits.max_depth).then_some(())
     }
 
-    /// The shared string for a key. Every key of the stream comes from here,
-    /// so two keys are equal exactly when they are the same allocation.
+    /// The shared string for a key. Every key of the stream comes from here
+    /// (and the set is never cleared during a stream), so two keys are equal
+    /// exactly when they are the same allocation.
     fn key(&mut self, name: &str) -> ImmutableString {
         if let Some(key) = self.keys.get(name) {
             return key.clone();
@@ -198,12 +267,11 @@ impl Hasher for FxHasher {
             word.copy_from_slice(chunk);
             self.add(u64::from_le_bytes(word));
         }
+        // The last bytes shifted in one by one: a `copy_from_slice` of a
+        // length not known at compile time is a call to memcpy.
         let rest = chunks.remainder();
-        let mut word = [0u8; 8];
-        if let Some(tail) = word.get_mut(..rest.len()) {
-            tail.copy_from_slice(rest);
-        }
-        self.add(u64::from_le_bytes(word) ^ ((rest.len() as u64) << 56));
+        let word = rest.iter().rev().fold(rest.len() as u64, |word, &b| (word << 8) | u64::from(b));
+        self.add(word);
     }
 
     fn write_u8(&mut self, byte: u8) {
@@ -501,7 +569,7 @@ fn block_plain(text: &str, at: usize) -> Option<&str> {
     let rest = text.get(at..)?;
     let bytes = rest.as_bytes();
     let first = *bytes.first()?;
-    if b"-?:,[]{}#&*!|>'\"%@`".contains(&first) && !(first == b'-' && rest.len() > 1 && !rest.starts_with("- ")) {
+    if is_indicator(first) && !(first == b'-' && rest.len() > 1 && !rest.starts_with("- ")) {
         return None;
     }
     // One pass to ` #` (a comment) or the end. A `:` followed by a space or
@@ -525,7 +593,7 @@ fn block_plain(text: &str, at: usize) -> Option<&str> {
 fn flow_plain(text: &str, at: usize) -> Option<&str> {
     let rest = text.get(at..)?;
     let first = *rest.as_bytes().first()?;
-    if b"-?:,[]{}#&*!|>'\"%@`".contains(&first) && !(first == b'-' && rest.as_bytes().get(1).is_some_and(|b| b.is_ascii_alphanumeric())) {
+    if is_indicator(first) && !(first == b'-' && rest.as_bytes().get(1).is_some_and(|b| b.is_ascii_alphanumeric())) {
         return None;
     }
     let len = rest.bytes().position(|b| matches!(b, b',' | b'[' | b']' | b'{' | b'}' | b':' | b'#')).unwrap_or(rest.len());
@@ -595,8 +663,11 @@ fn quoted(text: &str, at: usize) -> Option<(Cow<'_, str>, usize)> {
     }
 }
 
-fn skip_spaces(text: &str, at: usize) -> usize {
-    at + text.get(at..).map_or(0, |rest| rest.len() - rest.trim_start_matches(' ').len())
+fn skip_spaces(text: &str, mut at: usize) -> usize {
+    while text.as_bytes().get(at) == Some(&b' ') {
+        at += 1;
+    }
+    at
 }
 
 /// Where the full parser ends a quoted scalar or a closing bracket: past the
