@@ -363,7 +363,7 @@ impl<'a, 'p> Parser<'a, 'p> {
                 _ => break,
             }
         }
-        let entries = self.stream.entries.drain(base..).collect();
+        let entries = split_top(&mut self.stream.entries, base);
         Some(Node::new(Region::new(start, self.next_token()), Value::Map(entries)))
     }
 
@@ -393,7 +393,7 @@ impl<'a, 'p> Parser<'a, 'p> {
                 _ => break,
             }
         }
-        let items = self.stream.items.drain(base..).collect();
+        let items = split_top(&mut self.stream.items, base);
         Some(Node::new(Region::new(start, self.next_token()), Value::Seq(items)))
     }
 
@@ -460,9 +460,9 @@ fn flow(line: &Line<'_>, at: usize, depth: usize, stream: &mut Stream) -> Option
     }
     let end = after_token(line.text, pos + 1);
     let value = if open == b'[' {
-        Value::Seq(stream.items.drain(items_base..).collect())
+        Value::Seq(split_top(&mut stream.items, items_base))
     } else {
-        Value::Map(stream.entries.drain(entries_base..).collect())
+        Value::Map(split_top(&mut stream.entries, entries_base))
     };
     Some((Node::new(Region::new(line.pos(at), line.pos(end)), value), end))
 }
@@ -661,6 +661,15 @@ fn quoted(text: &str, at: usize) -> Option<(Cow<'_, str>, usize)> {
             }
         }
     }
+}
+
+/// What was pushed on `stack` since it held `base` entries, in a vector of
+/// exactly that size: one allocation and one copy.
+fn split_top<T>(stack: &mut Vec<T>, base: usize) -> Vec<T> {
+    if base >= stack.len() {
+        return Vec::new();
+    }
+    stack.split_off(base)
 }
 
 fn skip_spaces(text: &str, mut at: usize) -> usize {

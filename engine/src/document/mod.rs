@@ -192,10 +192,9 @@ pub fn load_bytes(bytes: Vec<u8>, display: &str, format: Format, options: &LoadO
             };
         }
     };
-    // NUL is valid UTF-8 but never in a text document: call it binary, not a
-    // syntax error. `contains` first: it is a memchr, `position` a byte loop.
+    // NUL is valid UTF-8 but never in a text document: call it binary, not a syntax error.
     let head = text.as_bytes().get(..8192).unwrap_or(text.as_bytes());
-    if let Some(nul) = head.contains(&0).then(|| head.iter().position(|&b| b == 0)).flatten() {
+    if let Some(nul) = memchr::memchr(0, head) {
         return LoadedFile {
             documents: Vec::new(),
             errors: vec![InputError {
