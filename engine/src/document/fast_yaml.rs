@@ -10,7 +10,7 @@
 
 use std::borrow::Cow;
 use std::cell::Cell;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 
 use rhai::ImmutableString;
@@ -179,6 +179,7 @@ struct Parser<'a, 'p> {
 struct Stream {
     nodes: usize,
     limits: Limits,
+    short_keys: HashMap<ShortKey, ImmutableString, BuildHasherDefault<FxHasher>>,
     keys: HashSet<ImmutableString, BuildHasherDefault<FxHasher>>,
     entries: Vec<(ImmutableString, Node)>,
     items: Vec<Node>,
@@ -190,6 +191,7 @@ struct Stream {
 /// being read wait, so each collection is allocated once, at its final size.
 #[derive(Default)]
 struct Scratch {
+    short_keys: HashMap<ShortKey, ImmutableString, BuildHasherDefault<FxHasher>>,
     keys: HashSet<ImmutableString, BuildHasherDefault<FxHasher>>,
     entries: Vec<(ImmutableString, Node)>,
     items: Vec<Node>,
@@ -205,18 +207,19 @@ const MAX_KEYS: usize = 4096;
 
 impl Stream {
     fn new(limits: &Limits, scratch: Scratch) -> Self {
-        let Scratch { mut keys, mut entries, mut items } = scratch;
-        if keys.len() > MAX_KEYS {
+        let Scratch { mut short_keys, mut keys, mut entries, mut items } = scratch;
+        if short_keys.len() + keys.len() > MAX_KEYS {
+            short_keys.clear();
             keys.clear();
         }
         // Left over when the last stream was declined half-way.
         entries.clear();
         items.clear();
-        Stream { nodes: 0, limits: *limits, keys, entries, items }
+        Stream { nodes: 0, limits: *limits, short_keys, keys, entries, items }
     }
 
     fn into_scratch(self) -> Scratch {
-        Scratch { keys: self.keys, entries: self.entries, items: self.items }
+        Scratch { short_keys: self.short_keys, keys: self.keys, entries: self.entries, items: self.items }
     }
 
     fn count(&mut self, depth: usize) -> Option<()> {
@@ -228,6 +231,9 @@ impl Stream {
     /// (and the set is never cleared during a stream), so two keys are equal
     /// exactly when they are the same allocation.
     fn key(&mut self, name: &str) -> ImmutableString {
+        if let Some(short) = ShortKey::pack(name.as_bytes()) {
+            return self.short_keys.entry(short).or_insert_with(|| name.into()).clone();
+        }
         if let Some(key) = self.keys.get(name) {
             return key.clone();
         }
@@ -239,6 +245,31 @@ impl Stream {
     /// Whether a mapping whose entries start at `base` of the entry stack already has `key`.
     fn has_key(&self, base: usize, key: &ImmutableString) -> bool {
         self.entries.get(base..).is_some_and(|entries| entries.iter().any(|(k, _)| k.ptr_eq(key)))
+    }
+}
+
+/// A key of up to 16 bytes (most are) packed into integers, so that finding
+/// it hashes and compares two words instead of calling memcmp.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+struct ShortKey {
+    low: u64,
+    high: u64,
+    len: u8,
+}
+
+impl ShortKey {
+    fn pack(bytes: &[u8]) -> Option<ShortKey> {
+        let len = u8::try_from(bytes.len()).ok().filter(|&len| len <= 16)?;
+        let (low, high) = bytes.split_at(bytes.len().min(8));
+        Some(ShortKey { low: word(low), high: word(high), len })
+    }
+}
+
+/// Up to 8 bytes as one little-endian integer.
+fn word(bytes: &[u8]) -> u64 {
+    match <[u8; 8]>::try_from(bytes) {
+        Ok(all) => u64::from_le_bytes(all),
+        Err(_) => bytes.iter().rev().fold(0, |word, &b| (word << 8) | u64::from(b)),
     }
 }
 
@@ -276,6 +307,10 @@ impl Hasher for FxHasher {
 
     fn write_u8(&mut self, byte: u8) {
         self.add(u64::from(byte));
+    }
+
+    fn write_u64(&mut self, word: u64) {
+        self.add(word);
     }
 
     fn finish(&self) -> u64 {
