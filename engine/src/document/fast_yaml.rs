@@ -81,7 +81,8 @@ pub fn parse(text: &str, limits: &Limits) -> Option<Vec<Parsed>> {
 fn read_stream(text: &str, wide: bool, stream: &mut Stream) -> Option<Vec<Parsed>> {
     let mut docs = Vec::new();
     // One buffer of lines for every document of the stream.
-    let mut current: Vec<Line<'_>> = Vec::new();
+    // Sized for lines of about 32 bytes, within reason: growing it cost more than filling it.
+    let mut current: Vec<Line<'_>> = Vec::with_capacity((text.len() / 32).min(4096));
     let mut number = 0u32;
     let mut started = false;
     for raw in (Lines { rest: Some(text) }) {
@@ -451,9 +452,8 @@ impl<'a, 'p> Parser<'a, 'p> {
                 (Node::new(Region::new(line.pos(at), line.pos(end)), scalar::resolve_plain(text)), end)
             }
         };
-        let rest = line.text.get(end..)?;
-        let trimmed = rest.trim_start_matches(' ');
-        (trimmed.is_empty() || (trimmed.starts_with('#') && trimmed.len() < rest.len())).then_some(node)
+        let next = skip_spaces(line.text, end);
+        (next == line.text.len() || (line.byte(next) == Some(b'#') && next > end)).then_some(node)
     }
 }
 
@@ -627,17 +627,21 @@ fn block_plain(text: &str, at: usize) -> Option<&str> {
 /// A plain scalar inside a flow collection, up to `,`, `]`, `}` (spaces trimmed).
 fn flow_plain(text: &str, at: usize) -> Option<&str> {
     let rest = text.get(at..)?;
-    let first = *rest.as_bytes().first()?;
-    if is_indicator(first) && !(first == b'-' && rest.as_bytes().get(1).is_some_and(|b| b.is_ascii_alphanumeric())) {
+    let bytes = rest.as_bytes();
+    let first = *bytes.first()?;
+    if is_indicator(first) && !(first == b'-' && bytes.get(1).is_some_and(u8::is_ascii_alphanumeric)) {
         return None;
     }
-    let len = rest.bytes().position(|b| matches!(b, b',' | b'[' | b']' | b'{' | b'}' | b':' | b'#')).unwrap_or(rest.len());
+    // A value running to the end of the line, or a `:` or `#` inside (URLs,
+    // `a#b`), has rules of its own in flow context.
+    let len = bytes.iter().position(|&b| matches!(b, b',' | b'[' | b']' | b'{' | b'}' | b':' | b'#'))?;
+    match bytes.get(len) {
+        Some(b':') if bytes.get(len + 1) != Some(&b' ') => return None,
+        Some(b'#') => return None,
+        _ => {}
+    }
     let value = rest.get(..len)?.trim_end_matches(' ');
-    // A `:` or `#` inside (URLs, `a#b`) has rules of its own in flow context.
-    if value.is_empty() || matches!(rest.as_bytes().get(len), Some(b':' | b'#') | None) && !rest.get(len..)?.starts_with(": ") {
-        return None;
-    }
-    Some(value)
+    (!value.is_empty()).then_some(value)
 }
 
 /// A quoted scalar opening at `at`, closed on the same line: its value and the byte after the closing quote.
