@@ -95,6 +95,11 @@ const READ: &[&str] = &[
     "{\"a\":\"x\",\"b\":[1,2.5,true,null,-3,1e3],\"c\":{\"d\":{}},\"e\":[]}\n",
     "[{\"k\":\"v\"}, {\"k\": \"w\"}]   \n",
     "list:\n  [a, b]\nnext: 1\n",
+    // Edges of the one-pass scans for keys and plain scalars.
+    "k: a:b\nl: v # a: b\nm: a#b\nurl: http://x.y/z#a:b\n",
+    "- a:b\n- c # d: e\n",
+    "é: ü\nlong_key_with_more_than_16_bytes: 1\nk:   v  \n",
+    "k: {a: b, c: d}  # x\nl: [a , b ]\nm: {\"a\":1,'b': 2}\n",
 ];
 
 /// Streams outside the subset: the full parser must read them.
@@ -128,6 +133,17 @@ const DECLINED: &[&str] = &[
     "  \"q\": \n ",
     "a: 1\n# end",
     "a: 1\n---",
+    "k: v:\n",
+    "k: a: b\n",
+    "a:b: c\n",
+    "a #b: c\n",
+    "a : b\n",
+    "a,b: c\n",
+    "k: {a: b:c}\n",
+    "k: [a:b, c]\n",
+    "k: [a:, b]\n",
+    "k: {a#b: c}\n",
+    "k: [a #c]\n",
 ];
 
 #[test]
