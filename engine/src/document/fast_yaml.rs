@@ -202,25 +202,38 @@ thread_local! {
     static SCRATCH: Cell<Scratch> = Cell::new(Scratch::default());
 }
 
-/// Past this many keys a thread forgets them before its next stream: files
-/// with keys of their own (generated names) must not grow it without end.
+/// Past this many keys a thread forgets them, and past this many entries
+/// it lets its stacks go, once a stream is read: a file with keys of its own
+/// (generated names) or one huge collection must not keep memory after it.
 const MAX_KEYS: usize = 4096;
+const MAX_KEPT_ENTRIES: usize = 4096;
 
 impl Stream {
     fn new(limits: &Limits, scratch: Scratch) -> Self {
-        let Scratch { mut short_keys, mut keys, mut entries, mut items } = scratch;
-        if short_keys.len() + keys.len() > MAX_KEYS {
-            short_keys.clear();
-            keys.clear();
-        }
+        let Scratch { short_keys, keys, mut entries, mut items } = scratch;
         // Left over when the last stream was declined half-way.
         entries.clear();
         items.clear();
         Stream { nodes: 0, limits: *limits, short_keys, keys, entries, items }
     }
 
+    /// What is worth keeping for the thread's next stream. Keys are
+    /// forgotten only between streams, never during one.
     fn into_scratch(self) -> Scratch {
-        Scratch { short_keys: self.short_keys, keys: self.keys, entries: self.entries, items: self.items }
+        let Stream { mut short_keys, mut keys, mut entries, mut items, .. } = self;
+        if short_keys.len() + keys.len() > MAX_KEYS {
+            short_keys = HashMap::default();
+            keys = HashSet::default();
+        }
+        entries.clear();
+        items.clear();
+        if entries.capacity() > MAX_KEPT_ENTRIES {
+            entries = Vec::new();
+        }
+        if items.capacity() > MAX_KEPT_ENTRIES {
+            items = Vec::new();
+        }
+        Scratch { short_keys, keys, entries, items }
     }
 
     fn count(&mut self, depth: usize) -> Option<()> {
