@@ -152,6 +152,19 @@ fn membership_in_a_missing_list_is_false() {
 }
 
 #[test]
+fn a_string_in_a_list_matches_equal_strings_only() {
+    // The native `contains` for strings answers as Rhai's `==` would, item by item.
+    eval_eq("\"refund\" in doc.list(\"spec.tools\").map(|t| t.name)", "true");
+    eval_eq("\"refunds\" in doc.list(\"spec.tools\").map(|t| t.name)", "false");
+    eval_eq("\"1\" in [1, 2]", "false");
+    eval_eq("\"a\" in [1, 'a', ()]", "true");
+    eval_eq("\"ab\" in ['a', 'b']", "false");
+    eval_eq("\"\" in [\"\"]", "true");
+    eval_eq("\"x\" in []", "false");
+    eval_eq("1 in [1, 2]", "true");
+}
+
+#[test]
 fn architecture_graph() {
     eval_eq("doc.reachable(\"web\", [\"human-approval\"])", "[\"gate\", \"shell\"]");
     eval_eq("doc.reachable(\"web\", [])", "[\"gate\", \"refunds\", \"shell\"]");

@@ -149,6 +149,15 @@ pub fn register(engine: &mut Engine) {
 
     // Membership in a missing list is false, not an error: `"x" in doc.get("missing")`.
     engine.register_fn("contains", |_: (), _: Dynamic| false);
+    // `"x" in list`, the commonest test in rules, natively: Rhai's generic
+    // `contains` calls the `==` operator through the interpreter once per item.
+    // Same answers: a string equals only a string (or a one-character string a char).
+    engine.register_fn("contains", |list: &mut Array, wanted: ImmutableString| -> bool {
+        list.iter().any(|item| match item.read_lock::<ImmutableString>() {
+            Some(s) => *s == wanted,
+            None => item.as_char().is_ok_and(|c| wanted.chars().eq(std::iter::once(c))),
+        })
+    });
 
     // Dates, measured against the scan's `--now`.
     engine.register_fn("today", || -> ImmutableString { context::now().to_string().into() });
