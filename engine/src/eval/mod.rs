@@ -54,6 +54,14 @@ impl ScanOptions {
     }
 }
 
+/// Sizes the process-wide thread pool, which rule compilation runs on (0:
+/// one thread per core), so `--threads 1` keeps a whole command on one
+/// core. Only the first call counts, and only before the pool is first used.
+pub fn use_threads(threads: usize) {
+    // An error means the pool exists already: it keeps its size.
+    let _ = rayon::ThreadPoolBuilder::new().num_threads(threads).build_global();
+}
+
 /// What a scan reads: files on disk, or one document from standard input.
 pub enum Input {
     File(InputFile),
