@@ -32,18 +32,27 @@ spec:
 
 /// Runs a rule whose `check` body is `body` on `DOC`, with `--now 2025-06-01`.
 fn run(body: &str) -> Outcome {
-    run_rule(&format!(
+    run_rule(&rule_source(body))
+}
+
+fn rule_source(body: &str) -> String {
+    format!(
         "const RULE = #{{ id: \"T001\", title: \"t\", severity: \"low\", kinds: [\"*\"], controls: #{{ iso42001: [\"A.9.2\"] }}, remediation: \"r\" }};\nfn check(doc) {{\n{body}\n}}\n"
-    ))
+    )
 }
 
 fn run_rule(source: &str) -> Outcome {
+    run_with(source, Default::default())
+}
+
+fn run_with(source: &str, evidence: annexa_engine::reassess::evidence::EvidenceMode) -> Outcome {
     let engine = build_engine(&Limits::default());
     let set = load(vec![RuleSource { path: "t.rhai".into(), text: source.into() }], &engine);
     assert!(set.errors.is_empty(), "{:?}", set.errors);
     let mut results: Vec<FileResult> = Vec::new();
     let input = Input::Bytes { display: "doc.yaml".into(), format: annexa_engine::document::Format::Yaml, bytes: DOC.as_bytes().to_vec() };
-    let options = ScanOptions::new("2025-06-01".parse().unwrap());
+    let mut options = ScanOptions::new("2025-06-01".parse().unwrap());
+    options.evidence = evidence;
     scan(&engine, &set.rules, vec![input], &options, &mut |r| {
         results.push(r);
         Ok(())
@@ -88,6 +97,27 @@ fn list_and_keys() {
     eval_eq("doc.list(\"spec.missing\").len()", "0");
     eval_eq("doc.list(\"spec.risk\").len()", "0");
     eval_eq("doc.keys(\"spec.risk\")", "[\"tier\"]");
+}
+
+#[test]
+fn values_reads_one_field_across_a_list_or_map() {
+    eval_eq("doc.values(\"spec.tools[*].effect\")", "[\"write\", \"read\"]");
+    eval_eq("doc.values(\"spec.tools[*].requires_approval\")", "[true]");
+    eval_eq("doc.values(\"spec.architecture.components[*].trust\")", "[\"untrusted\"]");
+    eval_eq("doc.values(\"spec.labels[*]\")", "[\"bot\"]");
+    eval_eq("doc.values(\"spec.risk.tier\")", "[\"high\"]");
+    eval_eq("doc.values(\"spec.missing[*].x\")", "[]");
+    eval_eq("\"read\" in doc.values(\"spec.tools[*].effect\")", "true");
+}
+
+#[test]
+fn values_watches_the_collection_before_the_wildcard() {
+    let outcome = run_with(
+        &rule_source("if \"x\" in doc.values(\"spec.tools[*].effect\") { doc.fail(\"\", \"x\"); }"),
+        annexa_engine::reassess::evidence::EvidenceMode::All,
+    );
+    let watched: Vec<&String> = outcome.evidence.iter().flat_map(|e| e.keys()).collect();
+    assert_eq!(watched, ["spec.tools"]);
 }
 
 #[test]
