@@ -110,11 +110,11 @@ fn read_stream(text: &str, wide: bool, stream: &mut Stream) -> Option<Vec<Parsed
     let mut started = false;
     for raw in (Lines { rest: Some(text) }) {
         number += 1;
-        let indent = raw.len() - raw.trim_start_matches(' ').len();
-        let rest = raw.get(indent..)?;
-        if rest.is_empty() || rest.starts_with('#') {
+        let indent = skip_spaces(raw, 0);
+        if matches!(raw.as_bytes().get(indent), None | Some(b'#')) {
             continue;
         }
+        let rest = raw.get(indent..)?;
         if indent == 0 && (rest.starts_with("---") || rest.starts_with("...") || rest.starts_with('%')) {
             if rest.trim_end_matches(' ') != "---" {
                 return None;
@@ -657,7 +657,7 @@ fn block_plain(text: &str, at: usize) -> Option<&str> {
             _ => {}
         }
     }
-    Some(rest.get(..end)?.trim_end_matches(' '))
+    rest.get(..trim_spaces_end(bytes, end))
 }
 
 /// A plain scalar inside a flow collection, up to `,`, `]`, `}` (spaces trimmed).
@@ -676,8 +676,8 @@ fn flow_plain(text: &str, at: usize) -> Option<&str> {
         Some(b'#') => return None,
         _ => {}
     }
-    let value = rest.get(..len)?.trim_end_matches(' ');
-    (!value.is_empty()).then_some(value)
+    let end = trim_spaces_end(bytes, len);
+    (end > 0).then(|| rest.get(..end)).flatten()
 }
 
 /// A quoted scalar opening at `at`, closed on the same line: its value and the byte after the closing quote.
@@ -745,6 +745,15 @@ fn split_top<T>(stack: &mut Vec<T>, base: usize) -> Vec<T> {
         return Vec::new();
     }
     stack.split_off(base)
+}
+
+/// Where `bytes[..end]` ends without its trailing spaces (a loop the
+/// compiler inlines; `trim_end_matches` is a call).
+fn trim_spaces_end(bytes: &[u8], mut end: usize) -> usize {
+    while end > 0 && bytes.get(end - 1) == Some(&b' ') {
+        end -= 1;
+    }
+    end
 }
 
 fn skip_spaces(text: &str, mut at: usize) -> usize {
