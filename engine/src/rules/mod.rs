@@ -14,6 +14,7 @@ use std::sync::Arc;
 use rhai::{Engine, AST};
 use serde::{Deserialize, Serialize};
 
+use crate::document::path::Segments;
 use crate::document::Position;
 
 pub use meta::{ControlRef, Reassess, Scope, Severity};
@@ -36,6 +37,8 @@ pub struct Rule {
     pub scope: Scope,
     pub controls: Vec<ControlRef>,
     pub reassess: Reassess,
+    /// `reassess.on_change`, parsed once: the paths every fingerprint watches.
+    pub watches: Vec<Segments>,
     pub remediation: String,
     pub tags: Vec<String>,
     pub source: RuleSource,
