@@ -14,17 +14,18 @@ use super::value::{Node, Value};
 /// A tree's encoding, with where each node's encoding lies in it.
 #[derive(Debug, Default)]
 pub struct Canonical {
-    bytes: Box<[u8]>,
+    bytes: Vec<u8>,
     /// One per node, in encoding order: depth first, map entries by sorted key.
-    spans: Box<[Span]>,
+    spans: Vec<Span>,
     /// For each map, per entry in source order: its place in key order.
-    ranks: Box<[usize]>,
+    ranks: Vec<usize>,
 }
 
 thread_local! {
-    /// Encoding space reused from one document to the next: growing a fresh
-    /// buffer for every document costs more than one exact copy at the end.
-    static SCRATCH: Cell<Scratch> = const { Cell::new(Scratch { bytes: Vec::new(), spans: Vec::new(), ranks: Vec::new() }) };
+    /// The sizes of the last encoding on this thread: documents of one scan
+    /// are alike, so the next encoding starts at about that size instead of
+    /// growing (each growth copies everything written so far).
+    static LAST_SIZES: Cell<(usize, usize, usize)> = const { Cell::new((0, 0, 0)) };
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -47,18 +48,16 @@ struct Scratch {
 impl Canonical {
     /// Encodes `root`. The spans are only valid for that same tree.
     pub fn of(root: &Node) -> Self {
-        let mut scratch = SCRATCH.take();
-        scratch.bytes.clear();
-        scratch.spans.clear();
-        scratch.ranks.clear();
-        encode(root, &mut scratch);
-        let canonical = Canonical {
-            bytes: scratch.bytes.as_slice().into(),
-            spans: scratch.spans.as_slice().into(),
-            ranks: scratch.ranks.as_slice().into(),
+        let (bytes, spans, ranks) = LAST_SIZES.get();
+        let room = |n: usize| n + n / 4 + 64;
+        let mut scratch = Scratch {
+            bytes: Vec::with_capacity(room(bytes)),
+            spans: Vec::with_capacity(room(spans)),
+            ranks: Vec::with_capacity(room(ranks)),
         };
-        SCRATCH.set(scratch);
-        canonical
+        encode(root, &mut scratch);
+        LAST_SIZES.set((scratch.bytes.len(), scratch.spans.len(), scratch.ranks.len()));
+        Canonical { bytes: fitted(scratch.bytes), spans: fitted(scratch.spans), ranks: fitted(scratch.ranks) }
     }
 
     /// The encoding of the whole tree.
@@ -94,6 +93,15 @@ impl Canonical {
     }
 }
 
+/// A vector shrunk only when much of it is unused (a small document after a
+/// large one): kept as it is, it costs no copy.
+fn fitted<T>(mut items: Vec<T>) -> Vec<T> {
+    if items.capacity() > 2 * items.len() + 64 {
+        items.shrink_to_fit();
+    }
+    items
+}
+
 /// The encoding of one value, on its own.
 pub fn encode_into(node: &Node, out: &mut Vec<u8>) {
     let mut scratch = Scratch { bytes: std::mem::take(out), ..Scratch::default() };
@@ -104,16 +112,19 @@ pub fn encode_into(node: &Node, out: &mut Vec<u8>) {
 /// The first 32 hex digits of BLAKE3 of `bytes`, as documents and fingerprints show it.
 pub fn short_digest(bytes: &[u8]) -> String {
     let hash = blake3::hash(bytes);
-    let mut out = String::with_capacity(32);
-    for byte in hash.as_bytes().iter().take(16) {
-        out.push(hex_digit(byte >> 4));
-        out.push(hex_digit(byte & 0x0f));
+    let mut hex = [0u8; 32];
+    for (pair, byte) in hex.chunks_exact_mut(2).zip(hash.as_bytes()) {
+        pair.copy_from_slice(&[hex_digit(byte >> 4), hex_digit(byte & 0x0f)]);
     }
-    out
+    String::from_utf8(hex.to_vec()).unwrap_or_default()
 }
 
-fn hex_digit(n: u8) -> char {
-    char::from(if n < 10 { b'0' + n } else { b'a' + n - 10 })
+fn hex_digit(n: u8) -> u8 {
+    if n < 10 {
+        b'0' + n
+    } else {
+        b'a' + n - 10
+    }
 }
 
 fn encode(node: &Node, scratch: &mut Scratch) {
@@ -137,8 +148,9 @@ fn encode(node: &Node, scratch: &mut Scratch) {
         Value::Map(entries) => {
             tagged(&mut scratch.bytes, b'{', length(entries.len()));
             // Sorted on the stack: most maps have a handful of keys.
-            let mut sorted: SmallVec<[(&[u8], &Node, usize); 16]> =
-                entries.iter().enumerate().map(|(i, (k, n))| (k.as_bytes(), n, i)).collect();
+            // Filled in place: collecting would move the whole inline array out.
+            let mut sorted: SmallVec<[(&[u8], &Node, usize); 16]> = SmallVec::new();
+            sorted.extend(entries.iter().enumerate().map(|(i, (k, n))| (k.as_bytes(), n, i)));
             sorted.sort_unstable_by(|a, b| key_order(a.0, b.0));
             let first = scratch.ranks.len();
             scratch.ranks.resize(first + entries.len(), 0);

@@ -94,8 +94,9 @@ pub fn render_into(segments: &[Segment], out: &mut String) {
                 out.push_str("\"]");
             }
             Segment::Index(index) => {
+                let mut digits = [0u8; 20];
                 out.push('[');
-                push_decimal(*index, out);
+                out.push_str(decimal(*index, &mut digits));
                 out.push(']');
             }
             Segment::Any => out.push_str("[*]"),
@@ -103,21 +104,18 @@ pub fn render_into(segments: &[Segment], out: &mut String) {
     }
 }
 
-/// Appends `n` in decimal, without the formatting machinery.
-fn push_decimal(mut n: usize, out: &mut String) {
-    let mut digits = [0u8; 20];
-    let mut len = 0;
-    for slot in digits.iter_mut().rev() {
+/// `n` in decimal, written at the end of `buffer`, without the formatting machinery.
+fn decimal(mut n: usize, buffer: &mut [u8; 20]) -> &str {
+    let mut start = buffer.len();
+    for slot in buffer.iter_mut().rev() {
         *slot = b'0' + (n % 10) as u8;
-        len += 1;
+        start -= 1;
         n /= 10;
         if n == 0 {
             break;
         }
     }
-    for &d in digits.iter().skip(digits.len() - len) {
-        out.push(char::from(d));
-    }
+    buffer.get(start..).and_then(|digits| std::str::from_utf8(digits).ok()).unwrap_or_default()
 }
 
 /// Writes segments as a JSON Pointer (RFC 6901): `/spec/tools/1/requires_approval`.

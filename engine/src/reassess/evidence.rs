@@ -79,8 +79,9 @@ pub fn watched<'a>(rule: &'a Rule, doc: &'a Document, slot: usize, ctx: &'a Cont
 }
 
 thread_local! {
-    /// The bytes of the last fingerprint, kept so the next one reuses the allocation.
-    static ENCODED: Cell<Vec<u8>> = const { Cell::new(Vec::new()) };
+    /// The bytes of the last fingerprint and its last path, kept so the next
+    /// one reuses the allocations.
+    static ENCODED: Cell<(Vec<u8>, String)> = const { Cell::new((Vec::new(), String::new())) };
 }
 
 /// BLAKE3 over the rule's source hash and each watched (path, value) pair.
@@ -90,10 +91,9 @@ thread_local! {
 pub fn fingerprint(rule: &Rule, watched: &[Watched]) -> String {
     // Encoded into one buffer and hashed in one call (BLAKE3 pays per call);
     // values are slices of the document's encoding, made once when it was read.
-    let mut encoded = ENCODED.take();
+    let (mut encoded, mut rendered) = ENCODED.take();
     encoded.clear();
     encoded.extend_from_slice(rule.source_hash.as_bytes());
-    let mut rendered = String::new();
     for w in watched {
         rendered.clear();
         path::render_into(&w.path, &mut rendered);
@@ -106,7 +106,7 @@ pub fn fingerprint(rule: &Rule, watched: &[Watched]) -> String {
         }
     }
     let digest = canonical::short_digest(&encoded);
-    ENCODED.set(encoded);
+    ENCODED.set((encoded, rendered));
     digest
 }
 
