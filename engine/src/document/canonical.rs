@@ -17,8 +17,9 @@ pub struct Canonical {
     bytes: Vec<u8>,
     /// One per node, in encoding order: depth first, map entries by sorted key.
     spans: Vec<Span>,
-    /// For each map, per entry in source order: its place in key order.
-    ranks: Vec<usize>,
+    /// For each list and map, per child in source order: the index of the
+    /// child's span, so a path is followed without scanning siblings.
+    children: Vec<usize>,
 }
 
 thread_local! {
@@ -32,32 +33,30 @@ thread_local! {
 struct Span {
     start: usize,
     end: usize,
-    /// The index of the first node after this subtree: its next sibling, if any.
-    next: usize,
-    /// For a map, where its entries' ranks start in `ranks`.
-    ranks: usize,
+    /// For a list or map, where its children start in `children`.
+    children: usize,
 }
 
 #[derive(Default)]
 struct Scratch {
     bytes: Vec<u8>,
     spans: Vec<Span>,
-    ranks: Vec<usize>,
+    children: Vec<usize>,
 }
 
 impl Canonical {
     /// Encodes `root`. The spans are only valid for that same tree.
     pub fn of(root: &Node) -> Self {
-        let (bytes, spans, ranks) = LAST_SIZES.get();
+        let (bytes, spans, children) = LAST_SIZES.get();
         let room = |n: usize| n + n / 4 + 64;
         let mut scratch = Scratch {
             bytes: Vec::with_capacity(room(bytes)),
             spans: Vec::with_capacity(room(spans)),
-            ranks: Vec::with_capacity(room(ranks)),
+            children: Vec::with_capacity(room(children)),
         };
         encode(root, &mut scratch);
-        LAST_SIZES.set((scratch.bytes.len(), scratch.spans.len(), scratch.ranks.len()));
-        Canonical { bytes: fitted(scratch.bytes), spans: fitted(scratch.spans), ranks: fitted(scratch.ranks) }
+        LAST_SIZES.set((scratch.bytes.len(), scratch.spans.len(), scratch.children.len()));
+        Canonical { bytes: fitted(scratch.bytes), spans: fitted(scratch.spans), children: fitted(scratch.children) }
     }
 
     /// The encoding of the whole tree.
@@ -71,21 +70,15 @@ impl Canonical {
         let mut node = root;
         let mut at = 0;
         for segment in segments {
-            // A child's place among its siblings in encoding order: its index in
-            // a list, the number of smaller keys in a map.
-            let (child, rank) = match (&node.value, segment) {
+            let (child, i) = match (&node.value, segment) {
                 (Value::Map(entries), Segment::Key(key)) => {
                     let i = entries.iter().position(|(k, _)| k.as_str() == &**key)?;
-                    let first = self.spans.get(at)?.ranks;
-                    (&entries.get(i)?.1, *self.ranks.get(first + i)?)
+                    (&entries.get(i)?.1, i)
                 }
                 (Value::Seq(items), Segment::Index(i)) => (items.get(*i)?, *i),
                 _ => return None,
             };
-            at += 1;
-            for _ in 0..rank {
-                at = self.spans.get(at)?.next;
-            }
+            at = *self.children.get(self.spans.get(at)?.children + i)?;
             node = child;
         }
         let span = self.spans.get(at)?;
@@ -129,7 +122,7 @@ fn hex_digit(n: u8) -> u8 {
 
 fn encode(node: &Node, scratch: &mut Scratch) {
     let me = scratch.spans.len();
-    scratch.spans.push(Span { start: scratch.bytes.len(), end: 0, next: 0, ranks: 0 });
+    scratch.spans.push(Span { start: scratch.bytes.len(), end: 0, children: 0 });
     match &node.value {
         Value::Null => scratch.bytes.push(b'n'),
         Value::Bool(b) => scratch.bytes.push(if *b { b't' } else { b'f' }),
@@ -141,7 +134,11 @@ fn encode(node: &Node, scratch: &mut Scratch) {
         }
         Value::Seq(items) => {
             tagged(&mut scratch.bytes, b'[', length(items.len()));
-            for item in items {
+            let first = children(scratch, me, items.len());
+            for (i, item) in items.iter().enumerate() {
+                if let Some(slot) = scratch.children.get_mut(first + i) {
+                    *slot = scratch.spans.len();
+                }
                 encode(item, scratch);
             }
         }
@@ -152,15 +149,11 @@ fn encode(node: &Node, scratch: &mut Scratch) {
             let mut sorted: SmallVec<[(&[u8], &Node, usize); 16]> = SmallVec::new();
             sorted.extend(entries.iter().enumerate().map(|(i, (k, n))| (k.as_bytes(), n, i)));
             sorted.sort_unstable_by(|a, b| key_order(a.0, b.0));
-            let first = scratch.ranks.len();
-            scratch.ranks.resize(first + entries.len(), 0);
-            if let Some(span) = scratch.spans.get_mut(me) {
-                span.ranks = first;
-            }
+            let first = children(scratch, me, entries.len());
             // Iterated by reference: moving the SmallVec out would copy its whole inline array.
-            for (rank, &(key, value, source)) in sorted.iter().enumerate() {
-                if let Some(slot) = scratch.ranks.get_mut(first + source) {
-                    *slot = rank;
+            for &(key, value, source) in &sorted {
+                if let Some(slot) = scratch.children.get_mut(first + source) {
+                    *slot = scratch.spans.len();
                 }
                 scratch.bytes.extend_from_slice(&length(key.len()));
                 scratch.bytes.extend_from_slice(key);
@@ -168,11 +161,20 @@ fn encode(node: &Node, scratch: &mut Scratch) {
             }
         }
     }
-    let (end, next) = (scratch.bytes.len(), scratch.spans.len());
+    let end = scratch.bytes.len();
     if let Some(span) = scratch.spans.get_mut(me) {
         span.end = end;
-        span.next = next;
     }
+}
+
+/// Makes room for the child indices of the container whose span is `me`.
+fn children(scratch: &mut Scratch, me: usize, count: usize) -> usize {
+    let first = scratch.children.len();
+    scratch.children.resize(first + count, 0);
+    if let Some(span) = scratch.spans.get_mut(me) {
+        span.children = first;
+    }
+    first
 }
 
 /// A one-byte tag and eight bytes, appended in one step.
@@ -278,7 +280,9 @@ mod tests {
 
     #[test]
     fn bytes_are_the_reference_encoding_for_the_tree_and_every_subtree() {
-        let mut texts = vec![SAMPLE.to_string()];
+        // More keys than the stack holds, in reverse order, with a nested map among them.
+        let wide: String = (0..20).rev().map(|i| format!("k{i}: {{b: {i}, a: [{i}]}}\n")).collect();
+        let mut texts = vec![SAMPLE.to_string(), wide];
         for fixture in ["support-assistant.yaml", "coding-agent.yaml", "ai-management-system.yaml"] {
             let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures").join(fixture);
             texts.push(std::fs::read_to_string(file).unwrap());

@@ -16,6 +16,8 @@ pub struct JsonlRenderer {
     buffer: Vec<u8>,
     /// Scratch for a finding's JSON Pointer.
     pointer: String,
+    /// The current file's path as a JSON string, escaped once for all its lines.
+    file_json: Vec<u8>,
 }
 
 /// One line. Fields that do not apply to a record are left out.
@@ -34,6 +36,8 @@ struct Line<'a> {
     msg: Option<&'a str>,
     hint: Option<&'a str>,
     file: &'a str,
+    /// `file` already written as a JSON string, when the caller has it.
+    file_json: Option<&'a [u8]>,
     index: Option<usize>,
     line: Option<u32>,
     col: Option<u32>,
@@ -58,6 +62,7 @@ impl<'a> Line<'a> {
             msg: None,
             hint: None,
             file,
+            file_json: None,
             index: None,
             line: None,
             col: None,
@@ -77,20 +82,26 @@ impl<'a> Line<'a> {
     /// this struct: a direct writer is several times cheaper per line.
     fn write(&self, out: &mut Vec<u8>) {
         out.extend_from_slice(b"{\"record\":");
-        string(out, self.record);
+        known(out, self.record);
         optional_string(out, b",\"doc\":", self.doc);
         optional_string(out, b",\"policy\":", self.policy);
         optional_string(out, b",\"rule\":", self.rule);
         out.extend_from_slice(b",\"status\":");
-        string(out, self.status);
-        optional_string(out, b",\"severity\":", self.severity);
+        known(out, self.status);
+        if let Some(severity) = self.severity {
+            out.extend_from_slice(b",\"severity\":");
+            known(out, severity);
+        }
         optional_string(out, b",\"path\":", self.path);
         optional_string(out, b",\"dotted\":", self.dotted);
         optional_string(out, b",\"located_at\":", self.located_at);
         optional_string(out, b",\"msg\":", self.msg);
         optional_string(out, b",\"hint\":", self.hint);
         out.extend_from_slice(b",\"file\":");
-        string(out, self.file);
+        match self.file_json {
+            Some(json) => out.extend_from_slice(json),
+            None => string(out, self.file),
+        }
         optional_number(out, b",\"index\":", self.index.map(|i| i as u64));
         optional_number(out, b",\"line\":", self.line.map(u64::from));
         optional_number(out, b",\"col\":", self.col.map(u64::from));
@@ -113,6 +124,13 @@ fn optional_number(out: &mut Vec<u8>, key: &[u8], value: Option<u64>) {
         out.extend_from_slice(key);
         number(out, value);
     }
+}
+
+/// One of our own names (`record`, `status`, `severity`), which never need escaping.
+fn known(out: &mut Vec<u8>, name: &'static str) {
+    out.push(b'"');
+    out.extend_from_slice(name.as_bytes());
+    out.push(b'"');
 }
 
 /// A JSON string, escaped exactly as serde_json does: `"`, `\\` and control
@@ -238,19 +256,14 @@ fn pointer_of_plain(dotted: &str, out: &mut String) -> bool {
                 expect_key = true;
             }
             _ if expect_key && first != b'.' => {
-                let end = rest.find(['.', '[']).unwrap_or(rest.len());
+                let end = rest.bytes().position(|b| b == b'.' || b == b'[').unwrap_or(rest.len());
                 let key = rest.get(..end).unwrap_or_default();
-                if key == "*" || key.bytes().any(|b| matches!(b, b']' | b'"' | b'\'')) {
+                if key == "*" || key.bytes().any(|b| matches!(b, b']' | b'"' | b'\'' | b'~' | b'/')) {
+                    // Wildcards and odd keys go the long way, as do keys to escape (`~`, `/`).
                     return false;
                 }
                 out.push('/');
-                for c in key.chars() {
-                    match c {
-                        '~' => out.push_str("~0"),
-                        '/' => out.push_str("~1"),
-                        c => out.push(c),
-                    }
-                }
+                out.push_str(key);
                 rest = rest.get(end..).unwrap_or_default();
                 expect_key = false;
             }
@@ -262,11 +275,13 @@ fn pointer_of_plain(dotted: &str, out: &mut String) -> bool {
 }
 
 /// The lines of one outcome: one per finding when it failed, else one.
-fn outcome(header: Option<&Header>, file: &FileResult, outcome: &Outcome, out: &mut Vec<u8>, pointer_scratch: &mut String) {
+fn outcome(header: Option<&Header>, file: (&FileResult, &[u8]), outcome: &Outcome, out: &mut Vec<u8>, pointer_scratch: &mut String) {
+    let (file, file_json) = file;
     let info = file.documents.iter().find(|d| d.index == outcome.document);
     let severity = header.map(|h| h.severity_of(&outcome.rule).as_str());
     let base = || {
         let mut line = Line::new("outcome", outcome.status.as_str(), &file.path);
+        line.file_json = Some(file_json);
         line.doc = info.map(|d| d.identity.as_str());
         line.policy = Some(&outcome.rule);
         line.rule = Some(&outcome.rule);
@@ -319,8 +334,10 @@ impl Renderer for JsonlRenderer {
             line.hint = error.hint.as_deref();
             line.write(&mut self.buffer);
         }
+        self.file_json.clear();
+        string(&mut self.file_json, &file.path);
         for o in &file.outcomes {
-            outcome(self.header.as_ref(), file, o, &mut self.buffer, &mut self.pointer);
+            outcome(self.header.as_ref(), (file, &self.file_json), o, &mut self.buffer, &mut self.pointer);
         }
         out.write_all(&self.buffer)
     }
