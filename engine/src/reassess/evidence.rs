@@ -3,7 +3,6 @@
 //! The fingerprint hashes it canonically; the dispositions file keeps the
 //! values themselves (canonical JSON) so a change can be shown as old → new.
 
-use std::borrow::Cow;
 use std::cell::Cell;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
@@ -49,18 +48,22 @@ impl EvidenceMode {
 /// or `None` where the path does not exist.
 #[derive(Debug)]
 pub struct Watched<'a> {
-    pub path: Cow<'a, Segments>,
+    pub path: &'a Segments,
     pub found: Option<(&'a Node, &'a [u8])>,
 }
 
-/// The watched paths of one evaluation, sorted and without duplicates, with
-/// their nodes. A path read and also watched counts once; a path inside
-/// another watched path is covered by it.
-pub fn watched<'a>(rule: &'a Rule, doc: &'a Document, slot: usize, ctx: &'a Context) -> Vec<Watched<'a>> {
-    let mut paths: Vec<Cow<'a, Segments>> = ctx.reads.iter().filter(|r| r.slot == slot).map(|r| Cow::Borrowed(&r.path)).collect();
-    for watched in &rule.watches {
-        paths.extend(path::expand(&doc.root, watched).into_iter().map(|(p, _)| Cow::Owned(p)));
-    }
+/// The concrete paths a rule's `reassess.on_change` names in `doc`
+/// (wildcards expanded), for `watched`.
+pub fn expand_watches(rule: &Rule, doc: &Document) -> Vec<Segments> {
+    rule.watches.iter().flat_map(|watched| path::expand(&doc.root, watched)).map(|(p, _)| p).collect()
+}
+
+/// The watched paths of one evaluation (what the rule read, and `expanded`
+/// from `expand_watches`), sorted and without duplicates, with their nodes.
+/// A path read and also watched counts once; a path inside another watched
+/// path is covered by it.
+pub fn watched<'a>(doc: &'a Document, slot: usize, ctx: &'a Context, expanded: &'a [Segments]) -> Vec<Watched<'a>> {
+    let mut paths: Vec<&'a Segments> = ctx.reads.iter().filter(|r| r.slot == slot).map(|r| &r.path).chain(expanded).collect();
     // Sorted by path, never by source order: a `[*]` over a map expands in the
     // order keys are written, and key order must not change the fingerprint.
     // Equal paths are interchangeable, so an unstable sort will do.
@@ -70,8 +73,8 @@ pub fn watched<'a>(rule: &'a Rule, doc: &'a Document, slot: usize, ctx: &'a Cont
     // all of its descendants, so comparing with the last kept path is enough.
     let mut kept: Vec<Watched<'a>> = Vec::with_capacity(paths.len());
     for path in paths {
-        if !kept.last().is_some_and(|ancestor| path.starts_with(&ancestor.path)) {
-            let found = doc.canonical.locate(&doc.root, &path);
+        if !kept.last().is_some_and(|ancestor| path.starts_with(ancestor.path)) {
+            let found = doc.canonical.locate(&doc.root, path);
             kept.push(Watched { path, found });
         }
     }
@@ -96,7 +99,7 @@ pub fn fingerprint(rule: &Rule, watched: &[Watched]) -> String {
     encoded.extend_from_slice(rule.source_hash.as_bytes());
     for w in watched {
         rendered.clear();
-        path::render_into(&w.path, &mut rendered);
+        path::render_into(w.path, &mut rendered);
         encoded.extend_from_slice(&(rendered.len() as u64).to_le_bytes());
         encoded.extend_from_slice(rendered.as_bytes());
         match w.found {
@@ -112,7 +115,7 @@ pub fn fingerprint(rule: &Rule, watched: &[Watched]) -> String {
 
 /// The watched values themselves, for the dispositions file.
 pub fn values(watched: &[Watched]) -> Evidence {
-    watched.iter().map(|w| (path::render(&w.path), w.found.map(|(node, _)| canonical_json(node)))).collect()
+    watched.iter().map(|w| (path::render(w.path), w.found.map(|(node, _)| canonical_json(node)))).collect()
 }
 
 /// Compact JSON with map keys sorted: equal values give equal text whatever
