@@ -19,44 +19,54 @@ pub struct Canonical {
     spans: Vec<Span>,
     /// For each list and map, per child in source order: the index of the
     /// child's span, so a path is followed without scanning siblings.
-    children: Vec<usize>,
+    children: Vec<u32>,
 }
 
 thread_local! {
-    /// The sizes of the last encoding on this thread: documents of one scan
-    /// are alike, so the next encoding starts at about that size instead of
-    /// growing (each growth copies everything written so far).
-    static LAST_SIZES: Cell<(usize, usize, usize)> = const { Cell::new((0, 0, 0)) };
+    /// Encoding space reused from one document to the next. The result is
+    /// copied out at its exact size: a corpus scan keeps every document's
+    /// encoding, and spare capacity there would cost a third more memory.
+    static SCRATCH: Cell<Scratch> = const { Cell::new(Scratch { bytes: Vec::new(), spans: Vec::new(), children: Vec::new() }) };
 }
 
+/// Offsets are 32-bit to keep the tables small (every document of a corpus
+/// scan keeps them); a tree too large for that keeps no tables, and its
+/// subtrees are encoded again where needed.
 #[derive(Clone, Copy, Debug)]
 struct Span {
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
     /// For a list or map, where its children start in `children`.
-    children: usize,
+    children: u32,
 }
 
 #[derive(Default)]
 struct Scratch {
     bytes: Vec<u8>,
     spans: Vec<Span>,
-    children: Vec<usize>,
+    children: Vec<u32>,
 }
 
 impl Canonical {
     /// Encodes `root`. The spans are only valid for that same tree.
     pub fn of(root: &Node) -> Self {
-        let (bytes, spans, children) = LAST_SIZES.get();
-        let room = |n: usize| n + n / 4 + 64;
-        let mut scratch = Scratch {
-            bytes: Vec::with_capacity(room(bytes)),
-            spans: Vec::with_capacity(room(spans)),
-            children: Vec::with_capacity(room(children)),
-        };
+        Self::with_table_limit(root, u32::MAX as usize)
+    }
+
+    fn with_table_limit(root: &Node, limit: usize) -> Self {
+        let mut scratch = SCRATCH.take();
+        scratch.bytes.clear();
+        scratch.spans.clear();
+        scratch.children.clear();
         encode(root, &mut scratch);
-        LAST_SIZES.set((scratch.bytes.len(), scratch.spans.len(), scratch.children.len()));
-        Canonical { bytes: fitted(scratch.bytes), spans: fitted(scratch.spans), children: fitted(scratch.children) }
+        let canonical = if [scratch.bytes.len(), scratch.spans.len(), scratch.children.len()].iter().any(|&n| n > limit) {
+            // Offsets past 32 bits were cut short: drop the tables, keep the bytes.
+            Canonical { bytes: std::mem::take(&mut scratch.bytes), spans: Vec::new(), children: Vec::new() }
+        } else {
+            Canonical { bytes: scratch.bytes.to_vec(), spans: scratch.spans.to_vec(), children: scratch.children.to_vec() }
+        };
+        SCRATCH.set(scratch);
+        canonical
     }
 
     /// The encoding of the whole tree.
@@ -66,7 +76,12 @@ impl Canonical {
 
     /// The node at `segments` under `root` (the tree this was made from) and
     /// its encoding, if every segment exists. Wildcards match nothing here.
-    pub fn locate<'a>(&'a self, root: &'a Node, segments: &[Segment]) -> Option<(&'a Node, &'a [u8])> {
+    /// The encoding is `None` only for a tree too large for the tables: the
+    /// caller encodes the node itself (`Node::encode_canonical`).
+    pub fn locate<'a>(&'a self, root: &'a Node, segments: &[Segment]) -> Option<(&'a Node, Option<&'a [u8]>)> {
+        if self.spans.is_empty() {
+            return root.get(segments).map(|node| (node, None));
+        }
         let mut node = root;
         let mut at = 0;
         for segment in segments {
@@ -78,21 +93,12 @@ impl Canonical {
                 (Value::Seq(items), Segment::Index(i)) => (items.get(*i)?, *i),
                 _ => return None,
             };
-            at = *self.children.get(self.spans.get(at)?.children + i)?;
+            at = *self.children.get(self.spans.get(at)?.children as usize + i)? as usize;
             node = child;
         }
         let span = self.spans.get(at)?;
-        Some((node, self.bytes.get(span.start..span.end)?))
+        Some((node, Some(self.bytes.get(span.start as usize..span.end as usize)?)))
     }
-}
-
-/// A vector shrunk only when much of it is unused (a small document after a
-/// large one): kept as it is, it costs no copy.
-fn fitted<T>(mut items: Vec<T>) -> Vec<T> {
-    if items.capacity() > 2 * items.len() + 64 {
-        items.shrink_to_fit();
-    }
-    items
 }
 
 /// The encoding of one value, on its own.
@@ -122,7 +128,7 @@ fn hex_digit(n: u8) -> u8 {
 
 fn encode(node: &Node, scratch: &mut Scratch) {
     let me = scratch.spans.len();
-    scratch.spans.push(Span { start: scratch.bytes.len(), end: 0, children: 0 });
+    scratch.spans.push(Span { start: scratch.bytes.len() as u32, end: 0, children: 0 });
     match &node.value {
         Value::Null => scratch.bytes.push(b'n'),
         Value::Bool(b) => scratch.bytes.push(if *b { b't' } else { b'f' }),
@@ -137,7 +143,7 @@ fn encode(node: &Node, scratch: &mut Scratch) {
             let first = children(scratch, me, items.len());
             for (i, item) in items.iter().enumerate() {
                 if let Some(slot) = scratch.children.get_mut(first + i) {
-                    *slot = scratch.spans.len();
+                    *slot = scratch.spans.len() as u32;
                 }
                 encode(item, scratch);
             }
@@ -153,7 +159,7 @@ fn encode(node: &Node, scratch: &mut Scratch) {
             // Iterated by reference: moving the SmallVec out would copy its whole inline array.
             for &(key, value, source) in &sorted {
                 if let Some(slot) = scratch.children.get_mut(first + source) {
-                    *slot = scratch.spans.len();
+                    *slot = scratch.spans.len() as u32;
                 }
                 scratch.bytes.extend_from_slice(&length(key.len()));
                 scratch.bytes.extend_from_slice(key);
@@ -161,7 +167,7 @@ fn encode(node: &Node, scratch: &mut Scratch) {
             }
         }
     }
-    let end = scratch.bytes.len();
+    let end = scratch.bytes.len() as u32;
     if let Some(span) = scratch.spans.get_mut(me) {
         span.end = end;
     }
@@ -172,7 +178,7 @@ fn children(scratch: &mut Scratch, me: usize, count: usize) -> usize {
     let first = scratch.children.len();
     scratch.children.resize(first + count, 0);
     if let Some(span) = scratch.spans.get_mut(me) {
-        span.children = first;
+        span.children = first as u32;
     }
     first
 }
@@ -297,9 +303,19 @@ mod tests {
             for p in paths {
                 let (node, bytes) = canonical.locate(&tree, &p).unwrap_or_else(|| panic!("{}", path::render(&p)));
                 assert_eq!(Some(node), tree.get(&p), "{}", path::render(&p));
-                assert_eq!(bytes, encoded(node).as_slice(), "{}", path::render(&p));
+                assert_eq!(bytes, Some(encoded(node).as_slice()), "{}", path::render(&p));
             }
         }
+    }
+
+    #[test]
+    fn a_tree_too_large_for_the_tables_still_hashes_and_locates() {
+        let tree = root(SAMPLE);
+        let small = Canonical::with_table_limit(&tree, 8);
+        assert_eq!(small.bytes(), encoded(&tree).as_slice());
+        let p = path::parse("alpha.b[4]").unwrap();
+        assert_eq!(small.locate(&tree, &p), Some((tree.get(&p).unwrap(), None)));
+        assert_eq!(small.locate(&tree, &path::parse("alpha.nope").unwrap()), None);
     }
 
     #[test]

@@ -49,7 +49,9 @@ impl EvidenceMode {
 #[derive(Debug)]
 pub struct Watched<'a> {
     pub path: &'a Segments,
-    pub found: Option<(&'a Node, &'a [u8])>,
+    /// The node, and its bytes in the document's canonical encoding (`None`
+    /// where the document is too large to keep them: encode the node).
+    pub found: Option<(&'a Node, Option<&'a [u8]>)>,
 }
 
 /// The concrete paths a rule's `reassess.on_change` names in `doc`
@@ -103,7 +105,8 @@ pub fn fingerprint(rule: &Rule, watched: &[Watched]) -> String {
         encoded.extend_from_slice(&(rendered.len() as u64).to_le_bytes());
         encoded.extend_from_slice(rendered.as_bytes());
         match w.found {
-            Some((_, bytes)) => encoded.extend_from_slice(bytes),
+            Some((_, Some(bytes))) => encoded.extend_from_slice(bytes),
+            Some((node, None)) => node.encode_canonical(&mut encoded),
             // A missing value is evidence too (`n` is null; `-` cannot start a value).
             None => encoded.push(b'-'),
         }
