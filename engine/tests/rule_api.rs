@@ -32,18 +32,27 @@ spec:
 
 /// Runs a rule whose `check` body is `body` on `DOC`, with `--now 2025-06-01`.
 fn run(body: &str) -> Outcome {
-    run_rule(&format!(
+    run_rule(&rule_source(body))
+}
+
+fn rule_source(body: &str) -> String {
+    format!(
         "const RULE = #{{ id: \"T001\", title: \"t\", severity: \"low\", kinds: [\"*\"], controls: #{{ iso42001: [\"A.9.2\"] }}, remediation: \"r\" }};\nfn check(doc) {{\n{body}\n}}\n"
-    ))
+    )
 }
 
 fn run_rule(source: &str) -> Outcome {
+    run_with(source, Default::default())
+}
+
+fn run_with(source: &str, evidence: annexa_engine::reassess::evidence::EvidenceMode) -> Outcome {
     let engine = build_engine(&Limits::default());
     let set = load(vec![RuleSource { path: "t.rhai".into(), text: source.into() }], &engine);
     assert!(set.errors.is_empty(), "{:?}", set.errors);
     let mut results: Vec<FileResult> = Vec::new();
     let input = Input::Bytes { display: "doc.yaml".into(), format: annexa_engine::document::Format::Yaml, bytes: DOC.as_bytes().to_vec() };
-    let options = ScanOptions::new("2025-06-01".parse().unwrap());
+    let mut options = ScanOptions::new("2025-06-01".parse().unwrap());
+    options.evidence = evidence;
     scan(&engine, &set.rules, vec![input], &options, &mut |r| {
         results.push(r);
         Ok(())
@@ -88,6 +97,27 @@ fn list_and_keys() {
     eval_eq("doc.list(\"spec.missing\").len()", "0");
     eval_eq("doc.list(\"spec.risk\").len()", "0");
     eval_eq("doc.keys(\"spec.risk\")", "[\"tier\"]");
+}
+
+#[test]
+fn values_reads_one_field_across_a_list_or_map() {
+    eval_eq("doc.values(\"spec.tools[*].effect\")", "[\"write\", \"read\"]");
+    eval_eq("doc.values(\"spec.tools[*].requires_approval\")", "[true]");
+    eval_eq("doc.values(\"spec.architecture.components[*].trust\")", "[\"untrusted\"]");
+    eval_eq("doc.values(\"spec.labels[*]\")", "[\"bot\"]");
+    eval_eq("doc.values(\"spec.risk.tier\")", "[\"high\"]");
+    eval_eq("doc.values(\"spec.missing[*].x\")", "[]");
+    eval_eq("\"read\" in doc.values(\"spec.tools[*].effect\")", "true");
+}
+
+#[test]
+fn values_watches_the_collection_before_the_wildcard() {
+    let outcome = run_with(
+        &rule_source("if \"x\" in doc.values(\"spec.tools[*].effect\") { doc.fail(\"\", \"x\"); }"),
+        annexa_engine::reassess::evidence::EvidenceMode::All,
+    );
+    let watched: Vec<&String> = outcome.evidence.iter().flat_map(|e| e.keys()).collect();
+    assert_eq!(watched, ["spec.tools"]);
 }
 
 #[test]
@@ -152,6 +182,19 @@ fn membership_in_a_missing_list_is_false() {
 }
 
 #[test]
+fn a_string_in_a_list_matches_equal_strings_only() {
+    // The native `contains` for strings answers as Rhai's `==` would, item by item.
+    eval_eq("\"refund\" in doc.list(\"spec.tools\").map(|t| t.name)", "true");
+    eval_eq("\"refunds\" in doc.list(\"spec.tools\").map(|t| t.name)", "false");
+    eval_eq("\"1\" in [1, 2]", "false");
+    eval_eq("\"a\" in [1, 'a', ()]", "true");
+    eval_eq("\"ab\" in ['a', 'b']", "false");
+    eval_eq("\"\" in [\"\"]", "true");
+    eval_eq("\"x\" in []", "false");
+    eval_eq("1 in [1, 2]", "true");
+}
+
+#[test]
 fn architecture_graph() {
     eval_eq("doc.reachable(\"web\", [\"human-approval\"])", "[\"gate\", \"shell\"]");
     eval_eq("doc.reachable(\"web\", [])", "[\"gate\", \"refunds\", \"shell\"]");
@@ -183,8 +226,12 @@ fn documents_are_read_only_to_rules() {
 fn reference_page_covers_every_registered_function() {
     let page = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/rule-api.md")).unwrap_or_default();
     let engine = build_engine(&Limits::default());
+    // Rhai's own functions are documented by Rhai.
+    let mut bare = rhai::Engine::new_raw();
+    bare.register_global_module(annexa_engine::script::standard_library().into());
+    let standard: std::collections::HashSet<String> = bare.gen_fn_signatures(false).into_iter().collect();
     let mut missing = Vec::new();
-    for signature in engine.gen_fn_signatures(false) {
+    for signature in engine.gen_fn_signatures(false).into_iter().filter(|s| !standard.contains(s)) {
         let name = signature.split('(').next().unwrap().trim_start_matches("get$").to_string();
         let heading = format!("`{name}`");
         if !page.lines().any(|l| l.starts_with("### ") && l.contains(&heading)) {

@@ -24,6 +24,7 @@ pub fn run(command: ReportCommand) -> miette::Result<ExitStatus> {
         ReportCommand::Soa(args) => (args, true),
         ReportCommand::Readiness(args) => (args, false),
     };
+    annexa_engine::eval::use_threads(args.evaluation.threads);
     let now = evaluation_date(args.evaluation.now.as_deref())?;
     let Some((engine, rule_set, config, config_errors)) = configured_rules(&args.selection, &args.config)? else {
         return Ok(ExitStatus::Error);

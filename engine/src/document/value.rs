@@ -100,7 +100,14 @@ impl Node {
             Value::Float(f) => Dynamic::from_float(*f),
             Value::Str(s) => Dynamic::from(s.clone()),
             Value::Seq(items) => Dynamic::from_array(items.iter().map(Node::to_dynamic).collect()),
-            Value::Map(entries) => Dynamic::from_map(entries.iter().map(|(k, n)| (k.as_str().into(), n.to_dynamic())).collect()),
+            Value::Map(entries) => {
+                // Inserting one by one: collecting would buffer and sort the entries first.
+                let mut map = rhai::Map::new();
+                for (k, n) in entries {
+                    map.insert(k.as_str().into(), n.to_dynamic());
+                }
+                Dynamic::from_map(map)
+            }
         }
     }
 

@@ -54,6 +54,14 @@ impl ScanOptions {
     }
 }
 
+/// Sizes the process-wide thread pool, which rule compilation runs on (0:
+/// one thread per core), so `--threads 1` keeps a whole command on one
+/// core. Only the first call counts, and only before the pool is first used.
+pub fn use_threads(threads: usize) {
+    // An error means the pool exists already: it keeps its size.
+    let _ = rayon::ThreadPoolBuilder::new().num_threads(threads).build_global();
+}
+
 /// What a scan reads: files on disk, or one document from standard input.
 pub enum Input {
     File(InputFile),
@@ -75,17 +83,40 @@ pub fn scan(
     let evaluator = Evaluator { engine, options };
 
     if corpus_rules.is_empty() {
-        let mut pending = inputs;
-        while !pending.is_empty() {
-            let rest = pending.split_off(options.chunk_files.max(1).min(pending.len()));
-            let results: Vec<FileResult> =
-                pool.install(|| pending.into_par_iter().map(|input| evaluator.file(input, &document_rules).0).collect());
-            for result in results {
-                sink(result)?;
+        let chunks = into_chunks(inputs, options.chunk_files);
+        let evaluate = |chunk: Vec<Input>| -> Vec<FileResult> {
+            chunk.into_par_iter().map(|input| evaluator.file(input, &document_rules).0).collect()
+        };
+        if pool.current_num_threads() == 1 {
+            // One thread means one core: evaluate, then hand on, in turn.
+            for chunk in chunks {
+                pool.install(|| evaluate(chunk)).into_iter().try_for_each(&mut *sink)?;
             }
-            pending = rest;
+            return Ok(());
         }
-        return Ok(());
+        // The workers evaluate the next chunk while this thread hands the
+        // previous one to the sink (rendering is serial work): two chunks in
+        // flight at most, so memory stays flat.
+        return pool.in_place_scope(|scope| {
+            let mut in_flight = std::collections::VecDeque::new();
+            let mut chunks = chunks.into_iter();
+            let evaluate = &evaluate;
+            loop {
+                while in_flight.len() < 2 {
+                    let Some(chunk) = chunks.next() else { break };
+                    let (done, results) = std::sync::mpsc::sync_channel(1);
+                    scope.spawn(move |_| {
+                        // The receiver is gone only when the sink failed and the scan is over.
+                        let _ = done.send(evaluate(chunk));
+                    });
+                    in_flight.push_back(results);
+                }
+                let Some(results) = in_flight.pop_front() else { return Ok(()) };
+                // A worker that panicked drops its sender: say so rather than lose its files.
+                let results = results.recv().map_err(|_| std::io::Error::other("an evaluation worker stopped"))?;
+                results.into_iter().try_for_each(&mut *sink)?;
+            }
+        });
     }
 
     let loaded: Vec<(FileResult, Vec<Arc<Document>>)> =
@@ -105,6 +136,17 @@ pub fn scan(
         sink(result)?;
     }
     Ok(())
+}
+
+/// Splits the inputs into chunks of `size` files, in order.
+fn into_chunks(inputs: Vec<Input>, size: usize) -> Vec<Vec<Input>> {
+    let size = size.max(1);
+    let mut chunks = Vec::with_capacity(inputs.len().div_ceil(size));
+    let mut inputs = inputs.into_iter().peekable();
+    while inputs.peek().is_some() {
+        chunks.push(inputs.by_ref().take(size).collect());
+    }
+    chunks
 }
 
 /// Evaluates one document rule on one parsed document (for benches and

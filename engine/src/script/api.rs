@@ -130,6 +130,14 @@ pub fn register(engine: &mut Engine) {
     engine.register_fn("list", |d: &mut Doc, path: &str| -> Fallible<Array> {
         Ok(d.read(path)?.1.and_then(Node::as_seq).map(|items| items.iter().map(Node::to_dynamic).collect()).unwrap_or_default())
     });
+    engine.register_fn("values", |d: &mut Doc, path: &str| -> Fallible<Array> {
+        let segments = path::parse(path).map_err(|reason| format!("invalid path `{path}`: {reason}"))?;
+        // The evidence is the collection before the first wildcard, as for `doc.list`:
+        // an item added, removed or changed re-opens the verdict.
+        let collection: Segments = segments.iter().take_while(|s| **s != path::Segment::Any).cloned().collect();
+        context::record_read(d.slot, &collection);
+        Ok(path::expand(&d.doc.root, &segments).into_iter().filter_map(|(_, node)| node.map(Node::to_dynamic)).collect())
+    });
     engine.register_fn("keys", |d: &mut Doc, path: &str| -> Fallible<Array> {
         Ok(d.read(path)?.1.and_then(Node::as_map).map(|e| e.iter().map(|(k, _)| Dynamic::from(k.clone())).collect()).unwrap_or_default())
     });
@@ -149,6 +157,15 @@ pub fn register(engine: &mut Engine) {
 
     // Membership in a missing list is false, not an error: `"x" in doc.get("missing")`.
     engine.register_fn("contains", |_: (), _: Dynamic| false);
+    // `"x" in list`, the commonest test in rules, natively: Rhai's generic
+    // `contains` calls the `==` operator through the interpreter once per item.
+    // Same answers: a string equals only a string (or a one-character string a char).
+    engine.register_fn("contains", |list: &mut Array, wanted: ImmutableString| -> bool {
+        list.iter().any(|item| match item.read_lock::<ImmutableString>() {
+            Some(s) => *s == wanted,
+            None => item.as_char().is_ok_and(|c| wanted.chars().eq(std::iter::once(c))),
+        })
+    });
 
     // Dates, measured against the scan's `--now`.
     engine.register_fn("today", || -> ImmutableString { context::now().to_string().into() });

@@ -12,7 +12,7 @@ pub mod secrets;
 pub mod workloads;
 
 use rhai::packages::{BasicArrayPackage, BasicMapPackage, BasicMathPackage, CorePackage, LogicPackage, MoreStringPackage, Package};
-use rhai::{Engine, OptimizationLevel};
+use rhai::{Engine, Module, OptimizationLevel};
 
 /// Per-evaluation limits. Each one, when exceeded, turns the (rule,
 /// document) outcome into an `error` and the scan goes on.
@@ -51,12 +51,7 @@ impl Default for Limits {
 /// shared read-only by every worker thread.
 pub fn build_engine(limits: &Limits) -> Engine {
     let mut engine = Engine::new_raw();
-    CorePackage::new().register_into_engine(&mut engine);
-    LogicPackage::new().register_into_engine(&mut engine);
-    BasicMathPackage::new().register_into_engine(&mut engine);
-    BasicArrayPackage::new().register_into_engine(&mut engine);
-    BasicMapPackage::new().register_into_engine(&mut engine);
-    MoreStringPackage::new().register_into_engine(&mut engine);
+    engine.register_global_module(standard_library().into());
 
     engine
         .set_max_operations(limits.max_operations)
@@ -89,6 +84,26 @@ pub fn build_engine(limits: &Limits) -> Engine {
     }
     api::register(&mut engine);
     engine
+}
+
+/// Rhai's packages that rules may use, as one module: a call that misses
+/// the resolution cache (every first call in each evaluation) searches each
+/// global module in turn, so one module instead of six halves that work.
+/// Later packages win a clash, as they would registered one by one.
+pub fn standard_library() -> Module {
+    let mut library = Module::new();
+    for package in [
+        CorePackage::new().as_shared_module(),
+        LogicPackage::new().as_shared_module(),
+        BasicMathPackage::new().as_shared_module(),
+        BasicArrayPackage::new().as_shared_module(),
+        BasicMapPackage::new().as_shared_module(),
+        MoreStringPackage::new().as_shared_module(),
+    ] {
+        library.combine_flatten(Module::clone(&package));
+    }
+    library.build_index();
+    library
 }
 
 /// Rhai 1.27 checks a map's size when a function returns it, not when

@@ -1,0 +1,66 @@
+//! Results reach the sink in input order, the same whatever the thread count
+//! and chunk size (the pipelined path hands one chunk on while the next is
+//! evaluated), and a sink that fails ends the scan with its error.
+
+mod support;
+
+use annexa_engine::document::Format;
+use annexa_engine::eval::{self, Input, ScanOptions};
+use annexa_engine::script::{build_engine, Limits};
+
+fn inputs() -> Vec<Input> {
+    (0..50)
+        .map(|i| Input::Bytes {
+            display: format!("f{i:02}.yaml"),
+            format: Format::Yaml,
+            bytes: format!("kind: AISystem\nmetadata: {{name: s{i}}}\nspec: {{a: {i}}}\n").into_bytes(),
+        })
+        .collect()
+}
+
+/// (file, finding message) in the order the sink received them.
+fn scan(threads: usize, chunk_files: usize) -> Vec<(String, String)> {
+    let engine = build_engine(&Limits::default());
+    let set =
+        support::load_rules(&engine, &[&support::rule("W001", "fn check(doc) { doc.fail(\"spec.a\", `a is ${doc.get(\"spec.a\")}`); }")]);
+    let mut options = ScanOptions::new(support::now());
+    options.threads = threads;
+    options.chunk_files = chunk_files;
+    let mut seen = Vec::new();
+    eval::scan(&engine, &set.rules, inputs(), &options, &mut |r| {
+        seen.push((r.path.clone(), r.outcomes.iter().flat_map(|o| o.findings.iter().map(|f| f.message.clone())).collect()));
+        Ok(())
+    })
+    .unwrap();
+    seen
+}
+
+#[test]
+fn results_arrive_in_input_order_for_any_threads_and_chunks() {
+    let expected: Vec<(String, String)> = (0..50).map(|i| (format!("f{i:02}.yaml"), format!("a is {i}"))).collect();
+    for (threads, chunk) in [(1, 256), (1, 3), (2, 1), (2, 7), (3, 4), (2, 256)] {
+        assert_eq!(scan(threads, chunk), expected, "threads {threads}, chunks of {chunk}");
+    }
+}
+
+#[test]
+fn a_failing_sink_ends_the_scan_with_its_error() {
+    let engine = build_engine(&Limits::default());
+    let set = support::load_rules(&engine, &[&support::witness()]);
+    for threads in [1, 2] {
+        let mut options = ScanOptions::new(support::now());
+        options.threads = threads;
+        options.chunk_files = 4;
+        let mut calls = 0;
+        let result = eval::scan(&engine, &set.rules, inputs(), &options, &mut |_| {
+            calls += 1;
+            if calls == 6 {
+                return Err(std::io::Error::new(std::io::ErrorKind::BrokenPipe, "reader went away"));
+            }
+            Ok(())
+        });
+        let error = result.expect_err("the sink's error is the scan's");
+        assert_eq!((error.kind(), error.to_string()), (std::io::ErrorKind::BrokenPipe, "reader went away".to_string()));
+        assert_eq!(calls, 6, "no file is handed on after the sink failed ({threads} threads)");
+    }
+}
