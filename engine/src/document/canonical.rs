@@ -135,8 +135,10 @@ fn encode(node: &Node, scratch: &mut Scratch) {
         Value::Int(i) => tagged(&mut scratch.bytes, b'i', i.to_le_bytes()),
         Value::Float(f) => tagged(&mut scratch.bytes, b'd', f.to_bits().to_le_bytes()),
         Value::Str(s) => {
-            tagged(&mut scratch.bytes, b's', length(s.len()));
-            scratch.bytes.extend_from_slice(s.as_bytes());
+            let text = s.as_bytes();
+            scratch.bytes.reserve(9 + text.len());
+            tagged(&mut scratch.bytes, b's', length(text.len()));
+            scratch.bytes.extend_from_slice(text);
         }
         Value::Seq(items) => {
             tagged(&mut scratch.bytes, b'[', length(items.len()));

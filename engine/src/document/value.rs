@@ -111,15 +111,6 @@ impl Node {
         }
     }
 
-    /// Feeds the canonical encoding of the value (maps by sorted key, no
-    /// positions) to a hasher: equal values hash equal whatever their layout.
-    pub fn hash_into(&self, hasher: &mut blake3::Hasher) {
-        // One update of the whole encoding: BLAKE3 pays per call.
-        let mut encoded = Vec::with_capacity(256);
-        self.encode_canonical(&mut encoded);
-        hasher.update(&encoded);
-    }
-
     /// Appends the canonical encoding (`super::canonical`) of this value.
     pub fn encode_canonical(&self, out: &mut Vec<u8>) {
         super::canonical::encode_into(self, out);
