@@ -1,6 +1,7 @@
 //! Documents: find input files, read and parse them once, and describe each
 //! document (file, index, identity, kind, content hash) for the evaluator.
 
+pub mod canonical;
 pub mod discover;
 mod fast_yaml;
 pub mod json;
@@ -32,6 +33,8 @@ pub struct Document {
     /// BLAKE3 of the canonical value (key order, layout and comments do not count).
     pub hash: String,
     pub root: Node,
+    /// The canonical encoding of `root`, kept for fingerprints of its subtrees.
+    pub canonical: canonical::Canonical,
 }
 
 /// A file's path (as shown to users) and its text.
@@ -302,10 +305,9 @@ pub fn describe(source: &Arc<Source>, index: usize, root: Node) -> Document {
         .and_then(Node::as_str)
         .filter(|s| !s.is_empty())
         .map_or_else(|| format!("{}#{index}", source.path), str::to_string);
-    let mut hasher = blake3::Hasher::new();
-    root.hash_into(&mut hasher);
-    let hash = hasher.finalize().to_hex().get(..32).unwrap_or_default().to_string();
-    Document { source: source.clone(), index, identity, kind, api_version, hash, root }
+    let canonical = canonical::Canonical::of(&root);
+    let hash = canonical::short_digest(canonical.bytes());
+    Document { source: source.clone(), index, identity, kind, api_version, hash, root, canonical }
 }
 
 #[cfg(test)]

@@ -74,24 +74,48 @@ fn unquote(s: &str) -> Option<&str> {
 /// Writes segments back as a canonical path string.
 pub fn render(segments: &[Segment]) -> String {
     let mut out = String::new();
-    for segment in segments {
+    render_into(segments, &mut out);
+    out
+}
+
+/// Appends the canonical path string of `segments` to `out`.
+pub fn render_into(segments: &[Segment], out: &mut String) {
+    for (i, segment) in segments.iter().enumerate() {
         match segment {
             Segment::Key(key) if is_plain_key(key) => {
-                if !out.is_empty() {
+                if i > 0 {
                     out.push('.');
                 }
                 out.push_str(key);
             }
             Segment::Key(key) => {
-                let _ = write!(out, "[\"{key}\"]");
+                out.push_str("[\"");
+                out.push_str(key);
+                out.push_str("\"]");
             }
-            Segment::Index(i) => {
-                let _ = write!(out, "[{i}]");
+            Segment::Index(index) => {
+                let mut digits = [0u8; 20];
+                out.push('[');
+                out.push_str(decimal(*index, &mut digits));
+                out.push(']');
             }
             Segment::Any => out.push_str("[*]"),
         }
     }
-    out
+}
+
+/// `n` in decimal, written at the end of `buffer`, without the formatting machinery.
+fn decimal(mut n: usize, buffer: &mut [u8; 20]) -> &str {
+    let mut start = buffer.len();
+    for slot in buffer.iter_mut().rev() {
+        *slot = b'0' + (n % 10) as u8;
+        start -= 1;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    buffer.get(start..).and_then(|digits| std::str::from_utf8(digits).ok()).unwrap_or_default()
 }
 
 /// Writes segments as a JSON Pointer (RFC 6901): `/spec/tools/1/requires_approval`.
@@ -119,7 +143,7 @@ pub fn pointer(segments: &[Segment]) -> String {
 }
 
 fn is_plain_key(key: &str) -> bool {
-    !key.is_empty() && key != "*" && !key.contains(['.', '[', ']', '"', '\''])
+    !key.is_empty() && key != "*" && !key.bytes().any(|b| matches!(b, b'.' | b'[' | b']' | b'"' | b'\''))
 }
 
 /// Expands wildcards against a tree: every concrete path that matches, with
@@ -173,6 +197,11 @@ mod tests {
         }
         assert_eq!(render(&parse("spec.models.*.provider").unwrap()), "spec.models[*].provider");
         assert_eq!(render(&parse("a['b.c']").unwrap()), "a[\"b.c\"]");
+        assert_eq!(render(&parse("[0][10].x[1234567][*]").unwrap()), "[0][10].x[1234567][*]");
+        assert_eq!(
+            render(&[Segment::Index(usize::MAX), Segment::Key("*".into()), Segment::Key("".into())]),
+            "[18446744073709551615][\"*\"][\"\"]"
+        );
     }
 
     #[test]

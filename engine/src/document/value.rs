@@ -111,53 +111,9 @@ impl Node {
         }
     }
 
-    /// Feeds a canonical encoding of the value (maps by sorted key, no
-    /// positions) to a hasher: equal values hash equal whatever their layout.
-    pub fn hash_into(&self, hasher: &mut blake3::Hasher) {
-        // One update of the whole encoding: BLAKE3 pays per call, and a tree
-        // of small scalars would otherwise make thousands of tiny calls.
-        let mut encoded = Vec::with_capacity(256);
-        self.encode_canonical(&mut encoded);
-        hasher.update(&encoded);
-    }
-
-    /// Appends the canonical encoding `hash_into` hashes.
+    /// Appends the canonical encoding (`super::canonical`) of this value.
     pub fn encode_canonical(&self, out: &mut Vec<u8>) {
-        match &self.value {
-            Value::Null => out.push(b'n'),
-            Value::Bool(b) => out.push(if *b { b't' } else { b'f' }),
-            Value::Int(i) => {
-                out.push(b'i');
-                out.extend_from_slice(&i.to_le_bytes());
-            }
-            Value::Float(f) => {
-                out.push(b'd');
-                out.extend_from_slice(&f.to_bits().to_le_bytes());
-            }
-            Value::Str(s) => {
-                out.push(b's');
-                out.extend_from_slice(&(s.len() as u64).to_le_bytes());
-                out.extend_from_slice(s.as_bytes());
-            }
-            Value::Seq(items) => {
-                out.push(b'[');
-                out.extend_from_slice(&(items.len() as u64).to_le_bytes());
-                for item in items {
-                    item.encode_canonical(out);
-                }
-            }
-            Value::Map(entries) => {
-                out.push(b'{');
-                out.extend_from_slice(&(entries.len() as u64).to_le_bytes());
-                let mut sorted: Vec<&(ImmutableString, Node)> = entries.iter().collect();
-                sorted.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-                for (k, n) in sorted {
-                    out.extend_from_slice(&(k.len() as u64).to_le_bytes());
-                    out.extend_from_slice(k.as_bytes());
-                    n.encode_canonical(out);
-                }
-            }
-        }
+        super::canonical::encode_into(self, out);
     }
 
     /// The value as JSON, for reports and fingerprints shown to people.

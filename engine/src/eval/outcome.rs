@@ -32,7 +32,8 @@ pub fn build(
     options: &super::ScanOptions,
 ) -> Outcome {
     let doc = docs.get(slot);
-    let watched = doc.map(|d| evidence::watched(rule, &d.root, slot, ctx));
+    let expanded = doc.map(|d| evidence::expand_watches(rule, d)).unwrap_or_default();
+    let watched = doc.map(|d| evidence::watched(d, slot, ctx, &expanded));
     let fingerprint = watched.as_ref().map(|w| evidence::fingerprint(rule, w)).unwrap_or_default();
     let mut findings: Vec<Finding> =
         ctx.findings.iter().filter(|f| f.slot == slot).filter_map(|f| Some(locate(doc?, &f.path, &f.message, options.snippets))).collect();

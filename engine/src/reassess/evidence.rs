@@ -3,12 +3,13 @@
 //! The fingerprint hashes it canonically; the dispositions file keeps the
 //! values themselves (canonical JSON) so a change can be shown as old → new.
 
+use std::cell::Cell;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 use std::sync::Arc;
 
 use crate::document::path::{self, Segments};
-use crate::document::{Node, Value};
+use crate::document::{canonical, Document, Node, Value};
 use crate::rules::Rule;
 use crate::script::context::Context;
 
@@ -43,57 +44,81 @@ impl EvidenceMode {
     }
 }
 
-/// The watched paths of one evaluation, sorted and without duplicates, with
-/// their nodes. A path read and also watched counts once; a path inside
-/// another watched path is covered by it.
-pub fn watched<'a>(rule: &Rule, root: &'a Node, slot: usize, ctx: &Context) -> Vec<(Segments, Option<&'a Node>)> {
-    let mut out: Vec<(Segments, Option<&'a Node>)> =
-        ctx.reads.iter().filter(|r| r.slot == slot).map(|r| (r.path.clone(), root.get(&r.path))).collect();
-    for watched in &rule.reassess.on_change {
-        // Rule loading validated these paths; one that fails to parse watches nothing.
-        if let Ok(segments) = path::parse(watched) {
-            out.extend(path::expand(root, &segments));
-        }
-    }
+/// One watched path and what is there: the node and its canonical encoding,
+/// or `None` where the path does not exist.
+#[derive(Debug)]
+pub struct Watched<'a> {
+    pub path: &'a Segments,
+    /// The node, and its bytes in the document's canonical encoding (`None`
+    /// where the document is too large to keep them: encode the node).
+    pub found: Option<(&'a Node, Option<&'a [u8]>)>,
+}
+
+/// The concrete paths a rule's `reassess.on_change` names in `doc`
+/// (wildcards expanded), for `watched`.
+pub fn expand_watches(rule: &Rule, doc: &Document) -> Vec<Segments> {
+    rule.watches.iter().flat_map(|watched| path::expand(&doc.root, watched)).map(|(p, _)| p).collect()
+}
+
+/// The watched paths of one evaluation (what the rule read, and `expanded`
+/// from `expand_watches`), sorted and without duplicates, with their nodes.
+/// A path read and also watched counts once; a path inside another watched
+/// path is covered by it.
+pub fn watched<'a>(doc: &'a Document, slot: usize, ctx: &'a Context, expanded: &'a [Segments]) -> Vec<Watched<'a>> {
+    let mut paths: Vec<&'a Segments> = ctx.reads.iter().filter(|r| r.slot == slot).map(|r| &r.path).chain(expanded).collect();
     // Sorted by path, never by source order: a `[*]` over a map expands in the
     // order keys are written, and key order must not change the fingerprint.
-    out.sort_by(|a, b| a.0.cmp(&b.0));
+    // Equal paths are interchangeable, so an unstable sort will do.
+    paths.sort_unstable();
     // A path under another watched path adds nothing: the ancestor's value
     // holds it (present or absent). Sorted, an ancestor comes right before
     // all of its descendants, so comparing with the last kept path is enough.
-    let mut kept: Vec<(Segments, Option<&'a Node>)> = Vec::with_capacity(out.len());
-    for entry in out {
-        if !kept.last().is_some_and(|(ancestor, _)| entry.0.starts_with(ancestor)) {
-            kept.push(entry);
+    let mut kept: Vec<Watched<'a>> = Vec::with_capacity(paths.len());
+    for path in paths {
+        if !kept.last().is_some_and(|ancestor| path.starts_with(ancestor.path)) {
+            let found = doc.canonical.locate(&doc.root, path);
+            kept.push(Watched { path, found });
         }
     }
     kept
+}
+
+thread_local! {
+    /// The bytes of the last fingerprint and its last path, kept so the next
+    /// one reuses the allocations.
+    static ENCODED: Cell<(Vec<u8>, String)> = const { Cell::new((Vec::new(), String::new())) };
 }
 
 /// BLAKE3 over the rule's source hash and each watched (path, value) pair.
 /// Values hash canonically, so layout, key order, comments and the file's
 /// location do not count; each path is length-prefixed so no two different
 /// evidence sets feed the hasher the same bytes.
-pub fn fingerprint(rule: &Rule, watched: &[(Segments, Option<&Node>)]) -> String {
-    // Encoded into one buffer and hashed in one call (BLAKE3 pays per call).
-    let mut encoded = Vec::with_capacity(512);
+pub fn fingerprint(rule: &Rule, watched: &[Watched]) -> String {
+    // Encoded into one buffer and hashed in one call (BLAKE3 pays per call);
+    // values are slices of the document's encoding, made once when it was read.
+    let (mut encoded, mut rendered) = ENCODED.take();
+    encoded.clear();
     encoded.extend_from_slice(rule.source_hash.as_bytes());
-    for (p, node) in watched {
-        let rendered = path::render(p);
+    for w in watched {
+        rendered.clear();
+        path::render_into(w.path, &mut rendered);
         encoded.extend_from_slice(&(rendered.len() as u64).to_le_bytes());
         encoded.extend_from_slice(rendered.as_bytes());
-        match node {
-            Some(node) => node.encode_canonical(&mut encoded),
+        match w.found {
+            Some((_, Some(bytes))) => encoded.extend_from_slice(bytes),
+            Some((node, None)) => node.encode_canonical(&mut encoded),
             // A missing value is evidence too (`n` is null; `-` cannot start a value).
             None => encoded.push(b'-'),
         }
     }
-    blake3::hash(&encoded).to_hex().get(..32).unwrap_or_default().to_string()
+    let digest = canonical::short_digest(&encoded);
+    ENCODED.set((encoded, rendered));
+    digest
 }
 
 /// The watched values themselves, for the dispositions file.
-pub fn values(watched: &[(Segments, Option<&Node>)]) -> Evidence {
-    watched.iter().map(|(p, node)| (path::render(p), node.map(canonical_json))).collect()
+pub fn values(watched: &[Watched]) -> Evidence {
+    watched.iter().map(|w| (path::render(w.path), w.found.map(|(node, _)| canonical_json(node)))).collect()
 }
 
 /// Compact JSON with map keys sorted: equal values give equal text whatever

@@ -196,6 +196,8 @@ pub fn compile(source: &RuleSource, engine: &Engine) -> Result<Rule, Vec<RuleErr
         kinds,
         scope,
         controls,
+        // Validated above: every on_change path parses.
+        watches: reassess.on_change.iter().filter_map(|p| path::parse(p).ok()).collect(),
         reassess,
         remediation,
         tags,

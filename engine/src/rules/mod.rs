@@ -15,6 +15,7 @@ use rayon::prelude::*;
 use rhai::{Engine, AST};
 use serde::{Deserialize, Serialize};
 
+use crate::document::path::Segments;
 use crate::document::Position;
 
 pub use meta::{ControlRef, Reassess, Scope, Severity};
@@ -37,6 +38,8 @@ pub struct Rule {
     pub scope: Scope,
     pub controls: Vec<ControlRef>,
     pub reassess: Reassess,
+    /// `reassess.on_change`, parsed once: the paths every fingerprint watches.
+    pub watches: Vec<Segments>,
     pub remediation: String,
     pub tags: Vec<String>,
     pub source: RuleSource,
