@@ -47,7 +47,7 @@ impl ScanOptions {
             limits: Limits::default(),
             load: LoadOptions::default(),
             threads: 0,
-            chunk_files: 256,
+            chunk_files: 64,
             evidence: Default::default(),
             snippets: true,
         }
@@ -99,7 +99,7 @@ pub fn scan(
         // flight at most, so memory stays flat.
         return pool.in_place_scope(|scope| {
             let mut in_flight = std::collections::VecDeque::new();
-            let mut chunks = chunks.into_iter();
+            let mut chunks = chunks;
             let evaluate = &evaluate;
             loop {
                 while in_flight.len() < 2 {
@@ -138,15 +138,15 @@ pub fn scan(
     Ok(())
 }
 
-/// Splits the inputs into chunks of `size` files, in order.
-fn into_chunks(inputs: Vec<Input>, size: usize) -> Vec<Vec<Input>> {
+/// The inputs in chunks of `size` files, in order, taken as they are needed:
+/// the files are not copied into chunks all at once.
+fn into_chunks(inputs: Vec<Input>, size: usize) -> impl Iterator<Item = Vec<Input>> {
     let size = size.max(1);
-    let mut chunks = Vec::with_capacity(inputs.len().div_ceil(size));
-    let mut inputs = inputs.into_iter().peekable();
-    while inputs.peek().is_some() {
-        chunks.push(inputs.by_ref().take(size).collect());
-    }
-    chunks
+    let mut inputs = inputs.into_iter();
+    std::iter::from_fn(move || {
+        let chunk: Vec<Input> = inputs.by_ref().take(size).collect();
+        (!chunk.is_empty()).then_some(chunk)
+    })
 }
 
 /// Evaluates one document rule on one parsed document (for benches and
