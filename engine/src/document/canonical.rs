@@ -118,7 +118,8 @@ pub fn short_digest(bytes: &[u8]) -> String {
     String::from_utf8(hex.to_vec()).unwrap_or_default()
 }
 
-fn hex_digit(n: u8) -> u8 {
+/// The lower-case hex digit of `n` (below 16).
+pub(crate) fn hex_digit(n: u8) -> u8 {
     if n < 10 {
         b'0' + n
     } else {

@@ -7,6 +7,7 @@
 use std::io::{self, Write};
 
 use super::{FileResult, Header, Outcome, Renderer, Status, Summary};
+use crate::document::canonical::hex_digit;
 use crate::document::{path, Position};
 
 #[derive(Default)]
@@ -190,14 +191,6 @@ fn needs_escape(bytes: &[u8]) -> bool {
         }
     }
     tail.iter().any(|&b| b < 0x20 || b == b'"' || b == b'\\')
-}
-
-fn hex_digit(n: u8) -> u8 {
-    if n < 10 {
-        b'0' + n
-    } else {
-        b'a' + n - 10
-    }
 }
 
 fn number(out: &mut Vec<u8>, n: u64) {
