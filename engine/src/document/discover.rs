@@ -108,7 +108,9 @@ pub fn display_path(path: &Path) -> String {
 pub fn discover(roots: &[PathBuf], options: &DiscoverOptions) -> Result<Discovered> {
     let include = globset(&options.include)?;
     let exclude = globset(&options.exclude)?;
-    let mut found: BTreeMap<String, InputFile> = BTreeMap::new();
+    // Keyed by the display path (sorted, deduplicated); the key becomes the
+    // file's `display`, so no path is held three times during a large walk.
+    let mut found: BTreeMap<String, (PathBuf, Format)> = BTreeMap::new();
     let mut out = Discovered::default();
     let wanted =
         |display: &str| include.as_ref().is_none_or(|g| g.is_match(display)) && !exclude.as_ref().is_some_and(|g| g.is_match(display));
@@ -129,7 +131,7 @@ pub fn discover(roots: &[PathBuf], options: &DiscoverOptions) -> Result<Discover
             // A file named explicitly is read whatever its name, as YAML unless it says otherwise.
             let display = display_path(root);
             let format = Format::from_path(root).unwrap_or(Format::Yaml);
-            found.entry(display.clone()).or_insert(InputFile { path: root.clone(), display, format });
+            found.entry(display).or_insert((root.clone(), format));
             continue;
         }
         let walker = ignore::WalkBuilder::new(root)
@@ -168,11 +170,15 @@ pub fn discover(roots: &[PathBuf], options: &DiscoverOptions) -> Result<Discover
             } else if !file_type.is_file() {
                 out.skipped.push(Skipped { path: display, reason: "not a regular file".into() });
             } else {
-                found.entry(display.clone()).or_insert(InputFile { path: entry.into_path(), display, format });
+                found.entry(display).or_insert((entry.into_path(), format));
             }
         }
     }
-    out.files = found.into_values().filter(|f| options.shard.is_none_or(|s| s.contains(&f.display))).collect();
+    out.files = found
+        .into_iter()
+        .filter(|(display, _)| options.shard.is_none_or(|s| s.contains(display)))
+        .map(|(display, (path, format))| InputFile { path, display, format })
+        .collect();
     out.skipped.sort_by(|a, b| a.path.cmp(&b.path));
     out.skipped.dedup();
     Ok(out)
