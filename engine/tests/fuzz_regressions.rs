@@ -43,3 +43,29 @@ fn characters_yaml_forbids_are_reported_not_read() {
     // Ordinary non-ASCII text stays on the fast path.
     assert!(yaml::fast_path_reads("name: Zoë © 2025 — ok\n", &yaml::Limits::default()).is_some());
 }
+
+/// YAML limits an implicit key to 1024 characters; the fast path read a
+/// longer block key (found by the document target after the loader rewrite).
+/// Such keys are now the full parser's, which rejects them in block context
+/// and reads them in flow context (JSON).
+#[test]
+fn a_block_key_past_the_implicit_key_limit_is_reported_not_read() {
+    let long = "k".repeat(1998);
+    let (message, at) = error_at(format!("a: 1\n{long}: 2\n").as_bytes(), Format::Yaml);
+    assert_eq!((message.as_str(), at), ("simple key expect ':'", Some(Position::new(2, 1999))));
+    let (message, at) = error_at(format!("\"{long}\": 2\n").as_bytes(), Format::Yaml);
+    assert_eq!((message.as_str(), at), ("mapping values are not allowed in this context", Some(Position::new(1, 2001))));
+    // In flow context the key is read whole, and keys up to the limit anywhere.
+    let ok = "k".repeat(1000);
+    for (text, key) in [
+        (format!("{{\"{long}\": 2}}\n"), &long),
+        (format!("{{{long}: 2}}\n"), &long),
+        (format!("{ok}: 2\n"), &ok),
+        (format!("\"{ok}\": 2\n"), &ok),
+    ] {
+        let loaded = document::load_bytes(text.into_bytes(), "f.yaml", Format::Yaml, &LoadOptions::default());
+        assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
+        let keys: Vec<&str> = loaded.documents[0].root.as_map().unwrap().iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(keys, [key.as_str()]);
+    }
+}

@@ -578,6 +578,12 @@ fn flow_key(text: &str, at: usize) -> Option<(Cow<'_, str>, usize, usize)> {
     (text.as_bytes().get(colon) == Some(&b':') && (spaced || quoted_key)).then_some((name, at, colon))
 }
 
+/// YAML limits an implicit key to 1024 characters, and the full parser
+/// rejects a longer one in block context (in flow context it reads it); a
+/// block key of this many bytes or more is left to it (bytes, not
+/// characters: the bound only ever declines too much).
+const MAX_KEY_BYTES: usize = 1000;
+
 /// The key starting at byte `at` of a line: `Some(Some(key))` for `key:`
 /// followed by a space or the end of the line, `Some(None)` when the line
 /// holds no key there, `None` when the full parser must decide.
@@ -590,7 +596,7 @@ fn key_at<'a>(line: &Line<'a>, at: usize) -> Option<Option<Key<'a>>> {
             if bytes.get(close) != Some(&b':') {
                 return Some(None);
             }
-            if !matches!(bytes.get(close + 1), None | Some(b' ')) {
+            if !matches!(bytes.get(close + 1), None | Some(b' ')) || close - at >= MAX_KEY_BYTES {
                 return None;
             }
             Some(Some(Key { name, start: at, colon: close }))
@@ -620,7 +626,7 @@ fn key_at<'a>(line: &Line<'a>, at: usize) -> Option<Option<Key<'a>>> {
                             continue;
                         }
                         // A key with a `:` inside it, odd characters or a trailing space: the full parser.
-                        if colon_inside || odd || i.checked_sub(1).and_then(|j| rest.get(j)) == Some(&b' ') {
+                        if colon_inside || odd || i >= MAX_KEY_BYTES || i.checked_sub(1).and_then(|j| rest.get(j)) == Some(&b' ') {
                             return None;
                         }
                         return Some(Some(Key { name: Cow::Borrowed(text.get(at..at + i)?), start: at, colon: at + i }));
