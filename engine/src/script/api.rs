@@ -38,10 +38,19 @@ impl Doc {
     }
 }
 
+/// A path as a rule wrote it, wildcards allowed.
+fn parse_any_path(path: &str) -> Fallible<Segments> {
+    Ok(path::parse(path).map_err(|reason| format!("invalid path `{path}`: {reason}"))?)
+}
+
+/// A path to one place: no wildcards.
 fn parse_path(path: &str) -> Fallible<Segments> {
-    let segments = path::parse(path).map_err(|reason| format!("invalid path `{path}`: {reason}"))?;
+    let segments = parse_any_path(path)?;
     if segments.contains(&path::Segment::Any) {
-        return Err(format!("invalid path `{path}`: wildcards are for `reassess.on_change`; iterate with `doc.list(...)` instead").into());
+        return Err(format!(
+            "invalid path `{path}`: wildcards are for `doc.values(...)` and `reassess.on_change`; iterate with `doc.list(...)` instead"
+        )
+        .into());
     }
     Ok(segments)
 }
@@ -131,7 +140,7 @@ pub fn register(engine: &mut Engine) {
         Ok(d.read(path)?.1.and_then(Node::as_seq).map(|items| items.iter().map(Node::to_dynamic).collect()).unwrap_or_default())
     });
     engine.register_fn("values", |d: &mut Doc, path: &str| -> Fallible<Array> {
-        let segments = path::parse(path).map_err(|reason| format!("invalid path `{path}`: {reason}"))?;
+        let segments = parse_any_path(path)?;
         // The evidence is the collection before the first wildcard, as for `doc.list`:
         // an item added, removed or changed re-opens the verdict.
         let collection: Segments = segments.iter().take_while(|s| **s != path::Segment::Any).cloned().collect();
@@ -148,7 +157,7 @@ pub fn register(engine: &mut Engine) {
 
     // Reporting.
     engine.register_fn("fail", |d: &mut Doc, path: &str, message: &str| -> Fallible<()> {
-        let segments = path::parse(path).map_err(|reason| format!("invalid path `{path}`: {reason}"))?;
+        let segments = parse_any_path(path)?;
         if !context::record_finding(RawFinding { slot: d.slot, path: segments, message: message.to_string() }) {
             return Err("too many findings from one rule on one document".into());
         }
