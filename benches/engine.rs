@@ -11,20 +11,20 @@ use std::sync::Arc;
 use annexa_engine::document::{self, Format, LoadOptions};
 use annexa_engine::eval::{self, Input, ScanOptions};
 use annexa_engine::rules::{self, Rule, RuleSource};
-use annexa_engine::script::{build_engine, Limits};
+use annexa_engine::script::Limits;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 
 mod generate;
 
-fn rules_from(dir: &Path, engine: &rhai::Engine) -> Vec<Rule> {
+fn rules_from(dir: &Path) -> Vec<Rule> {
     let (sources, errors) = rules::read_dir(dir);
     assert!(errors.is_empty(), "{errors:?}");
-    let set = rules::load(sources, engine);
+    let set = rules::load(sources, &Limits::default());
     assert!(set.errors.is_empty(), "{:?}", set.errors);
     set.rules
 }
 
-fn scan_all(engine: &rhai::Engine, rules: &[Rule], docs: &[String], threads: usize) -> usize {
+fn scan_all(rules: &[Rule], docs: &[String], threads: usize) -> usize {
     let inputs = docs
         .iter()
         .enumerate()
@@ -33,7 +33,7 @@ fn scan_all(engine: &rhai::Engine, rules: &[Rule], docs: &[String], threads: usi
     let mut options = ScanOptions::new(jiff::civil::date(2025, 7, 1));
     options.threads = threads;
     let mut findings = 0;
-    eval::scan(engine, rules, inputs, &options, &mut |r| {
+    eval::scan(rules, inputs, &options, &mut |r| {
         findings += r.outcomes.iter().map(|o| o.findings.len()).sum::<usize>();
         Ok(())
     })
@@ -52,9 +52,8 @@ fn parse_and_index(c: &mut Criterion) {
 }
 
 fn one_field_across_sizes(c: &mut Criterion) {
-    let engine = build_engine(&Limits::default());
     let rule = "const RULE = #{ id: \"B001\", title: \"t\", severity: \"low\", kinds: [\"*\"], controls: #{ iso42001: [\"A.6.2.6\"] }, remediation: \"r\" };\nfn check(doc) { if doc.get(\"spec.risk.tier\") == \"high\" { doc.fail(\"spec.risk.tier\", \"x\"); } }\n";
-    let set = rules::load(vec![RuleSource { path: "b.rhai".into(), text: Arc::from(rule) }], &engine);
+    let set = rules::load(vec![RuleSource { path: "b.rhai".into(), text: Arc::from(rule) }], &Limits::default());
     let rule = &set.rules[0];
     let mut group = c.benchmark_group("one rule, one field");
     for (label, scale) in [("small", 1), ("medium", 10), ("large", 100)] {
@@ -62,24 +61,21 @@ fn one_field_across_sizes(c: &mut Criterion) {
         let loaded = document::load_bytes(text.into_bytes(), "d.yaml", Format::Yaml, &LoadOptions::default());
         let doc = Arc::new(loaded.documents.into_iter().next().expect("one document"));
         let id = BenchmarkId::from_parameter(format!("{label} ({} nodes)", doc.root.count()));
-        group.bench_with_input(id, &doc, |b, doc| {
-            b.iter(|| eval::evaluate_one(&engine, rule, doc, jiff::civil::date(2025, 7, 1)).findings.len())
-        });
+        group.bench_with_input(id, &doc, |b, doc| b.iter(|| eval::evaluate_one(rule, doc, jiff::civil::date(2025, 7, 1)).findings.len()));
     }
     group.finish();
 }
 
 fn packs_over_1000_documents(c: &mut Criterion) {
-    let engine = build_engine(&Limits::default());
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let docs: Vec<String> = (0..1000).map(|i| generate::document(i, 1)).collect();
     let mut group = c.benchmark_group("1,000 documents");
     group.sample_size(10);
     group.throughput(Throughput::Elements(docs.len() as u64));
     for (label, dir) in [("built-in aisystem pack", "rules/aisystem"), ("12 benchmark policies", "benches/policies")] {
-        let rules = rules_from(&root.join(dir), &engine);
+        let rules = rules_from(&root.join(dir));
         for threads in [1, 2] {
-            group.bench_function(format!("{label}, {threads} thread(s)"), |b| b.iter(|| scan_all(&engine, &rules, &docs, threads)));
+            group.bench_function(format!("{label}, {threads} thread(s)"), |b| b.iter(|| scan_all(&rules, &docs, threads)));
         }
     }
     group.finish();

@@ -170,7 +170,7 @@ pub struct EvaluationArgs {
     /// The evaluation date (YYYY-MM-DD) that ages, expiry and re-assessment dates are measured against. Default: today.
     #[arg(long, value_name = "DATE")]
     pub now: Option<String>,
-    /// Threads that compile and evaluate the rules; 0 uses one per core.
+    /// Threads that evaluate the rules; 0 uses one per core.
     #[arg(long, default_value_t = 0, value_name = "N")]
     pub threads: usize,
     /// Only scan files whose path matches this glob (repeatable; replaces the config's `include`).

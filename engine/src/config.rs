@@ -206,11 +206,11 @@ fn raw(root: &Node) -> Result<Raw<'_>, Position> {
     };
     let mut raw = Raw { known: BTreeMap::new(), unknown: Vec::new() };
     for (key, node) in entries {
-        match KEYS.iter().find(|k| **k == key.as_str()) {
+        match KEYS.iter().find(|k| **k == &**key) {
             Some(k) => {
                 raw.known.insert(k, node);
             }
-            None => raw.unknown.push((key.as_str(), node.region.start)),
+            None => raw.unknown.push((&**key, node.region.start)),
         }
     }
     Ok(raw)

@@ -5,13 +5,9 @@
 //! Each body takes raw bytes and returns `Err` with a description when an
 //! invariant breaks; a panic inside the engine is a bug on its own.
 
-use std::sync::OnceLock;
-
-use rhai::Engine;
-
 use crate::document::{self, yaml, Document, Format, InputError, LoadOptions, Node, Position, Value};
 use crate::rules::{self, RuleSource};
-use crate::script::{build_engine, Limits};
+use crate::script::Limits;
 
 /// Loads the bytes as every format whose code path they can reach, then does
 /// to each document what a scan does (Rhai value, JSON, report lines). The
@@ -145,10 +141,7 @@ fn check_position(p: Position, lines: usize) -> Result<(), String> {
 /// The sandbox the rule target compiles in: the default limits, with a
 /// smaller operation budget so a looping top-level statement costs the fuzzer
 /// milliseconds, not the half second the default allows.
-fn fuzz_engine() -> &'static Engine {
-    static ENGINE: OnceLock<Engine> = OnceLock::new();
-    ENGINE.get_or_init(|| build_engine(&Limits { max_operations: 100_000, ..Limits::default() }))
-}
+const FUZZ_LIMITS: Limits = Limits { max_operations: 100_000, ..Limits::DEFAULT };
 
 /// Compiles the text as a rule file and validates its metadata, as `annexa
 /// scan --rules` does. Every outcome is a rule or located errors.
@@ -156,7 +149,7 @@ pub fn rule(data: &[u8]) -> Result<(), String> {
     // Rule files are read as UTF-8; anything else is a read error before compilation.
     let Ok(text) = std::str::from_utf8(data) else { return Ok(()) };
     let source = RuleSource { path: "fuzz.rhai".into(), text: text.into() };
-    let set = rules::load(vec![source], fuzz_engine());
+    let set = rules::load(vec![source], &FUZZ_LIMITS);
     let lines = line_count(text.as_bytes());
     match (set.rules.len(), set.errors.len()) {
         (1, 0) | (0, 1..) => {}

@@ -6,20 +6,19 @@ use annexa_engine::document::Format;
 use annexa_engine::eval::{scan, Input, ScanOptions};
 use annexa_engine::report::FileResult;
 use annexa_engine::rules::{load, RuleSource};
-use annexa_engine::script::{build_engine, Limits};
+use annexa_engine::script::Limits;
 
 /// Runs a rule whose `check` body is `body` on one file and returns its finding messages.
 fn messages(display: &str, text: &str, body: &str) -> Vec<String> {
     let source = format!(
         "const RULE = #{{ id: \"T001\", title: \"t\", severity: \"low\", kinds: [\"*\"], controls: #{{ iso42001: [\"A.9.2\"] }}, remediation: \"r\" }};\nfn check(doc) {{\n{body}\n}}\n"
     );
-    let engine = build_engine(&Limits::default());
-    let set = load(vec![RuleSource { path: "t.rhai".into(), text: source.into() }], &engine);
+    let set = load(vec![RuleSource { path: "t.rhai".into(), text: source.into() }], &Limits::default());
     assert!(set.errors.is_empty(), "{:?}", set.errors);
     let format = Format::from_path(std::path::Path::new(display)).unwrap();
     let input = Input::Bytes { display: display.into(), format, bytes: text.as_bytes().to_vec() };
     let mut results: Vec<FileResult> = Vec::new();
-    scan(&engine, &set.rules, vec![input], &ScanOptions::new("2025-06-01".parse().unwrap()), &mut |r| {
+    scan(&set.rules, vec![input], &ScanOptions::new("2025-06-01".parse().unwrap()), &mut |r| {
         results.push(r);
         Ok(())
     })

@@ -65,7 +65,7 @@ fn a_block_key_past_the_implicit_key_limit_is_reported_not_read() {
     ] {
         let loaded = document::load_bytes(text.into_bytes(), "f.yaml", Format::Yaml, &LoadOptions::default());
         assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
-        let keys: Vec<&str> = loaded.documents[0].root.as_map().unwrap().iter().map(|(k, _)| k.as_str()).collect();
+        let keys: Vec<&str> = loaded.documents[0].root.as_map().unwrap().iter().map(|(k, _)| &**k).collect();
         assert_eq!(keys, [key.as_str()]);
     }
 }

@@ -10,7 +10,7 @@ use annexa_engine::document::discover::{discover, DiscoverOptions};
 use annexa_engine::document::{self, path, Format, LoadOptions, Position};
 use annexa_engine::eval::{self, Input, ScanOptions};
 use annexa_engine::report::{FileResult, Status};
-use annexa_engine::script::{build_engine, Limits};
+use annexa_engine::script::Limits;
 use support::*;
 
 /// Scans `bad` beside a good file with the witness rule; returns the bad file's result.
@@ -137,12 +137,11 @@ fn tags_and_merge_keys() {
 
 /// Scans files on disk found by `discover`, with the witness rule.
 fn scan_tree(roots: &[PathBuf], follow: bool) -> (annexa_engine::document::discover::Discovered, Vec<FileResult>) {
-    let engine = build_engine(&Limits::default());
-    let set = load_rules(&engine, &[&witness()]);
+    let set = load_rules(&Limits::default(), &[&witness()]);
     let found = discover(roots, &DiscoverOptions { follow_symlinks: follow, ..DiscoverOptions::default() }).unwrap();
     let inputs = found.files.iter().cloned().map(Input::File).collect();
     let mut results = Vec::new();
-    eval::scan(&engine, &set.rules, inputs, &ScanOptions::new(now()), &mut |r| {
+    eval::scan(&set.rules, inputs, &ScanOptions::new(now()), &mut |r| {
         results.push(r);
         Ok(())
     })
@@ -208,8 +207,7 @@ fn unreadable_and_vanished_files() {
     for name in ["a.yaml", "gone.yaml", "locked.yaml", "z.yaml"] {
         std::fs::write(root.join(name), GOOD).unwrap();
     }
-    let engine = build_engine(&Limits::default());
-    let set = load_rules(&engine, &[&witness()]);
+    let set = load_rules(&Limits::default(), &[&witness()]);
     let found = discover(&[root.to_path_buf()], &DiscoverOptions::default()).unwrap();
     assert_eq!(found.files.len(), 4);
     // Vanishes between discovery and reading.
@@ -227,7 +225,7 @@ fn unreadable_and_vanished_files() {
         }));
     }
     let mut results = Vec::new();
-    eval::scan(&engine, &set.rules, inputs, &ScanOptions::new(now()), &mut |r| {
+    eval::scan(&set.rules, inputs, &ScanOptions::new(now()), &mut |r| {
         results.push(r);
         Ok(())
     })
@@ -272,9 +270,8 @@ fn print_and_debug_go_into_the_report() {
 
 #[test]
 fn import_and_eval_are_refused_when_rules_load() {
-    let engine = build_engine(&Limits::default());
     for (body, line) in [("import \"std\" as s;\nfn check(doc) {}", 2), ("fn check(doc) {\n  eval(\"1 + 1\");\n}", 3)] {
-        let set = load_rules(&engine, &[&rule("S001", body)]);
+        let set = load_rules(&Limits::default(), &[&rule("S001", body)]);
         assert!(set.rules.is_empty(), "{body}");
         assert_eq!(set.errors.len(), 1);
         assert!(set.errors[0].message.starts_with("syntax error"), "{}", set.errors[0].message);

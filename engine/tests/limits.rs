@@ -105,8 +105,7 @@ fn time_budget() {
 #[test]
 fn expression_depth_is_a_located_rule_error() {
     let nested = format!("fn check(doc) {{ let x = {}1{}; }}", "(".repeat(200), ")".repeat(200));
-    let engine = annexa_engine::script::build_engine(&Limits::default());
-    let set = load_rules(&engine, &[&rule("X001", &nested), &witness()]);
+    let set = load_rules(&Limits::default(), &[&rule("X001", &nested), &witness()]);
     assert_eq!(set.rules.len(), 1, "the other rule still loads");
     assert_eq!(set.errors.len(), 1);
     assert_eq!(set.errors[0].file, "rule0.rhai");

@@ -6,7 +6,7 @@ mod support;
 
 use annexa_engine::document::Format;
 use annexa_engine::eval::{self, Input, ScanOptions};
-use annexa_engine::script::{build_engine, Limits};
+use annexa_engine::script::Limits;
 
 fn inputs() -> Vec<Input> {
     (0..50)
@@ -20,14 +20,15 @@ fn inputs() -> Vec<Input> {
 
 /// (file, finding message) in the order the sink received them.
 fn scan(threads: usize, chunk_files: usize) -> Vec<(String, String)> {
-    let engine = build_engine(&Limits::default());
-    let set =
-        support::load_rules(&engine, &[&support::rule("W001", "fn check(doc) { doc.fail(\"spec.a\", `a is ${doc.get(\"spec.a\")}`); }")]);
+    let set = support::load_rules(
+        &Limits::default(),
+        &[&support::rule("W001", "fn check(doc) { doc.fail(\"spec.a\", `a is ${doc.get(\"spec.a\")}`); }")],
+    );
     let mut options = ScanOptions::new(support::now());
     options.threads = threads;
     options.chunk_files = chunk_files;
     let mut seen = Vec::new();
-    eval::scan(&engine, &set.rules, inputs(), &options, &mut |r| {
+    eval::scan(&set.rules, inputs(), &options, &mut |r| {
         seen.push((r.path.clone(), r.outcomes.iter().flat_map(|o| o.findings.iter().map(|f| f.message.clone())).collect()));
         Ok(())
     })
@@ -45,14 +46,13 @@ fn results_arrive_in_input_order_for_any_threads_and_chunks() {
 
 #[test]
 fn a_failing_sink_ends_the_scan_with_its_error() {
-    let engine = build_engine(&Limits::default());
-    let set = support::load_rules(&engine, &[&support::witness()]);
+    let set = support::load_rules(&Limits::default(), &[&support::witness()]);
     for threads in [1, 2] {
         let mut options = ScanOptions::new(support::now());
         options.threads = threads;
         options.chunk_files = 4;
         let mut calls = 0;
-        let result = eval::scan(&engine, &set.rules, inputs(), &options, &mut |_| {
+        let result = eval::scan(&set.rules, inputs(), &options, &mut |_| {
             calls += 1;
             if calls == 6 {
                 return Err(std::io::Error::new(std::io::ErrorKind::BrokenPipe, "reader went away"));

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use annexa_engine::document::{self, Format, LoadOptions};
 use annexa_engine::rules::{self, RuleSource};
-use annexa_engine::script::{build_engine, Limits};
+use annexa_engine::script::Limits;
 use proptest::prelude::*;
 
 /// Text built from YAML's structural pieces, so the parser sees deep, odd and broken structure, not only noise.
@@ -76,8 +76,7 @@ proptest! {
         body in prop_oneof![Just("fn check(doc) {}".to_string()), Just("fn check() {}".to_string()), Just("".to_string()), Just("fn check(doc) { doc.fail(\"a[\", 1) }".to_string())],
     ) {
         let text = format!("const RULE = #{{ id: {id}, title: \"t\", severity: {severity}, kinds: {kinds}, controls: {controls}, reassess: {reassess}, remediation: \"r\" }};\n{body}\n");
-        let engine = build_engine(&Limits::default());
-        let set = rules::load(vec![RuleSource { path: "r.rhai".into(), text: Arc::from(text.as_str()) }], &engine);
+        let set = rules::load(vec![RuleSource { path: "r.rhai".into(), text: Arc::from(text.as_str()) }], &Limits::default());
         prop_assert_eq!(set.rules.len() + usize::from(!set.errors.is_empty()), 1, "loaded, or refused with errors: {}", text);
         for error in &set.errors {
             prop_assert!(error.position.is_some(), "every metadata error is located: {:?}", error);
@@ -86,7 +85,6 @@ proptest! {
 
     #[test]
     fn arbitrary_rule_sources_never_panic_the_compiler(text in "[ -~\n]{0,200}") {
-        let engine = build_engine(&Limits::default());
-        let _ = rules::load(vec![RuleSource { path: "r.rhai".into(), text: Arc::from(text.as_str()) }], &engine);
+        let _ = rules::load(vec![RuleSource { path: "r.rhai".into(), text: Arc::from(text.as_str()) }], &Limits::default());
     }
 }

@@ -42,7 +42,7 @@ pub fn run(args: ControlsArgs) -> miette::Result<ExitStatus> {
 
 /// `annexa controls --coverage`: each control with the rules that cover it.
 fn run_coverage(args: &ControlsArgs) -> miette::Result<ExitStatus> {
-    let (_, set) = load_rules(&args.selection);
+    let set = load_rules(&args.selection);
     let sections = coverage(&set.rules);
     let mut out = std::io::stdout().lock();
     match args.format {

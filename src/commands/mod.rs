@@ -17,8 +17,7 @@ mod waive;
 use std::process::ExitCode;
 
 use annexa_engine::rules::{self as engine_rules, RuleSet};
-use annexa_engine::script::{build_engine, Limits};
-use rhai::Engine;
+use annexa_engine::script::Limits;
 
 use crate::args::{BaselineCommand, Cli, Command, RuleSelection, RulesCommand, SeverityArg};
 use crate::{builtin, diagnostics};
@@ -98,10 +97,10 @@ pub fn run(cli: Cli, matches: Option<&clap::ArgMatches>) -> miette::Result<ExitS
     }
 }
 
-/// The sandboxed engine and the selected rules. Rule files that fail to load
-/// are reported on standard error; the rest are returned.
-pub fn load_rules(selection: &RuleSelection) -> (Engine, RuleSet) {
-    let engine = build_engine(&Limits::default());
+/// The selected rules, compiled on this thread with the default limits.
+/// Rule files that fail to load are reported on standard error; the rest
+/// are returned.
+pub fn load_rules(selection: &RuleSelection) -> RuleSet {
     let mut sources = if selection.no_builtin { Vec::new() } else { builtin::sources() };
     let mut read_errors = Vec::new();
     for dir in &selection.rules {
@@ -109,13 +108,13 @@ pub fn load_rules(selection: &RuleSelection) -> (Engine, RuleSet) {
         sources.extend(more);
         read_errors.extend(errors);
     }
-    let mut set = engine_rules::load(sources, &engine);
+    let mut set = engine_rules::load(sources, &Limits::default());
     set.errors.splice(0..0, read_errors);
     for error in &set.errors {
         let text = set.failed_sources.iter().find(|s| s.path == error.file).map(|s| s.text.to_string());
         diagnostics::eprint(&diagnostics::rule_error(error, text));
     }
-    (engine, set)
+    set
 }
 
 /// The rules a command runs with: the config file's folders, built-in
@@ -126,15 +125,15 @@ pub fn load_rules(selection: &RuleSelection) -> (Engine, RuleSet) {
 pub fn configured_rules(
     selection: &RuleSelection,
     config_args: &crate::args::ConfigArgs,
-) -> miette::Result<Option<(Engine, RuleSet, annexa_engine::config::Config, usize)>> {
+) -> miette::Result<Option<(RuleSet, annexa_engine::config::Config, usize)>> {
     let Some(config) = config::load(config_args)? else { return Ok(None) };
     let merged = RuleSelection {
         rules: config.rules.iter().cloned().chain(selection.rules.iter().cloned()).collect(),
         no_builtin: selection.no_builtin || !config.builtin,
     };
-    let (engine, mut set) = load_rules(&merged);
+    let mut set = load_rules(&merged);
     let problems = config::apply(&config, &mut set);
-    Ok(Some((engine, set, config, problems)))
+    Ok(Some((set, config, problems)))
 }
 
 impl From<SeverityArg> for annexa_engine::rules::Severity {

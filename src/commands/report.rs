@@ -26,7 +26,7 @@ pub fn run(command: ReportCommand) -> miette::Result<ExitStatus> {
     };
     annexa_engine::eval::use_threads(args.evaluation.threads);
     let now = evaluation_date(args.evaluation.now.as_deref())?;
-    let Some((engine, rule_set, config, config_errors)) = configured_rules(&args.selection, &args.config)? else {
+    let Some((rule_set, config, config_errors)) = configured_rules(&args.selection, &args.config)? else {
         return Ok(ExitStatus::Error);
     };
     let evaluation = Evaluation::settle(&args.evaluation, &config, now);
@@ -59,7 +59,7 @@ pub fn run(command: ReportCommand) -> miette::Result<ExitStatus> {
     // Reports count findings; they never show source lines, so nothing is redacted for display.
     options.snippets = false;
     let inputs = files.into_iter().map(Input::File).collect();
-    eval::scan(&engine, &rule_set.rules, inputs, &options, &mut |mut file| {
+    eval::scan(&rule_set.rules, inputs, &options, &mut |mut file| {
         if let Some(classifier) = classifier.as_mut() {
             classifier.classify(&mut file);
         }

@@ -11,7 +11,7 @@ use crate::args::{ListFormat, RuleSelection, RulesDocArgs, RulesListArgs, RulesT
 use crate::diagnostics;
 
 pub fn list(args: RulesListArgs) -> miette::Result<ExitStatus> {
-    let Some((_, set, _, config_errors)) = configured_rules(&args.selection, &args.config)? else { return Ok(ExitStatus::Error) };
+    let Some((set, _, config_errors)) = configured_rules(&args.selection, &args.config)? else { return Ok(ExitStatus::Error) };
     let infos: Vec<RuleInfo> = set.rules.iter().map(RuleInfo::from_rule).collect();
     let mut out = std::io::stdout().lock();
     match args.format {
@@ -33,7 +33,7 @@ pub fn list(args: RulesListArgs) -> miette::Result<ExitStatus> {
 
 /// `annexa rules doc`: the Markdown reference of the loaded rules.
 pub fn doc(args: RulesDocArgs) -> miette::Result<ExitStatus> {
-    let (_, set) = load_rules(&args.selection);
+    let set = load_rules(&args.selection);
     let text = annexa_engine::rules::reference::markdown(&set.rules);
     match &args.output {
         Some(path) => {
@@ -47,8 +47,8 @@ pub fn doc(args: RulesDocArgs) -> miette::Result<ExitStatus> {
 /// `annexa rules test`: runs the case files beside the rules and prints a diff for each mismatch.
 pub fn test(args: RulesTestArgs) -> miette::Result<ExitStatus> {
     let selection = RuleSelection { rules: args.dirs.clone(), no_builtin: true };
-    let (engine, set) = load_rules(&selection);
-    let run = testing::run_dirs(&engine, &set.rules, &args.dirs, &Limits::default());
+    let set = load_rules(&selection);
+    let run = testing::run_dirs(&set.rules, &args.dirs, &Limits::default());
     for error in &run.errors {
         let text = std::fs::read_to_string(&error.file).ok();
         diagnostics::eprint(&diagnostics::input_error(error, text));

@@ -54,7 +54,7 @@ pub fn run(args: ScanArgs, matches: Option<&ArgMatches>) -> miette::Result<ExitS
         .map(Shard::parse)
         .transpose()
         .map_err(|e| miette!(help = "write --shard I/N, for example --shard 2/4", "invalid --shard: {e}"))?;
-    let Some((engine, rule_set, config, config_errors)) = configured_rules(&args.selection, &args.config)? else {
+    let Some((rule_set, config, config_errors)) = configured_rules(&args.selection, &args.config)? else {
         return Ok(ExitStatus::Error);
     };
 
@@ -135,7 +135,7 @@ pub fn run(args: ScanArgs, matches: Option<&ArgMatches>) -> miette::Result<ExitS
     };
     let progress = progress_bar(inputs.len());
     let max_file_bytes = options.load.max_file_bytes;
-    eval::scan(&engine, &rule_set.rules, inputs, &options, &mut |mut file| {
+    eval::scan(&rule_set.rules, inputs, &options, &mut |mut file| {
         if let Some(classifier) = classifier.as_mut() {
             classifier.classify(&mut file);
         }
@@ -179,7 +179,7 @@ pub struct Collected {
 
 /// Scans `inputs` keeping the watched values `evidence` asks for.
 pub fn collect(inputs: &ScanInputs, now: jiff::civil::Date, evidence: EvidenceMode) -> miette::Result<Collected> {
-    let (engine, rule_set) = load_rules(&inputs.selection);
+    let rule_set = load_rules(&inputs.selection);
     let discovered = discover(
         &inputs.paths,
         &DiscoverOptions { include: inputs.include.clone(), exclude: inputs.exclude.clone(), follow_symlinks: false, shard: None },
@@ -197,7 +197,7 @@ pub fn collect(inputs: &ScanInputs, now: jiff::civil::Date, evidence: EvidenceMo
     let mut files = discovered.files;
     super::baseline::skip_dispositions_file(&mut files, Some(&inputs.dispositions));
     let files = files.into_iter().map(Input::File).collect();
-    eval::scan(&engine, &rule_set.rules, files, &options, &mut |file| {
+    eval::scan(&rule_set.rules, files, &options, &mut |file| {
         let located = file.errors.iter().any(|e| e.position.is_some());
         let text = if located { source_for_snippet(&file.path, options.load.max_file_bytes) } else { None };
         for error in &file.errors {

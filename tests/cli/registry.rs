@@ -5,23 +5,22 @@ use std::collections::BTreeMap;
 
 use annexa_engine::report::Status;
 use annexa_engine::rules::{self, testing, Rule};
-use annexa_engine::script::{build_engine, Limits};
+use annexa_engine::script::Limits;
 
 use crate::common::root;
 
-fn builtin() -> (rhai::Engine, Vec<Rule>) {
-    let engine = build_engine(&Limits::default());
+fn builtin() -> Vec<Rule> {
     let (sources, read_errors) = rules::read_dir(&root().join("rules"));
     assert!(read_errors.is_empty(), "{read_errors:?}");
-    let set = rules::load(sources, &engine);
+    let set = rules::load(sources, &Limits::default());
     // Loading checks severities, kinds, scopes and that every control id is in the catalogs.
     assert!(set.errors.is_empty(), "built-in rules must load cleanly: {:#?}", set.errors);
-    (engine, set.rules)
+    set.rules
 }
 
 #[test]
 fn ids_are_unique_well_formed_and_name_their_file() {
-    let (_, rules) = builtin();
+    let rules = builtin();
     assert!(rules.len() >= 13);
     let mut seen = BTreeMap::new();
     for rule in &rules {
@@ -36,7 +35,7 @@ fn ids_are_unique_well_formed_and_name_their_file() {
 
 #[test]
 fn every_rule_documents_all_four_sections_and_reassessment() {
-    let (_, rules) = builtin();
+    let rules = builtin();
     for rule in &rules {
         assert!(rule.docs.missing().is_empty(), "{} lacks doc sections {:?}", rule.id, rule.docs.missing());
         assert!(!rule.reassess.on_change.is_empty(), "{} has no reassess.on_change", rule.id);
@@ -67,7 +66,7 @@ fn titles_state_a_property_not_a_remediation() {
         "Avoid",
         "Check",
     ];
-    let (_, rules) = builtin();
+    let rules = builtin();
     for rule in &rules {
         let first = rule.title.split_whitespace().next().unwrap_or_default();
         assert!(!IMPERATIVES.contains(&first), "{}: title `{}` is an instruction", rule.id, rule.title);
@@ -83,8 +82,8 @@ fn titles_state_a_property_not_a_remediation() {
 
 #[test]
 fn every_rule_has_a_passing_and_a_failing_case_and_all_cases_hold() {
-    let (engine, rules) = builtin();
-    let run = testing::run_dirs(&engine, &rules, &[root().join("rules")], &Limits::default());
+    let rules = builtin();
+    let run = testing::run_dirs(&rules, &[root().join("rules")], &Limits::default());
     assert!(run.errors.is_empty(), "{:#?}", run.errors);
     for result in &run.results {
         assert!(result.passed(), "{} does not hold: {:#?}", result.file, result);
@@ -99,7 +98,7 @@ fn every_rule_has_a_passing_and_a_failing_case_and_all_cases_hold() {
 /// The Example section shows a document that fails and one that passes.
 #[test]
 fn every_example_shows_a_failing_and_a_passing_document() {
-    let (_, rules) = builtin();
+    let rules = builtin();
     for rule in &rules {
         let example = rule.docs.section("Example").unwrap_or_default();
         let fails = example.find("Fails:").unwrap_or_else(|| panic!("{}: the example has no `Fails:` document", rule.id));

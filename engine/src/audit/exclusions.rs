@@ -67,7 +67,7 @@ pub fn from_mapping(node: &Node, file: &str, what: &str, out: &mut Exclusions) {
     match &node.value {
         Value::Map(entries) => {
             for (key, value) in entries {
-                if key.as_str() == "exclusions" {
+                if &**key == "exclusions" {
                     from_node(value, file, out);
                 } else {
                     out.errors.push(error(file, value.region.start, format!("unknown key `{key}` in {what}")));
@@ -98,7 +98,7 @@ pub fn from_node(node: &Node, file: &str, out: &mut Exclusions) {
             continue;
         };
         for (key, value) in entries {
-            if key.as_str() != "control" && key.as_str() != "justification" {
+            if &**key != "control" && &**key != "justification" {
                 out.errors.push(error(file, value.region.start, format!("unknown key `{key}` in an exclusion")));
             }
         }

@@ -87,7 +87,7 @@ impl Canonical {
         for segment in segments {
             let (child, i) = match (&node.value, segment) {
                 (Value::Map(entries), Segment::Key(key)) => {
-                    let i = entries.iter().position(|(k, _)| k.as_str() == &**key)?;
+                    let i = entries.iter().position(|(k, _)| **k == **key)?;
                     (&entries.get(i)?.1, i)
                 }
                 (Value::Seq(items), Segment::Index(i)) => (items.get(*i)?, *i),
@@ -210,7 +210,6 @@ mod tests {
     use super::*;
     use crate::document::path;
     use crate::document::{load_bytes, Format, LoadOptions};
-    use rhai::ImmutableString;
 
     fn root(text: &str) -> Node {
         load_bytes(text.as_bytes().to_vec(), "x.yaml", Format::Yaml, &LoadOptions::default()).documents.remove(0).root
@@ -245,7 +244,7 @@ mod tests {
             Value::Map(entries) => {
                 out.push(b'{');
                 out.extend_from_slice(&(entries.len() as u64).to_le_bytes());
-                let mut sorted: Vec<&(ImmutableString, Node)> = entries.iter().collect();
+                let mut sorted: Vec<&(crate::document::value::Key, Node)> = entries.iter().collect();
                 sorted.sort_unstable_by(|a, b| a.0.cmp(&b.0));
                 for (k, n) in sorted {
                     out.extend_from_slice(&(k.len() as u64).to_le_bytes());
@@ -268,7 +267,7 @@ mod tests {
         match &node.value {
             Value::Map(entries) => {
                 for (k, n) in entries {
-                    prefix.push(Segment::Key(k.as_str().into()));
+                    prefix.push(Segment::Key(Box::from(&**k)));
                     all_paths(n, prefix, out);
                     prefix.pop();
                 }

@@ -13,7 +13,7 @@ use std::cell::Cell;
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 
-use rhai::ImmutableString;
+use super::value::Key as EntryKey;
 
 use super::position::{Position, Region};
 use super::scalar;
@@ -203,9 +203,9 @@ struct Parser<'a, 'p> {
 struct Stream {
     nodes: usize,
     limits: Limits,
-    short_keys: HashMap<ShortKey, ImmutableString, BuildHasherDefault<FxHasher>>,
-    keys: HashSet<ImmutableString, BuildHasherDefault<FxHasher>>,
-    entries: Vec<(ImmutableString, Node)>,
+    short_keys: HashMap<ShortKey, EntryKey, BuildHasherDefault<FxHasher>>,
+    keys: HashSet<EntryKey, BuildHasherDefault<FxHasher>>,
+    entries: Vec<(EntryKey, Node)>,
     items: Vec<Node>,
 }
 
@@ -215,9 +215,9 @@ struct Stream {
 /// being read wait, so each collection is allocated once, at its final size.
 #[derive(Default)]
 struct Scratch {
-    short_keys: HashMap<ShortKey, ImmutableString, BuildHasherDefault<FxHasher>>,
-    keys: HashSet<ImmutableString, BuildHasherDefault<FxHasher>>,
-    entries: Vec<(ImmutableString, Node)>,
+    short_keys: HashMap<ShortKey, EntryKey, BuildHasherDefault<FxHasher>>,
+    keys: HashSet<EntryKey, BuildHasherDefault<FxHasher>>,
+    entries: Vec<(EntryKey, Node)>,
     items: Vec<Node>,
 }
 
@@ -267,21 +267,21 @@ impl Stream {
     /// The shared string for a key. Every key of the stream comes from here
     /// (and the set is never cleared during a stream), so two keys are equal
     /// exactly when they are the same allocation.
-    fn key(&mut self, name: &str) -> ImmutableString {
+    fn key(&mut self, name: &str) -> EntryKey {
         if let Some(short) = ShortKey::pack(name.as_bytes()) {
             return self.short_keys.entry(short).or_insert_with(|| name.into()).clone();
         }
         if let Some(key) = self.keys.get(name) {
             return key.clone();
         }
-        let key = ImmutableString::from(name);
+        let key = EntryKey::from(name);
         self.keys.insert(key.clone());
         key
     }
 
     /// Whether a mapping whose entries start at `base` of the entry stack already has `key`.
-    fn has_key(&self, base: usize, key: &ImmutableString) -> bool {
-        self.entries.get(base..).is_some_and(|entries| entries.iter().any(|(k, _)| k.ptr_eq(key)))
+    fn has_key(&self, base: usize, key: &EntryKey) -> bool {
+        self.entries.get(base..).is_some_and(|entries| entries.iter().any(|(k, _)| EntryKey::ptr_eq(k, key)))
     }
 }
 

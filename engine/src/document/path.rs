@@ -171,7 +171,7 @@ fn expand_into<'a>(node: Option<&'a Node>, rest: &[Segment], prefix: &mut Segmen
         }
         (Segment::Any, Some(Value::Map(entries))) => {
             for (k, item) in entries {
-                prefix.push(Segment::Key(k.as_str().into()));
+                prefix.push(Segment::Key(Box::from(&**k)));
                 expand_into(Some(item), rest, prefix, out);
                 prefix.pop();
             }

@@ -2,6 +2,8 @@
 //! finding points at the exact node. Values reach Rhai by conversion of only
 //! the part a rule reads (`to_dynamic`), never as a copy of the whole document.
 
+use std::sync::Arc;
+
 use rhai::{Dynamic, ImmutableString};
 
 use super::path::Segment;
@@ -22,11 +24,20 @@ pub enum Value {
     Bool(bool),
     Int(i64),
     Float(f64),
-    Str(ImmutableString),
+    Str(Text),
     Seq(Vec<Node>),
     /// Entries in source order; keys are unique (duplicates are a parse error).
-    Map(Vec<(ImmutableString, Node)>),
+    Map(Vec<(Key, Node)>),
 }
+
+/// A map key. The loaders give equal keys of one stream one shared
+/// allocation. Not Rhai's string type: that one is `Rc`-counted (Rhai is
+/// built without `sync`), and documents cross threads for corpus rules.
+pub type Key = Arc<str>;
+
+/// A string value: up to 23 bytes inline, so most take no allocation of
+/// their own.
+pub type Text = rhai::Identifier;
 
 impl Node {
     pub fn new(region: Region, value: Value) -> Self {
@@ -36,7 +47,7 @@ impl Node {
     /// The child at one path segment.
     pub fn child(&self, segment: &Segment) -> Option<&Node> {
         match (&self.value, segment) {
-            (Value::Map(entries), Segment::Key(key)) => entries.iter().find(|(k, _)| k.as_str() == &**key).map(|(_, n)| n),
+            (Value::Map(entries), Segment::Key(key)) => entries.iter().find(|(k, _)| **k == **key).map(|(_, n)| n),
             (Value::Seq(items), Segment::Index(i)) => items.get(*i),
             _ => None,
         }
@@ -68,7 +79,7 @@ impl Node {
         }
     }
 
-    pub fn as_map(&self) -> Option<&[(ImmutableString, Node)]> {
+    pub fn as_map(&self) -> Option<&[(Key, Node)]> {
         match &self.value {
             Value::Map(entries) => Some(entries),
             _ => None,
@@ -98,13 +109,13 @@ impl Node {
             Value::Bool(b) => Dynamic::from_bool(*b),
             Value::Int(i) => Dynamic::from_int(*i),
             Value::Float(f) => Dynamic::from_float(*f),
-            Value::Str(s) => Dynamic::from(s.clone()),
+            Value::Str(s) => Dynamic::from(ImmutableString::from(s.clone())),
             Value::Seq(items) => Dynamic::from_array(items.iter().map(Node::to_dynamic).collect()),
             Value::Map(entries) => {
                 // Inserting one by one: collecting would buffer and sort the entries first.
                 let mut map = rhai::Map::new();
                 for (k, n) in entries {
-                    map.insert(k.as_str().into(), n.to_dynamic());
+                    map.insert((&**k).into(), n.to_dynamic());
                 }
                 Dynamic::from_map(map)
             }

@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use rhai::ImmutableString;
+use super::value::Key;
 use saphyr_parser::{Event, Marker, Parser, ScalarStyle, Span, Tag};
 
 use super::position::{Position, Region};
@@ -51,18 +51,8 @@ pub struct Parsed {
 }
 
 enum Frame {
-    Seq {
-        items: Vec<Node>,
-        start: Position,
-        anchor: usize,
-    },
-    Map {
-        entries: Vec<(ImmutableString, Node)>,
-        key: Option<(ImmutableString, Position)>,
-        merges: Vec<Node>,
-        start: Position,
-        anchor: usize,
-    },
+    Seq { items: Vec<Node>, start: Position, anchor: usize },
+    Map { entries: Vec<(Key, Node)>, key: Option<(Key, Position)>, merges: Vec<Node>, start: Position, anchor: usize },
 }
 
 struct Builder<'a> {
@@ -186,7 +176,7 @@ impl Builder<'_> {
             Event::Scalar(text, style, anchor, tag) => {
                 if let Some(Frame::Map { key: key @ None, entries, .. }) = self.stack.last_mut() {
                     // Keys are taken as written: `on:` and `1:` are the keys "on" and "1".
-                    let name: ImmutableString = text.as_ref().into();
+                    let name: Key = text.as_ref().into();
                     if let Some((_, first)) = entries.iter().find(|(k, _)| *k == name) {
                         return Err(error(
                             at,
@@ -197,8 +187,8 @@ impl Builder<'_> {
                             Some("each key may appear once in a mapping; remove or rename one of them"),
                         ));
                     }
-                    let merge = style == ScalarStyle::Plain && name == "<<";
-                    *key = Some((if merge { "<<".into() } else { name }, at));
+                    let merge = style == ScalarStyle::Plain && &*name == "<<";
+                    *key = Some((if merge { Key::from("<<") } else { name }, at));
                     return Ok(());
                 }
                 let value = scalar_value(&text, style, tag.as_deref()).ok_or_else(|| {
@@ -289,7 +279,7 @@ impl Builder<'_> {
                 let Some((name, key_at)) = key.take() else {
                     return Err(error(at, "a mapping key is missing".into(), None));
                 };
-                if name == "<<" {
+                if &*name == "<<" {
                     match &node.value {
                         Value::Map(_) => merges.push(node),
                         Value::Seq(items) if items.iter().all(|i| matches!(i.value, Value::Map(_))) => merges.extend(items.iter().cloned()),
@@ -307,7 +297,7 @@ impl Builder<'_> {
 
 /// Merge keys (`<<: *defaults`): keys written in the map win over merged
 /// ones, and earlier merged maps win over later ones.
-fn apply_merges(entries: &mut Vec<(ImmutableString, Node)>, merges: Vec<Node>) {
+fn apply_merges(entries: &mut Vec<(Key, Node)>, merges: Vec<Node>) {
     for merged in merges {
         if let Value::Map(more) = merged.value {
             for (k, v) in more {

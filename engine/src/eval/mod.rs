@@ -10,14 +10,14 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 
 use rayon::prelude::*;
-use rhai::{CallFnOptions, Dynamic, Engine, EvalAltResult, Scope as RhaiScope};
+use rhai::{CallFnOptions, Dynamic, EvalAltResult, Scope as RhaiScope};
 
 use crate::document::discover::InputFile;
 use crate::document::{self, Document, LoadOptions};
 use crate::report::{FileResult, Outcome, ScriptError, Status};
 use crate::rules::{Rule, Scope};
 use crate::script::api::Doc;
-use crate::script::{context, Limits};
+use crate::script::{compiled, context, Limits};
 
 pub use outcome::document_info;
 
@@ -54,9 +54,10 @@ impl ScanOptions {
     }
 }
 
-/// Sizes the process-wide thread pool, which rule compilation runs on (0:
-/// one thread per core), so `--threads 1` keeps a whole command on one
-/// core. Only the first call counts, and only before the pool is first used.
+/// Sizes the process-wide thread pool (0: one thread per core), on which
+/// the audit report reads and hashes its inputs, so `--threads 1` keeps a
+/// whole command on one core. Only the first call counts, and only before
+/// the pool is first used.
 pub fn use_threads(threads: usize) {
     // An error means the pool exists already: it keeps its size.
     let _ = rayon::ThreadPoolBuilder::new().num_threads(threads).build_global();
@@ -72,28 +73,39 @@ pub enum Input {
 /// input order. With corpus rules, results are held until every document has
 /// been read, since those rules see all documents at once.
 pub fn scan(
-    engine: &Engine,
     rules: &[Rule],
     inputs: Vec<Input>,
     options: &ScanOptions,
     sink: &mut dyn FnMut(FileResult) -> std::io::Result<()>,
 ) -> std::io::Result<()> {
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(options.threads).build().map_err(std::io::Error::other)?;
     let (corpus_rules, document_rules): (Vec<&Rule>, Vec<&Rule>) = rules.iter().partition(|r| r.scope == Scope::Corpus);
-    let evaluator = Evaluator { engine, options };
+    // One thread, or one file (the pre-merge hook): this thread, which
+    // compiled the rules when it loaded them, evaluates everything. A pool's
+    // workers would each compile the rules again first.
+    if options.threads == 1 || inputs.len() <= 1 {
+        let evaluator = Evaluator { options, parallel: false };
+        let mut results = Vec::new();
+        let mut docs = Vec::new();
+        for input in inputs {
+            let (result, loaded) = evaluator.file(input, &document_rules);
+            if corpus_rules.is_empty() {
+                sink(result)?;
+            } else {
+                results.push(result);
+                docs.extend(loaded);
+            }
+        }
+        let corpus_outcomes = corpus_rules.iter().flat_map(|rule| evaluator.corpus(rule, &docs)).collect();
+        return hand_on(results, corpus_outcomes, sink);
+    }
 
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(options.threads).build().map_err(std::io::Error::other)?;
+    let evaluator = Evaluator { options, parallel: true };
     if corpus_rules.is_empty() {
         let chunks = into_chunks(inputs, options.chunk_files);
         let evaluate = |chunk: Vec<Input>| -> Vec<FileResult> {
             chunk.into_par_iter().map(|input| evaluator.file(input, &document_rules).0).collect()
         };
-        if pool.current_num_threads() == 1 {
-            // One thread means one core: evaluate, then hand on, in turn.
-            for chunk in chunks {
-                pool.install(|| evaluate(chunk)).into_iter().try_for_each(&mut *sink)?;
-            }
-            return Ok(());
-        }
         // The workers evaluate the next chunk while this thread hands the
         // previous one to the sink (rendering is serial work): two chunks in
         // flight at most, so memory stays flat.
@@ -121,10 +133,19 @@ pub fn scan(
 
     let loaded: Vec<(FileResult, Vec<Arc<Document>>)> =
         pool.install(|| inputs.into_par_iter().map(|input| evaluator.file(input, &document_rules)).collect());
-    let (mut results, docs): (Vec<FileResult>, Vec<Vec<Arc<Document>>>) = loaded.into_iter().unzip();
+    let (results, docs): (Vec<FileResult>, Vec<Vec<Arc<Document>>>) = loaded.into_iter().unzip();
     let docs: Vec<Arc<Document>> = docs.into_iter().flatten().collect();
-    let corpus_outcomes: Vec<(Arc<Document>, Outcome)> =
-        pool.install(|| corpus_rules.par_iter().flat_map_iter(|rule| evaluator.corpus(rule, &docs)).collect());
+    let corpus_outcomes = pool.install(|| corpus_rules.par_iter().flat_map_iter(|rule| evaluator.corpus(rule, &docs)).collect());
+    hand_on(results, corpus_outcomes, sink)
+}
+
+/// Adds the corpus rules' outcomes to their files' results and hands those
+/// on, each file's outcomes in stable order.
+fn hand_on(
+    mut results: Vec<FileResult>,
+    corpus_outcomes: Vec<(Arc<Document>, Outcome)>,
+    sink: &mut dyn FnMut(FileResult) -> std::io::Result<()>,
+) -> std::io::Result<()> {
     let by_path: std::collections::HashMap<String, usize> = results.iter().enumerate().map(|(i, r)| (r.path.clone(), i)).collect();
     for (doc, outcome) in corpus_outcomes {
         if let Some(result) = by_path.get(&doc.source.path).and_then(|&i| results.get_mut(i)) {
@@ -151,14 +172,16 @@ fn into_chunks(inputs: Vec<Input>, size: usize) -> impl Iterator<Item = Vec<Inpu
 
 /// Evaluates one document rule on one parsed document (for benches and
 /// embedders that hold documents already).
-pub fn evaluate_one(engine: &Engine, rule: &Rule, doc: &Arc<Document>, now: jiff::civil::Date) -> Outcome {
+pub fn evaluate_one(rule: &Rule, doc: &Arc<Document>, now: jiff::civil::Date) -> Outcome {
     let options = ScanOptions::new(now);
-    Evaluator { engine, options: &options }.document(rule, doc)
+    Evaluator { options: &options, parallel: false }.document(rule, doc)
 }
 
 struct Evaluator<'a> {
-    engine: &'a Engine,
     options: &'a ScanOptions,
+    /// Whether the documents of one file are evaluated in parallel (on the
+    /// pool that evaluates the files).
+    parallel: bool,
 }
 
 impl Evaluator<'_> {
@@ -175,10 +198,14 @@ impl Evaluator<'_> {
             }
         };
         let docs: Vec<Arc<Document>> = loaded.documents.into_iter().map(Arc::new).collect();
-        let mut outcomes: Vec<Outcome> = docs
-            .par_iter()
-            .flat_map_iter(|doc| rules.iter().filter(|r| r.matches_kind(&doc.kind)).map(move |rule| self.document(rule, doc)))
-            .collect();
+        let evaluate = |doc: &Arc<Document>| {
+            rules.iter().filter(|r| r.matches_kind(&doc.kind)).map(|rule| self.document(rule, doc)).collect::<Vec<_>>()
+        };
+        let mut outcomes: Vec<Outcome> = if self.parallel && docs.len() > 1 {
+            docs.par_iter().flat_map_iter(evaluate).collect()
+        } else {
+            docs.iter().flat_map(evaluate).collect()
+        };
         outcome::sort(&mut outcomes);
         let result = FileResult { path, documents: docs.iter().map(|d| document_info(d)).collect(), outcomes, errors: loaded.errors };
         (result, docs)
@@ -257,10 +284,11 @@ impl Evaluator<'_> {
 
     /// Calls one function of a rule, turning script errors and panics into a `ScriptError`.
     fn call(&self, rule: &Rule, name: &str, arg: Dynamic) -> Result<Dynamic, ScriptError> {
+        let (engine, ast) =
+            compiled::program(rule, &self.options.limits).map_err(|message| ScriptError { message, rule_position: None })?;
         let options = CallFnOptions::new().eval_ast(false).rewind_scope(true);
-        let result = catch_unwind(AssertUnwindSafe(|| {
-            self.engine.call_fn_with_options::<Dynamic>(options, &mut RhaiScope::new(), &rule.ast, name, (arg,))
-        }));
+        let result =
+            catch_unwind(AssertUnwindSafe(|| engine.call_fn_with_options::<Dynamic>(options, &mut RhaiScope::new(), &ast, name, (arg,))));
         match result {
             Ok(Ok(value)) => Ok(value),
             Ok(Err(e)) => Err(script_error(*e)),

@@ -208,7 +208,7 @@ mod fingerprint_tests {
     use crate::eval::{scan, Input, ScanOptions};
     use crate::report::Outcome;
     use crate::rules::{load, RuleSource};
-    use crate::script::{build_engine, Limits};
+    use crate::script::Limits;
 
     const RULE: &str = r#"
 const RULE = #{
@@ -228,14 +228,13 @@ fn check(doc) {
     const BASE: &str = "apiVersion: annexa/v1\nkind: AISystem\nmetadata:\n  name: bot\n  labels: {env: prod, region: eu}\nspec:\n  purpose: answers questions\n  models:\n    - {name: m, provider: openai, version: '1'}\n";
 
     fn outcome_with(rule: &str, text: &str, file: &str) -> Outcome {
-        let engine = build_engine(&Limits::default());
-        let set = load(vec![RuleSource { path: "t/T001.rhai".into(), text: Arc::from(rule) }], &engine);
+        let set = load(vec![RuleSource { path: "t/T001.rhai".into(), text: Arc::from(rule) }], &Limits::default());
         assert!(set.errors.is_empty(), "{:?}", set.errors);
         let mut options = ScanOptions::new(jiff::civil::date(2025, 6, 1));
         options.evidence = EvidenceMode::All;
         let input = Input::Bytes { display: file.into(), format: Format::Yaml, bytes: text.as_bytes().to_vec() };
         let mut outcomes = Vec::new();
-        scan(&engine, &set.rules, vec![input], &options, &mut |r| {
+        scan(&set.rules, vec![input], &options, &mut |r| {
             outcomes.extend(r.outcomes);
             Ok(())
         })
@@ -284,11 +283,10 @@ fn check(doc) {
 
     #[test]
     fn evidence_is_kept_only_when_asked() {
-        let engine = build_engine(&Limits::default());
-        let set = load(vec![RuleSource { path: "t/T001.rhai".into(), text: Arc::from(RULE) }], &engine);
+        let set = load(vec![RuleSource { path: "t/T001.rhai".into(), text: Arc::from(RULE) }], &Limits::default());
         let input = Input::Bytes { display: "a.yaml".into(), format: Format::Yaml, bytes: BASE.as_bytes().to_vec() };
         let mut outcomes = Vec::new();
-        scan(&engine, &set.rules, vec![input], &ScanOptions::new(jiff::civil::date(2025, 6, 1)), &mut |r| {
+        scan(&set.rules, vec![input], &ScanOptions::new(jiff::civil::date(2025, 6, 1)), &mut |r| {
             outcomes.extend(r.outcomes);
             Ok(())
         })

@@ -116,13 +116,13 @@ struct Reader<'a> {
 
 /// The fields of one mapping, checked against the names allowed there.
 struct Fields<'n> {
-    entries: &'n [(rhai::ImmutableString, Node)],
+    entries: &'n [(crate::document::value::Key, Node)],
     at: Position,
 }
 
 impl<'n> Fields<'n> {
     fn get(&self, key: &str) -> Option<&'n Node> {
-        self.entries.iter().find(|(k, _)| k.as_str() == key).map(|(_, n)| n)
+        self.entries.iter().find(|(k, _)| &**k == key).map(|(_, n)| n)
     }
 }
 
@@ -137,7 +137,7 @@ impl Reader<'_> {
             return None;
         };
         for (key, value) in entries {
-            if !allowed.contains(&key.as_str()) {
+            if !allowed.contains(&&**key) {
                 self.error(
                     value.region.start,
                     format!("unknown key `{key}` in {what}"),

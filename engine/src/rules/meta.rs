@@ -4,7 +4,7 @@
 
 use std::fmt;
 
-use rhai::{Dynamic, Engine, Map, OptimizationLevel, Scope as RhaiScope};
+use rhai::{Dynamic, Engine, Map, OptimizationLevel, Scope as RhaiScope, AST};
 use serde::{Deserialize, Serialize};
 
 use super::{doc, Rule, RuleError, RuleSource};
@@ -73,8 +73,9 @@ pub struct Reassess {
 
 const FIELDS: [&str; 10] = ["id", "title", "severity", "kinds", "scope", "controls", "reassess", "remediation", "tags", "status"];
 
-/// Compiles a rule and validates its metadata.
-pub fn compile(source: &RuleSource, engine: &Engine) -> Result<Rule, Vec<RuleError>> {
+/// Compiles a rule and validates its metadata. The compiled form belongs to
+/// this thread (`script::compiled`); the `Rule` goes anywhere.
+pub fn compile(source: &RuleSource, engine: &Engine) -> Result<(Rule, AST), Vec<RuleError>> {
     let error = |position: Option<Position>, message: String, hint: Option<&str>| RuleError {
         file: source.path.clone(),
         rule: None,
@@ -189,7 +190,7 @@ pub fn compile(source: &RuleSource, engine: &Engine) -> Result<Rule, Vec<RuleErr
             })
             .collect());
     }
-    Ok(Rule {
+    let rule = Rule {
         id,
         title,
         severity,
@@ -204,9 +205,10 @@ pub fn compile(source: &RuleSource, engine: &Engine) -> Result<Rule, Vec<RuleErr
         source_hash: blake3::hash(source.text.as_bytes()).to_hex().get(..32).unwrap_or_default().to_string(),
         docs: doc::RuleDoc::parse(&source.text),
         has_applies: has("applies"),
-        ast,
+        program: crate::script::compiled::new_program_id(),
         source: source.clone(),
-    })
+    };
+    Ok((rule, ast))
 }
 
 fn is_rule_id(id: &str) -> bool {

@@ -11,12 +11,11 @@ pub mod testing;
 use std::path::Path;
 use std::sync::Arc;
 
-use rayon::prelude::*;
-use rhai::{Engine, AST};
 use serde::{Deserialize, Serialize};
 
 use crate::document::path::Segments;
 use crate::document::Position;
+use crate::script::{compiled, Limits};
 
 pub use meta::{ControlRef, Reassess, Scope, Severity};
 
@@ -46,8 +45,9 @@ pub struct Rule {
     /// BLAKE3 of the rule's text: a changed rule invalidates old dispositions.
     pub source_hash: String,
     pub docs: doc::RuleDoc,
-    pub ast: AST,
     pub has_applies: bool,
+    /// Names the rule's compiled form on each thread (`script::compiled`).
+    pub(crate) program: u64,
 }
 
 impl Rule {
@@ -120,21 +120,16 @@ pub fn read_dir(dir: &Path) -> (Vec<RuleSource>, Vec<RuleError>) {
     (sources, errors)
 }
 
-/// Compiles and validates rules. Ids must be unique across all sources.
-pub fn load(sources: Vec<RuleSource>, engine: &Engine) -> RuleSet {
+/// Compiles and validates rules, on this thread's engine for `limits`
+/// (which keeps the compiled forms, so a scan on this thread does not
+/// compile them again). Ids must be unique across all sources.
+pub fn load(sources: Vec<RuleSource>, limits: &Limits) -> RuleSet {
     let mut set = RuleSet::default();
-    // Compiling is most of a one-file scan's time (73 built-in rules): in
-    // parallel on the current thread pool, then checked in source order.
-    let compiled: Vec<(RuleSource, Result<Rule, Vec<RuleError>>)> = sources
-        .into_par_iter()
-        .map(|source| {
-            let rule = meta::compile(&source, engine);
-            (source, rule)
-        })
-        .collect();
-    for (source, compiled) in compiled {
-        match compiled {
-            Ok(rule) => {
+    let engine = compiled::engine(limits);
+    let engine = &*engine;
+    for source in sources {
+        match meta::compile(&source, engine) {
+            Ok((rule, ast)) => {
                 if let Some(first) = set.rules.iter().find(|r| r.id == rule.id) {
                     set.errors.push(RuleError {
                         file: source.path.clone(),
@@ -145,6 +140,7 @@ pub fn load(sources: Vec<RuleSource>, engine: &Engine) -> RuleSet {
                     });
                     set.failed_sources.push(source);
                 } else {
+                    compiled::keep(limits, rule.program, std::rc::Rc::new(ast));
                     set.rules.push(rule);
                 }
             }

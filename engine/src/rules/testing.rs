@@ -8,7 +8,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use rhai::{CallFnOptions, Dynamic, Engine, EvalAltResult, Scope as RhaiScope};
+use rhai::{CallFnOptions, Dynamic, EvalAltResult, Scope as RhaiScope};
 use serde::Serialize;
 
 use super::{Rule, Scope};
@@ -17,7 +17,7 @@ use crate::document::path::{self, Segment, Segments};
 use crate::document::{self, yaml, Document, InputError, LoadOptions, Node, Position, Region, Source, Value};
 use crate::report::{Finding, Status};
 use crate::script::api::Doc;
-use crate::script::{context, Limits};
+use crate::script::{compiled, context, Limits};
 
 /// The evaluation date of a case that does not say, so results never drift with the calendar.
 pub const DEFAULT_NOW: &str = "2025-06-01";
@@ -159,13 +159,13 @@ pub fn discover(dirs: &[PathBuf]) -> (Vec<PathBuf>, Vec<InputError>) {
 }
 
 /// Runs every case found under `dirs` against `rules`.
-pub fn run_dirs(engine: &Engine, rules: &[Rule], dirs: &[PathBuf], limits: &Limits) -> TestRun {
+pub fn run_dirs(rules: &[Rule], dirs: &[PathBuf], limits: &Limits) -> TestRun {
     let (files, mut errors) = discover(dirs);
     let mut results = Vec::new();
     for file in files {
         match load_case(&file, rules) {
             Ok(case) => match rules.iter().find(|r| r.id == case.rule) {
-                Some(rule) => results.push(run_case(engine, rule, &case, limits)),
+                Some(rule) => results.push(run_case(rule, &case, limits)),
                 None => errors.push(InputError {
                     file: case.file.clone(),
                     position: None,
@@ -204,11 +204,11 @@ pub fn load_case(file: &Path, rules: &[Rule]) -> Result<Case, Vec<InputError>> {
         return Err(problems.errors);
     };
     for (key, node) in entries {
-        if !KEYS.contains(&key.as_str()) {
+        if !KEYS.contains(&&**key) {
             problems.push(node.region.start, format!("unknown key `{key}` in a case file"), Some(known(&KEYS).as_str()));
         }
     }
-    let field = |name: &str| entries.iter().find(|(k, _)| k.as_str() == name).map(|(_, n)| n);
+    let field = |name: &str| entries.iter().find(|(k, _)| &**k == name).map(|(_, n)| n);
 
     let folder = file.parent().and_then(Path::file_name).map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
     let rule = match field("rule") {
@@ -354,7 +354,7 @@ pub fn load_case(file: &Path, rules: &[Rule]) -> Result<Case, Vec<InputError>> {
 }
 
 /// Runs one case: the rule on the case's document (and, for corpus rules, the others beside it).
-pub fn run_case(engine: &Engine, rule: &Rule, case: &Case, limits: &Limits) -> CaseResult {
+pub fn run_case(rule: &Rule, case: &Case, limits: &Limits) -> CaseResult {
     let mut docs = vec![case.document.clone()];
     docs.extend(case.corpus.iter().cloned());
     CaseResult {
@@ -362,7 +362,7 @@ pub fn run_case(engine: &Engine, rule: &Rule, case: &Case, limits: &Limits) -> C
         rule: case.rule.clone(),
         description: case.description.clone(),
         expected: case.expect.clone(),
-        actual: evaluate(engine, rule, &docs, case.now, limits),
+        actual: evaluate(rule, &docs, case.now, limits),
     }
 }
 
@@ -387,11 +387,11 @@ fn expected(node: &Node, problems: &mut Problems) -> Option<Expected> {
         return None;
     };
     for (key, value) in entries {
-        if !EXPECT_KEYS.contains(&key.as_str()) {
+        if !EXPECT_KEYS.contains(&&**key) {
             problems.push(value.region.start, format!("unknown key `{key}` in expect"), Some(known(&EXPECT_KEYS).as_str()));
         }
     }
-    let field = |name: &str| entries.iter().find(|(k, _)| k.as_str() == name).map(|(_, n)| n);
+    let field = |name: &str| entries.iter().find(|(k, _)| &**k == name).map(|(_, n)| n);
     let status = match field("status").map(|n| (n, n.as_str())) {
         Some((_, Some("pass"))) => Some(Status::Pass),
         Some((_, Some("fail"))) => Some(Status::Fail),
@@ -426,11 +426,11 @@ fn expected_finding(item: &Node, problems: &mut Problems) -> Option<ExpectedFind
         return None;
     };
     for (key, value) in entries {
-        if !FINDING_KEYS.contains(&key.as_str()) {
+        if !FINDING_KEYS.contains(&&**key) {
             problems.push(value.region.start, format!("unknown key `{key}` in an expected finding"), Some(known(&FINDING_KEYS).as_str()));
         }
     }
-    let field = |name: &str| entries.iter().find(|(k, _)| k.as_str() == name).map(|(_, n)| n);
+    let field = |name: &str| entries.iter().find(|(k, _)| &**k == name).map(|(_, n)| n);
     let number = |name: &str, problems: &mut Problems| match field(name) {
         None => None,
         Some(node) => match node.value {
@@ -512,7 +512,7 @@ fn mutate(root: &mut Node, set: Option<&Node>, delete: Option<&Node>, problems: 
 
 fn child_mut<'a>(node: &'a mut Node, segment: &Segment) -> Option<&'a mut Node> {
     match (&mut node.value, segment) {
-        (Value::Map(entries), Segment::Key(key)) => entries.iter_mut().find(|(k, _)| k.as_str() == &**key).map(|(_, n)| n),
+        (Value::Map(entries), Segment::Key(key)) => entries.iter_mut().find(|(k, _)| **k == **key).map(|(_, n)| n),
         (Value::Seq(items), Segment::Index(i)) => items.get_mut(*i),
         _ => None,
     }
@@ -544,7 +544,7 @@ fn set_path(node: &mut Node, segments: &[Segment], mut value: Node) -> Result<()
     let region = node.region;
     match (&mut node.value, first) {
         (Value::Map(entries), Segment::Key(key)) => {
-            if !entries.iter().any(|(k, _)| k.as_str() == &**key) {
+            if !entries.iter().any(|(k, _)| **k == **key) {
                 entries.push((key.as_ref().into(), Node::new(region, if rest.is_empty() { Value::Null } else { Value::Map(Vec::new()) })));
             }
         }
@@ -569,7 +569,7 @@ fn delete_path(root: &mut Node, segments: &[Segment]) -> Result<(), String> {
     match (&mut node.value, last) {
         (Value::Map(entries), Segment::Key(key)) => {
             let before = entries.len();
-            entries.retain(|(k, _)| k.as_str() != &**key);
+            entries.retain(|(k, _)| **k != **key);
             if entries.len() == before {
                 return Err(missing());
             }
@@ -585,7 +585,7 @@ fn delete_path(root: &mut Node, segments: &[Segment]) -> Result<(), String> {
 /// Evaluates one rule the way a scan does: `applies`, then `check` (or
 /// `check_all` over every document for corpus rules), with findings located
 /// in the first document. Script failures and panics become an `error` status.
-fn evaluate(engine: &Engine, rule: &Rule, docs: &[Arc<Document>], now: jiff::civil::Date, limits: &Limits) -> Actual {
+fn evaluate(rule: &Rule, docs: &[Arc<Document>], now: jiff::civil::Date, limits: &Limits) -> Actual {
     let Some(subject) = docs.first() else {
         return Actual { status: Status::Error, findings: Vec::new(), error: Some("no document".into()) };
     };
@@ -601,7 +601,7 @@ fn evaluate(engine: &Engine, rule: &Rule, docs: &[Arc<Document>], now: jiff::civ
             }
             let handle = Dynamic::from(Doc::new(doc.clone(), slot));
             if rule.has_applies {
-                match call(engine, rule, "applies", handle.clone()).map(|v| v.as_bool()) {
+                match call(rule, limits, "applies", handle.clone()).map(|v| v.as_bool()) {
                     Ok(Ok(true)) => {}
                     Ok(Ok(false)) if slot == 0 => {
                         subject_applies = false;
@@ -618,8 +618,8 @@ fn evaluate(engine: &Engine, rule: &Rule, docs: &[Arc<Document>], now: jiff::civ
             handles.push(handle);
         }
         let result = match rule.scope {
-            Scope::Document => handles.pop().map(|h| call(engine, rule, "check", h)),
-            Scope::Corpus => Some(call(engine, rule, "check_all", Dynamic::from_array(handles))),
+            Scope::Document => handles.pop().map(|h| call(rule, limits, "check", h)),
+            Scope::Corpus => Some(call(rule, limits, "check_all", Dynamic::from_array(handles))),
         };
         match result {
             Some(Err(e)) => (Status::Error, Some(e)),
@@ -647,10 +647,11 @@ fn locate(doc: &Document, segments: &Segments, message: &str) -> Finding {
     }
 }
 
-fn call(engine: &Engine, rule: &Rule, name: &str, arg: Dynamic) -> Result<Dynamic, String> {
+fn call(rule: &Rule, limits: &Limits, name: &str, arg: Dynamic) -> Result<Dynamic, String> {
+    let (engine, ast) = compiled::program(rule, limits)?;
     let options = CallFnOptions::new().eval_ast(false).rewind_scope(true);
     let result =
-        catch_unwind(AssertUnwindSafe(|| engine.call_fn_with_options::<Dynamic>(options, &mut RhaiScope::new(), &rule.ast, name, (arg,))));
+        catch_unwind(AssertUnwindSafe(|| engine.call_fn_with_options::<Dynamic>(options, &mut RhaiScope::new(), &ast, name, (arg,))));
     match result {
         Ok(Ok(value)) => Ok(value),
         Ok(Err(e)) => Err(describe_error(&e)),

@@ -184,7 +184,7 @@ fn check(schema: &Json, node: &Node, path: &mut Segments, problems: &mut Vec<Pro
             let properties = schema.get("properties").and_then(Json::as_object);
             if let Some(required) = schema.get("required").and_then(Json::as_array) {
                 for key in required.iter().filter_map(Json::as_str) {
-                    if !entries.iter().any(|(k, _)| k.as_str() == key) {
+                    if !entries.iter().any(|(k, _)| &**k == key) {
                         path.push(Segment::Key(key.into()));
                         problems.push(invalid(format!("{} is required", shown(path)), path));
                         path.pop();
@@ -193,11 +193,11 @@ fn check(schema: &Json, node: &Node, path: &mut Segments, problems: &mut Vec<Pro
             }
             let patterns = schema.get("patternProperties").and_then(Json::as_object);
             for (key, child) in entries {
-                path.push(Segment::Key(key.as_str().into()));
+                path.push(Segment::Key(Box::from(&**key)));
                 // Keys matching `patternProperties` (the `x-` extension keys) are never unknown.
                 let by_pattern =
                     patterns.and_then(|p| p.iter().find(|(pattern, _)| matches_pattern(pattern, key) == Some(true))).map(|(_, sub)| sub);
-                match (properties.and_then(|p| p.get(key.as_str())).or(by_pattern), schema.get("additionalProperties")) {
+                match (properties.and_then(|p| p.get(&**key)).or(by_pattern), schema.get("additionalProperties")) {
                     (Some(sub), _) => check(sub, child, path, problems),
                     (None, Some(Json::Bool(false))) => {
                         let known: Vec<&str> = properties.map(|p| p.keys().map(String::as_str).collect()).unwrap_or_default();

@@ -148,7 +148,11 @@ pub fn register(engine: &mut Engine) {
         Ok(path::expand(&d.doc.root, &segments).into_iter().filter_map(|(_, node)| node.map(Node::to_dynamic)).collect())
     });
     engine.register_fn("keys", |d: &mut Doc, path: &str| -> Fallible<Array> {
-        Ok(d.read(path)?.1.and_then(Node::as_map).map(|e| e.iter().map(|(k, _)| Dynamic::from(k.clone())).collect()).unwrap_or_default())
+        Ok(d.read(path)?
+            .1
+            .and_then(Node::as_map)
+            .map(|e| e.iter().map(|(k, _)| Dynamic::from(ImmutableString::from(&**k))).collect())
+            .unwrap_or_default())
     });
     engine.register_get("kind", |d: &mut Doc| -> ImmutableString { d.doc.kind.as_str().into() });
     engine.register_get("name", |d: &mut Doc| -> ImmutableString { d.doc.identity.as_str().into() });

@@ -5,6 +5,7 @@
 pub mod api;
 pub mod bom;
 pub mod cards;
+pub mod compiled;
 pub mod context;
 pub mod graph;
 pub mod mcp;
@@ -16,7 +17,7 @@ use rhai::{Engine, Module, OptimizationLevel};
 
 /// Per-evaluation limits. Each one, when exceeded, turns the (rule,
 /// document) outcome into an `error` and the scan goes on.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Limits {
     pub max_operations: u64,
     pub max_call_levels: usize,
@@ -31,24 +32,28 @@ pub struct Limits {
     pub max_millis: u64,
 }
 
+impl Limits {
+    pub const DEFAULT: Limits = Limits {
+        max_operations: 2_000_000,
+        max_call_levels: 48,
+        max_expr_depth: 64,
+        max_function_expr_depth: 48,
+        max_string_size: 1 << 20,
+        max_array_size: 100_000,
+        max_map_size: 100_000,
+        max_findings: 1_000,
+        max_millis: 2_000,
+    };
+}
+
 impl Default for Limits {
     fn default() -> Self {
-        Limits {
-            max_operations: 2_000_000,
-            max_call_levels: 48,
-            max_expr_depth: 64,
-            max_function_expr_depth: 48,
-            max_string_size: 1 << 20,
-            max_array_size: 100_000,
-            max_map_size: 100_000,
-            max_findings: 1_000,
-            max_millis: 2_000,
-        }
+        Limits::DEFAULT
     }
 }
 
-/// Builds the sandboxed engine. Rules compile against it once; it is then
-/// shared read-only by every worker thread.
+/// Builds the sandboxed engine. An engine stays on the thread that built it
+/// (`compiled` keeps one per thread); rules compile against it there.
 pub fn build_engine(limits: &Limits) -> Engine {
     let mut engine = Engine::new_raw();
     engine.register_global_module(standard_library().into());

@@ -8,7 +8,7 @@ use annexa_engine::document::{self, LoadOptions};
 use annexa_engine::eval::{self, Input, ScanOptions};
 use annexa_engine::report::{FileResult, Outcome};
 use annexa_engine::rules::{self, RuleSet, RuleSource};
-use annexa_engine::script::{build_engine, Limits};
+use annexa_engine::script::Limits;
 
 /// A rule file around a `check` body: id, valid metadata, any kind.
 pub fn rule(id: &str, body: &str) -> String {
@@ -17,9 +17,9 @@ pub fn rule(id: &str, body: &str) -> String {
     )
 }
 
-pub fn load_rules(engine: &rhai::Engine, texts: &[&str]) -> RuleSet {
+pub fn load_rules(limits: &Limits, texts: &[&str]) -> RuleSet {
     let sources = texts.iter().enumerate().map(|(i, t)| RuleSource { path: format!("rule{i}.rhai"), text: Arc::from(*t) }).collect();
-    rules::load(sources, engine)
+    rules::load(sources, limits)
 }
 
 pub fn now() -> jiff::civil::Date {
@@ -28,8 +28,7 @@ pub fn now() -> jiff::civil::Date {
 
 /// Scans `inputs` (display name, text) with `rules` and returns every file's result.
 pub fn scan_with(rule_texts: &[&str], inputs: &[(&str, &[u8])], limits: Limits, load: LoadOptions) -> Vec<FileResult> {
-    let engine = build_engine(&limits);
-    let set = load_rules(&engine, rule_texts);
+    let set = load_rules(&limits, rule_texts);
     assert!(set.errors.is_empty(), "{:?}", set.errors);
     let inputs = inputs
         .iter()
@@ -44,7 +43,7 @@ pub fn scan_with(rule_texts: &[&str], inputs: &[(&str, &[u8])], limits: Limits, 
     options.load = load;
     options.threads = 2;
     let mut out = Vec::new();
-    eval::scan(&engine, &set.rules, inputs, &options, &mut |r| {
+    eval::scan(&set.rules, inputs, &options, &mut |r| {
         out.push(r);
         Ok(())
     })

@@ -1,0 +1,94 @@
+//! Each thread's engine, and the rules it has compiled.
+//!
+//! Rhai is built without its `sync` feature: reference counts that are not
+//! atomic make rule evaluation about a fifth faster, and two threads no
+//! longer contend for the counts of shared strings and functions. The price
+//! is that an engine, and a rule compiled by it, stay on the thread that
+//! made them. So each thread builds its own engine on first use, compiles a
+//! rule the first time it evaluates it, and keeps both for the next
+//! document. Loading (`rules::load`) leaves its compiled rules here too, so
+//! a scan evaluated on the loading thread compiles nothing twice.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use rhai::{Engine, AST};
+
+use super::{build_engine, Limits};
+use crate::rules::Rule;
+
+/// Past this many compiled rules a thread forgets them all (a long-lived
+/// embedder that loads new rule sets must not grow without bound).
+const MAX_PROGRAMS: usize = 4096;
+/// Past this many distinct limits a thread forgets its engines.
+const MAX_ENGINES: usize = 8;
+
+#[derive(Default)]
+struct Compiled {
+    engines: Vec<(Limits, Rc<Engine>)>,
+    programs: HashMap<(Limits, u64), Rc<AST>>,
+}
+
+thread_local! {
+    static COMPILED: RefCell<Compiled> = RefCell::new(Compiled::default());
+}
+
+static NEXT_PROGRAM: AtomicU64 = AtomicU64::new(1);
+
+/// A number for a newly loaded rule, never given twice in a process: the
+/// key of its compiled form on every thread.
+pub(crate) fn new_program_id() -> u64 {
+    NEXT_PROGRAM.fetch_add(1, Ordering::Relaxed)
+}
+
+/// This thread's engine for `limits`, built on first use.
+pub fn engine(limits: &Limits) -> Rc<Engine> {
+    COMPILED.with(|compiled| compiled.borrow_mut().engine(limits))
+}
+
+/// This thread's engine for `limits` and `rule` compiled by it. The rule
+/// compiled when it was loaded, so failing here means the engine changed
+/// underneath it; the message says so.
+pub fn program(rule: &Rule, limits: &Limits) -> Result<(Rc<Engine>, Rc<AST>), String> {
+    // Compiled outside the borrow: nothing here runs a rule, but a native
+    // function that someday builds an engine must not find the cell taken.
+    let (engine, found) = COMPILED.with(|compiled| {
+        let mut compiled = compiled.borrow_mut();
+        let engine = compiled.engine(limits);
+        let found = compiled.programs.get(&(*limits, rule.program)).cloned();
+        (engine, found)
+    });
+    if let Some(ast) = found {
+        return Ok((engine, ast));
+    }
+    let ast = Rc::new(engine.compile(&*rule.source.text).map_err(|e| format!("{} no longer compiles: {e}", rule.source.path))?);
+    keep(limits, rule.program, Rc::clone(&ast));
+    Ok((engine, ast))
+}
+
+/// Keeps a rule compiled on this thread for later evaluations here.
+pub(crate) fn keep(limits: &Limits, program: u64, ast: Rc<AST>) {
+    COMPILED.with(|compiled| {
+        let mut compiled = compiled.borrow_mut();
+        if compiled.programs.len() >= MAX_PROGRAMS {
+            compiled.programs.clear();
+        }
+        compiled.programs.insert((*limits, program), ast);
+    });
+}
+
+impl Compiled {
+    fn engine(&mut self, limits: &Limits) -> Rc<Engine> {
+        if let Some((_, engine)) = self.engines.iter().find(|(l, _)| l == limits) {
+            return Rc::clone(engine);
+        }
+        if self.engines.len() >= MAX_ENGINES {
+            self.engines.clear();
+        }
+        let engine = Rc::new(build_engine(limits));
+        self.engines.push((*limits, Rc::clone(&engine)));
+        engine
+    }
+}
