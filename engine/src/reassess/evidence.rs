@@ -65,7 +65,7 @@ pub fn expand_watches(rule: &Rule, doc: &Document) -> Vec<Segments> {
 /// A path read and also watched counts once; a path inside another watched
 /// path is covered by it.
 pub fn watched<'a>(doc: &'a Document, slot: usize, ctx: &'a Context, expanded: &'a [Segments]) -> Vec<Watched<'a>> {
-    let mut paths: Vec<&'a Segments> = ctx.reads.iter().filter(|r| r.slot == slot).map(|r| &r.path).chain(expanded).collect();
+    let mut paths: Vec<&'a Segments> = ctx.reads.iter().filter(|r| r.slot == slot).map(|r| &*r.path).chain(expanded).collect();
     // Sorted by path, never by source order: a `[*]` over a map expands in the
     // order keys are written, and key order must not change the fingerprint.
     // Equal paths are interchangeable, so an unstable sort will do.

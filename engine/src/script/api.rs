@@ -5,6 +5,9 @@
 //! data: `doc.get(path)` converts only the value it returns, so the cost of
 //! reading one field does not grow with the size of the document.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
 use std::sync::Arc;
 
 use rhai::{Array, Dynamic, Engine, EvalAltResult, ImmutableString, INT};
@@ -30,21 +33,42 @@ impl Doc {
     }
 
     /// Resolves a path, recording it as evidence the verdict depends on.
-    fn read(&self, path: &str) -> Fallible<(Segments, Option<&Node>)> {
+    fn read(&self, path: &str) -> Fallible<(Rc<Segments>, Option<&Node>)> {
         let segments = parse_path(path)?;
-        context::record_read(self.slot, &segments);
+        context::record_read(self.slot, Rc::clone(&segments));
         let node = self.doc.root.get(&segments);
         Ok((segments, node))
     }
 }
 
+thread_local! {
+    /// Paths already parsed on this thread: a rule passes the same literals
+    /// for every document, and its reads are recorded by sharing them.
+    static PARSED: RefCell<HashMap<Box<str>, Rc<Segments>>> = RefCell::default();
+}
+
+/// Past this many paths a thread forgets them (paths built with `${i}`
+/// differ per item).
+const MAX_PARSED: usize = 1024;
+
 /// A path as a rule wrote it, wildcards allowed.
-fn parse_any_path(path: &str) -> Fallible<Segments> {
-    Ok(path::parse(path).map_err(|reason| format!("invalid path `{path}`: {reason}"))?)
+fn parse_any_path(path: &str) -> Fallible<Rc<Segments>> {
+    if let Some(parsed) = PARSED.with(|cache| cache.borrow().get(path).cloned()) {
+        return Ok(parsed);
+    }
+    let parsed = Rc::new(path::parse(path).map_err(|reason| format!("invalid path `{path}`: {reason}"))?);
+    PARSED.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if cache.len() >= MAX_PARSED {
+            cache.clear();
+        }
+        cache.insert(path.into(), Rc::clone(&parsed));
+    });
+    Ok(parsed)
 }
 
 /// A path to one place: no wildcards.
-fn parse_path(path: &str) -> Fallible<Segments> {
+fn parse_path(path: &str) -> Fallible<Rc<Segments>> {
     let segments = parse_any_path(path)?;
     if segments.contains(&path::Segment::Any) {
         return Err(format!(
@@ -144,7 +168,7 @@ pub fn register(engine: &mut Engine) {
         // The evidence is the collection before the first wildcard, as for `doc.list`:
         // an item added, removed or changed re-opens the verdict.
         let collection: Segments = segments.iter().take_while(|s| **s != path::Segment::Any).cloned().collect();
-        context::record_read(d.slot, &collection);
+        context::record_read(d.slot, Rc::new(collection));
         Ok(path::expand(&d.doc.root, &segments).into_iter().filter_map(|(_, node)| node.map(Node::to_dynamic)).collect())
     });
     engine.register_fn("keys", |d: &mut Doc, path: &str| -> Fallible<Array> {
@@ -162,7 +186,7 @@ pub fn register(engine: &mut Engine) {
     // Reporting.
     engine.register_fn("fail", |d: &mut Doc, path: &str, message: &str| -> Fallible<()> {
         let segments = parse_any_path(path)?;
-        if !context::record_finding(RawFinding { slot: d.slot, path: segments, message: message.to_string() }) {
+        if !context::record_finding(RawFinding { slot: d.slot, path: Segments::clone(&segments), message: message.to_string() }) {
             return Err("too many findings from one rule on one document".into());
         }
         Ok(())
@@ -220,7 +244,7 @@ pub fn register(engine: &mut Engine) {
             .map(|p| {
                 // The evidence is where the problems are: recording the whole document would
                 // reopen every reviewed schema verdict on any edit. A new problem changes the verdict itself.
-                context::record_read(d.slot, &p.path);
+                context::record_read(d.slot, Rc::new(p.path.clone()));
                 let mut map = rhai::Map::new();
                 map.insert("path".into(), Dynamic::from(path::render(&p.path)));
                 map.insert("kind".into(), Dynamic::from(p.kind.as_str().to_string()));
@@ -259,8 +283,8 @@ pub fn register(engine: &mut Engine) {
 }
 
 fn record_architecture(d: &Doc) {
-    if let Ok(segments) = path::parse("spec.architecture") {
-        context::record_read(d.slot, &segments);
+    if let Ok(segments) = parse_any_path("spec.architecture") {
+        context::record_read(d.slot, segments);
     }
 }
 

@@ -19,7 +19,7 @@ pub fn ml_models(doc: &Doc) -> Array {
     let mut out = Array::new();
     for p in ["metadata.component", "components"] {
         if let Ok(segments) = path::parse(p) {
-            context::record_read(doc.slot, &segments);
+            context::record_read(doc.slot, std::rc::Rc::new(segments));
         }
     }
     let root = &doc.doc.root;

@@ -4,6 +4,7 @@
 //! start to end and native functions cannot borrow from the caller.
 
 use std::cell::RefCell;
+use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use crate::document::path::Segments;
@@ -21,7 +22,8 @@ pub struct RawFinding {
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Read {
     pub slot: usize,
-    pub path: Segments,
+    /// Shared with the thread's parsed-path cache (`api::parse_any_path`).
+    pub path: Rc<Segments>,
 }
 
 #[derive(Debug)]
@@ -68,8 +70,8 @@ pub fn elapsed() -> Duration {
     with(|c| c.started.elapsed()).unwrap_or_default()
 }
 
-pub fn record_read(slot: usize, path: &Segments) {
-    with(|c| c.reads.push(Read { slot, path: path.clone() }));
+pub fn record_read(slot: usize, path: Rc<Segments>) {
+    with(|c| c.reads.push(Read { slot, path }));
 }
 
 /// Records a finding; returns false when the rule has raised too many.

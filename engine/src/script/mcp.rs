@@ -21,7 +21,7 @@ pub fn servers_path(doc: &Doc) -> &'static str {
         "mcp.servers"
     };
     if let Ok(segments) = path::parse(found) {
-        context::record_read(doc.slot, &segments);
+        context::record_read(doc.slot, std::rc::Rc::new(segments));
     }
     found
 }

@@ -40,7 +40,7 @@ pub fn containers(doc: &Doc) -> Array {
         let Ok(segments) = path::parse(pod) else { continue };
         let Some(spec) = doc.doc.root.get(&segments) else { continue };
         let Some(items) = spec.child(&Segment::Key("containers".into())).and_then(Node::as_seq) else { continue };
-        context::record_read(doc.slot, &segments);
+        context::record_read(doc.slot, std::rc::Rc::new(segments.clone()));
         for (i, container) in items.iter().enumerate() {
             let mut entry = Map::new();
             entry.insert("path".into(), Dynamic::from(format!("{pod}.containers[{i}]")));
