@@ -34,7 +34,7 @@ pub fn build(
     let doc = docs.get(slot);
     let expanded = doc.map(|d| evidence::expand_watches(rule, d)).unwrap_or_default();
     let watched = doc.map(|d| evidence::watched(d, slot, ctx, &expanded));
-    let fingerprint = watched.as_ref().map(|w| evidence::fingerprint(rule, w)).unwrap_or_default();
+    let fingerprint = doc.zip(watched.as_ref()).map(|(d, w)| evidence::fingerprint(rule, d, w)).unwrap_or_default();
     let mut findings: Vec<Finding> =
         ctx.findings.iter().filter(|f| f.slot == slot).filter_map(|f| Some(locate(doc?, &f.path, &f.message, options.snippets))).collect();
     findings.sort_by(|a, b| (a.region.start, &a.path, &a.message).cmp(&(b.region.start, &b.path, &b.message)));

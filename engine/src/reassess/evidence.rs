@@ -3,7 +3,7 @@
 //! The fingerprint hashes it canonically; the dispositions file keeps the
 //! values themselves (canonical JSON) so a change can be shown as old → new.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 use std::sync::Arc;
@@ -87,26 +87,57 @@ thread_local! {
     /// The bytes of the last fingerprint and its last path, kept so the next
     /// one reuses the allocations.
     static ENCODED: Cell<(Vec<u8>, String)> = const { Cell::new((Vec::new(), String::new())) };
+    /// The digests of the large values of the document last fingerprinted on
+    /// this thread, by (offset, length) in its encoding: the rules of one
+    /// document read the same lists (`spec.models`, `spec.tools`), and each
+    /// is hashed once. Keyed by the document's hash, so a new document, or a
+    /// freed one whose memory is reused, never finds another's digests.
+    static DIGESTS: RefCell<(String, SpanDigests)> = RefCell::default();
 }
+
+/// Digests by (offset, length) in one document's canonical encoding.
+type SpanDigests = HashMap<(usize, usize), [u8; 32]>;
+
+/// Values up to this many bytes (in the canonical encoding) are hashed as
+/// they are; larger ones by their own BLAKE3 digest, computed once per document.
+const RAW_UP_TO: usize = 64;
 
 /// BLAKE3 over the rule's source hash and each watched (path, value) pair.
 /// Values hash canonically, so layout, key order, comments and the file's
 /// location do not count; each path is length-prefixed so no two different
-/// evidence sets feed the hasher the same bytes.
-pub fn fingerprint(rule: &Rule, watched: &[Watched]) -> String {
+/// evidence sets feed the hasher the same bytes. A value larger than
+/// `RAW_UP_TO` bytes enters as `#` and its digest (`#` cannot start a
+/// value, so the two forms never meet).
+pub fn fingerprint(rule: &Rule, doc: &Document, watched: &[Watched]) -> String {
     // Encoded into one buffer and hashed in one call (BLAKE3 pays per call);
     // values are slices of the document's encoding, made once when it was read.
     let (mut encoded, mut rendered) = ENCODED.take();
     encoded.clear();
     encoded.extend_from_slice(rule.source_hash.as_bytes());
+    let base = doc.canonical.bytes().as_ptr() as usize;
     for w in watched {
         rendered.clear();
         path::render_into(w.path, &mut rendered);
         encoded.extend_from_slice(&(rendered.len() as u64).to_le_bytes());
         encoded.extend_from_slice(rendered.as_bytes());
         match w.found {
+            Some((_, Some(bytes))) if bytes.len() > RAW_UP_TO => {
+                let at = (bytes.as_ptr() as usize).wrapping_sub(base);
+                encoded.push(b'#');
+                encoded.extend_from_slice(&memo_digest(&doc.hash, (at, bytes.len()), bytes));
+            }
             Some((_, Some(bytes))) => encoded.extend_from_slice(bytes),
-            Some((node, None)) => node.encode_canonical(&mut encoded),
+            Some((node, None)) => {
+                // A document too large for the span tables: same bytes, encoded here.
+                let start = encoded.len();
+                node.encode_canonical(&mut encoded);
+                if let Some(bytes) = encoded.get(start..).filter(|b| b.len() > RAW_UP_TO) {
+                    let digest = blake3::hash(bytes);
+                    encoded.truncate(start);
+                    encoded.push(b'#');
+                    encoded.extend_from_slice(digest.as_bytes());
+                }
+            }
             // A missing value is evidence too (`n` is null; `-` cannot start a value).
             None => encoded.push(b'-'),
         }
@@ -114,6 +145,20 @@ pub fn fingerprint(rule: &Rule, watched: &[Watched]) -> String {
     let digest = canonical::short_digest(&encoded);
     ENCODED.set((encoded, rendered));
     digest
+}
+
+/// The digest of `bytes`, the value at `span` of the document whose hash is `doc_hash`.
+fn memo_digest(doc_hash: &str, span: (usize, usize), bytes: &[u8]) -> [u8; 32] {
+    DIGESTS.with(|memo| {
+        let mut memo = memo.borrow_mut();
+        let (last_doc, digests) = &mut *memo;
+        if last_doc != doc_hash {
+            last_doc.clear();
+            last_doc.push_str(doc_hash);
+            digests.clear();
+        }
+        *digests.entry(span).or_insert_with(|| *blake3::hash(bytes).as_bytes())
+    })
 }
 
 /// The watched values themselves, for the dispositions file.
@@ -271,6 +316,51 @@ fn check(doc) {
         assert_eq!(evidence.get("metadata.labels.env").cloned().flatten().as_deref(), Some("\"prod\""));
         assert_eq!(evidence.get("spec.models[0].provider"), None, "covered by spec.models, which the rule read whole");
         assert!(evidence.get("spec.models").cloned().flatten().unwrap().contains("\"provider\":\"openai\""));
+    }
+
+    #[test]
+    fn a_large_value_enters_by_its_digest_and_the_memo_never_crosses_documents() {
+        let reader = RULE
+            .replace("if doc.has(\"spec.owner\") { let o = doc.get(\"spec.owner\"); }", "")
+            .replace("reassess: #{ on_change: [\"spec.models[*].provider\", \"metadata.labels[*]\"], every: \"90d\" },", "");
+        let models = "    - {name: a-model-with-a-long-name, provider: openai, version: '1'}\n    - {name: another-model-with-a-long-name, provider: anthropic, version: '2'}\n";
+        let big = BASE.replace("    - {name: m, provider: openai, version: '1'}\n", models);
+        let other = big.replace("anthropic", "anthropix"); // same length: same spans
+
+        // Expected, by the documented definition: source hash, then the
+        // length-prefixed path, then `#` and BLAKE3 of the value's canonical bytes.
+        let root =
+            crate::document::load_bytes(big.as_bytes().to_vec(), "x.yaml", Format::Yaml, &Default::default()).documents.remove(0).root;
+        let mut value = Vec::new();
+        root.get(&crate::document::path::parse("spec.models").unwrap()).unwrap().encode_canonical(&mut value);
+        assert!(value.len() > super::RAW_UP_TO, "the list is large enough to be digested");
+        let mut fed = blake3::hash(reader.as_bytes()).to_hex().get(..32).unwrap().as_bytes().to_vec();
+        fed.extend_from_slice(&11u64.to_le_bytes());
+        fed.extend_from_slice(b"spec.models");
+        fed.push(b'#');
+        fed.extend_from_slice(blake3::hash(&value).as_bytes());
+        let expected = crate::document::canonical::short_digest(&fed);
+
+        // One thread, three documents in turn: the second one's digests must
+        // not serve the first one again, nor the first one's the second.
+        let set = load(vec![RuleSource { path: "t/T001.rhai".into(), text: Arc::from(reader.as_str()) }], &Limits::default());
+        assert!(set.errors.is_empty(), "{:?}", set.errors);
+        let mut options = ScanOptions::new(jiff::civil::date(2025, 6, 1));
+        options.threads = 1;
+        let inputs = [&big, &other, &big]
+            .iter()
+            .enumerate()
+            .map(|(i, text)| Input::Bytes { display: format!("{i}.yaml"), format: Format::Yaml, bytes: text.as_bytes().to_vec() })
+            .collect();
+        let mut fingerprints = Vec::new();
+        scan(&set.rules, inputs, &options, &mut |r| {
+            fingerprints.extend(r.outcomes.into_iter().map(|o| o.fingerprint));
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(fingerprints[0], expected);
+        assert_eq!(fingerprints[2], expected);
+        assert_ne!(fingerprints[1], expected, "a provider changed inside the digested list, at the same offsets");
     }
 
     #[test]
