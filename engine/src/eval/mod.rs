@@ -92,7 +92,7 @@ pub fn scan(
                 sink(result)?;
             } else {
                 results.push(result);
-                docs.extend(loaded);
+                docs.extend(for_corpus(loaded, &corpus_rules));
             }
         }
         let corpus_outcomes = corpus_rules.iter().flat_map(|rule| evaluator.corpus(rule, &docs)).collect();
@@ -131,12 +131,25 @@ pub fn scan(
         });
     }
 
-    let loaded: Vec<(FileResult, Vec<Arc<Document>>)> =
-        pool.install(|| inputs.into_par_iter().map(|input| evaluator.file(input, &document_rules)).collect());
+    let loaded: Vec<(FileResult, Vec<Arc<Document>>)> = pool.install(|| {
+        inputs
+            .into_par_iter()
+            .map(|input| {
+                let (result, loaded) = evaluator.file(input, &document_rules);
+                (result, for_corpus(loaded, &corpus_rules))
+            })
+            .collect()
+    });
     let (results, docs): (Vec<FileResult>, Vec<Vec<Arc<Document>>>) = loaded.into_iter().unzip();
     let docs: Vec<Arc<Document>> = docs.into_iter().flatten().collect();
     let corpus_outcomes = pool.install(|| corpus_rules.par_iter().flat_map_iter(|rule| evaluator.corpus(rule, &docs)).collect());
     hand_on(results, corpus_outcomes, sink)
+}
+
+/// The documents some corpus rule looks at: only those are kept until
+/// every file has been read.
+fn for_corpus(docs: Vec<Arc<Document>>, corpus_rules: &[&Rule]) -> Vec<Arc<Document>> {
+    docs.into_iter().filter(|d| corpus_rules.iter().any(|r| r.matches_kind(&d.kind))).collect()
 }
 
 /// Adds the corpus rules' outcomes to their files' results and hands those

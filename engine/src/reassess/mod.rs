@@ -217,7 +217,7 @@ impl<'a> Classifier<'a> {
         for outcome in &mut result.outcomes {
             let Some(system) = result.documents.iter().find(|d| d.index == outcome.document).map(|d| d.identity.clone()) else { continue };
             self.seen.insert((system.clone(), outcome.rule.clone()));
-            outcome.disposition = self.outcome(&system, outcome);
+            outcome.disposition = self.outcome(&system, outcome).map(Box::new);
             if let Some(c) = &outcome.disposition {
                 *self.summary.statuses.entry(c.status).or_default() += 1;
                 match c.waiver.as_ref().map(|w| w.status) {

@@ -89,9 +89,10 @@ pub struct Outcome {
     /// The watched values (path → canonical JSON; null where absent).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub evidence: Option<crate::reassess::Evidence>,
-    /// Where this outcome stands against the dispositions file.
+    /// Where this outcome stands against the dispositions file. Boxed: most
+    /// outcomes have none, and inline it would double the size of every one.
     #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub disposition: Option<crate::reassess::Classification>,
+    pub disposition: Option<Box<crate::reassess::Classification>>,
 }
 
 /// A document as reports describe it.
