@@ -65,7 +65,6 @@ pub fn build_engine(limits: &Limits) -> Engine {
         .set_max_string_size(limits.max_string_size)
         .set_max_array_size(limits.max_array_size)
         .set_max_map_size(limits.max_map_size)
-        .set_max_modules(0)
         .set_optimization_level(OptimizationLevel::Simple)
         // A property that does not exist reads as `()`, so rules can test for it.
         .set_fail_on_invalid_map_property(false);
