@@ -4,6 +4,7 @@
 //! chunks, so output is byte-identical whatever the thread count and memory
 //! stays flat on long batch scans.
 
+mod held;
 mod outcome;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -18,6 +19,7 @@ use crate::report::{FileResult, Outcome, ScriptError, Status};
 use crate::rules::{Rule, Scope};
 use crate::script::api::Doc;
 use crate::script::{compiled, context, Limits};
+use held::{HeldFile, Holder};
 
 pub use outcome::document_info;
 
@@ -84,19 +86,20 @@ pub fn scan(
     // workers would each compile the rules again first.
     if options.threads == 1 || inputs.len() <= 1 {
         let evaluator = Evaluator { options, parallel: false };
-        let mut results = Vec::new();
+        let holder = Holder::new(&document_rules);
+        let mut held = Vec::new();
         let mut docs = Vec::new();
         for input in inputs {
             let (result, loaded) = evaluator.file(input, &document_rules);
             if corpus_rules.is_empty() {
                 sink(result)?;
             } else {
-                results.push(result);
+                held.push(holder.hold(result));
                 docs.extend(for_corpus(loaded, &corpus_rules));
             }
         }
         let corpus_outcomes = corpus_rules.iter().flat_map(|rule| evaluator.corpus(rule, &docs)).collect();
-        return hand_on(results, corpus_outcomes, sink);
+        return hand_on(&holder, held, corpus_outcomes, sink);
     }
 
     let pool = rayon::ThreadPoolBuilder::new().num_threads(options.threads).build().map_err(std::io::Error::other)?;
@@ -131,19 +134,20 @@ pub fn scan(
         });
     }
 
-    let loaded: Vec<(FileResult, Vec<Arc<Document>>)> = pool.install(|| {
+    let holder = Holder::new(&document_rules);
+    let loaded: Vec<(HeldFile, Vec<Arc<Document>>)> = pool.install(|| {
         inputs
             .into_par_iter()
             .map(|input| {
                 let (result, loaded) = evaluator.file(input, &document_rules);
-                (result, for_corpus(loaded, &corpus_rules))
+                (holder.hold(result), for_corpus(loaded, &corpus_rules))
             })
             .collect()
     });
-    let (results, docs): (Vec<FileResult>, Vec<Vec<Arc<Document>>>) = loaded.into_iter().unzip();
+    let (held, docs): (Vec<HeldFile>, Vec<Vec<Arc<Document>>>) = loaded.into_iter().unzip();
     let docs: Vec<Arc<Document>> = docs.into_iter().flatten().collect();
     let corpus_outcomes = pool.install(|| corpus_rules.par_iter().flat_map_iter(|rule| evaluator.corpus(rule, &docs)).collect());
-    hand_on(results, corpus_outcomes, sink)
+    hand_on(&holder, held, corpus_outcomes, sink)
 }
 
 /// The documents some corpus rule looks at: only those are kept until
@@ -153,19 +157,23 @@ fn for_corpus(docs: Vec<Arc<Document>>, corpus_rules: &[&Rule]) -> Vec<Arc<Docum
 }
 
 /// Adds the corpus rules' outcomes to their files' results and hands those
-/// on, each file's outcomes in stable order.
+/// on, in input order, each file's outcomes in stable order.
 fn hand_on(
-    mut results: Vec<FileResult>,
+    holder: &Holder,
+    held: Vec<HeldFile>,
     corpus_outcomes: Vec<(Arc<Document>, Outcome)>,
     sink: &mut dyn FnMut(FileResult) -> std::io::Result<()>,
 ) -> std::io::Result<()> {
-    let by_path: std::collections::HashMap<String, usize> = results.iter().enumerate().map(|(i, r)| (r.path.clone(), i)).collect();
+    let by_path: std::collections::HashMap<&str, usize> = held.iter().enumerate().map(|(i, r)| (r.path.as_str(), i)).collect();
+    let mut extra: Vec<Vec<Outcome>> = held.iter().map(|_| Vec::new()).collect();
     for (doc, outcome) in corpus_outcomes {
-        if let Some(result) = by_path.get(&doc.source.path).and_then(|&i| results.get_mut(i)) {
-            result.outcomes.push(outcome);
+        if let Some(outcomes) = by_path.get(doc.source.path.as_str()).and_then(|&i| extra.get_mut(i)) {
+            outcomes.push(outcome);
         }
     }
-    for mut result in results {
+    for (file, extra) in held.into_iter().zip(extra) {
+        let mut result = holder.release(file);
+        result.outcomes.extend(extra);
         outcome::sort(&mut result.outcomes);
         sink(result)?;
     }
