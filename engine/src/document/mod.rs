@@ -8,6 +8,7 @@ pub mod json;
 pub mod kind;
 pub mod path;
 pub mod position;
+pub mod projection;
 pub mod scalar;
 pub mod value;
 pub mod yaml;

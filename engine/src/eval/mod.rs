@@ -14,7 +14,8 @@ use rayon::prelude::*;
 use rhai::{CallFnOptions, Dynamic, EvalAltResult, Scope as RhaiScope};
 
 use crate::document::discover::InputFile;
-use crate::document::{self, Document, LoadOptions};
+use crate::document::path::Segments;
+use crate::document::{self, projection, Document, LoadOptions};
 use crate::report::{FileResult, Outcome, ScriptError, Status};
 use crate::rules::{Rule, Scope};
 use crate::script::api::Doc;
@@ -95,7 +96,7 @@ pub fn scan(
                 sink(result)?;
             } else {
                 held.push(holder.hold(result));
-                docs.extend(for_corpus(loaded, &corpus_rules));
+                docs.extend(for_corpus(loaded, &corpus_rules, options.snippets));
             }
         }
         let corpus_outcomes = corpus_rules.iter().flat_map(|rule| evaluator.corpus(rule, &docs)).collect();
@@ -140,7 +141,7 @@ pub fn scan(
             .into_par_iter()
             .map(|input| {
                 let (result, loaded) = evaluator.file(input, &document_rules);
-                (holder.hold(result), for_corpus(loaded, &corpus_rules))
+                (holder.hold(result), for_corpus(loaded, &corpus_rules, options.snippets))
             })
             .collect()
     });
@@ -150,10 +151,25 @@ pub fn scan(
     hand_on(&holder, held, corpus_outcomes, sink)
 }
 
-/// The documents some corpus rule looks at: only those are kept until
-/// every file has been read.
-fn for_corpus(docs: Vec<Arc<Document>>, corpus_rules: &[&Rule]) -> Vec<Arc<Document>> {
-    docs.into_iter().filter(|d| corpus_rules.iter().any(|r| r.matches_kind(&d.kind))).collect()
+/// What the corpus rules need of a file's documents, kept until every file
+/// has been read: nothing of a document no corpus rule looks at, only the
+/// declared parts when every corpus rule that looks at it declares `reads`
+/// (with the file's text only if findings show source lines), else the
+/// whole document.
+fn for_corpus(docs: Vec<Arc<Document>>, corpus_rules: &[&Rule], snippets: bool) -> Vec<Arc<Document>> {
+    docs.into_iter()
+        .filter_map(|doc| {
+            let readers: Vec<&Rule> = corpus_rules.iter().copied().filter(|r| r.matches_kind(&doc.kind)).collect();
+            if readers.is_empty() {
+                return None;
+            }
+            let reads: Option<Vec<Segments>> = readers.iter().map(|r| r.reads.clone()).collect::<Option<Vec<_>>>().map(|all| all.concat());
+            Some(match reads {
+                Some(paths) => Arc::new(projection::project(&doc, &paths, snippets)),
+                None => doc,
+            })
+        })
+        .collect()
 }
 
 /// Adds the corpus rules' outcomes to their files' results and hands those
@@ -270,6 +286,7 @@ impl Evaluator<'_> {
             return Vec::new();
         }
         let ((error, not_applicable), ctx) = context::with_context(self.options.now, self.options.limits.max_findings, || {
+            rule.limit_reads();
             let mut not_applicable = vec![false; docs.len()];
             let mut handles = rhai::Array::new();
             for (slot, doc) in docs.iter().enumerate() {
@@ -290,6 +307,7 @@ impl Evaluator<'_> {
             }
             (self.call(rule, "check_all", Dynamic::from_array(handles)).err(), not_applicable)
         });
+        let error = error.or_else(|| rule.read_outside(&ctx).map(|message| ScriptError { message, rule_position: None }));
         docs.iter()
             .enumerate()
             .map(|(slot, doc)| {
@@ -337,4 +355,77 @@ fn script_error(mut e: EvalAltResult) -> ScriptError {
         _ => e.to_string(),
     };
     ScriptError { message, rule_position: crate::rules::meta::rhai_position(position) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::reassess::evidence::EvidenceMode;
+    use crate::rules::{load, RuleSource};
+
+    const AIMS: &str = "apiVersion: annexa/v1\nkind: AIManagementSystem\nmetadata:\n  name: aims\nspec:\n  scope: everything\n  suppliers:\n    - {name: openai, agreement: dpa.pdf}\n  ai_systems: [bot]\n";
+    const BOT: &str = "apiVersion: annexa/v1\nkind: AISystem\nmetadata:\n  name: bot\n  owner: me\nspec:\n  purpose: answers\n  models:\n    - {name: a-long-model-name-for-the-digest, provider: openai, version: '1', hosting: api}\n    - {name: another-long-model-name, provider: mistral, version: '2', hosting: api}\n  tools: [{name: t, effect: read}]\n";
+    const STRAY: &str = "apiVersion: annexa/v1\nkind: AISystem\nmetadata:\n  name: stray\nspec:\n  models: []\n";
+
+    fn documents() -> Vec<Arc<Document>> {
+        [("aims.yaml", AIMS), ("bot.yaml", BOT), ("stray.yaml", STRAY)]
+            .iter()
+            .flat_map(|(name, text)| {
+                document::load_bytes(text.as_bytes().to_vec(), name, document::Format::Yaml, &LoadOptions::default()).documents
+            })
+            .map(Arc::new)
+            .collect()
+    }
+
+    #[test]
+    fn corpus_rules_that_declare_reads_judge_projections_as_they_judge_whole_documents() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../rules/corpus");
+        let (sources, errors) = crate::rules::read_dir(&root);
+        assert!(errors.is_empty(), "{errors:?}");
+        let set = load(sources, &Limits::default());
+        assert!(set.errors.is_empty(), "{:?}", set.errors);
+        assert!(set.rules.iter().all(|r| r.reads.is_some()), "the built-in corpus rules declare what they read");
+        let rules: Vec<&Rule> = set.rules.iter().collect();
+
+        let whole = documents();
+        let kept = for_corpus(whole.clone(), &rules, true);
+        let at = |docs: &[Arc<Document>], i: usize, p: &str| {
+            docs.get(i).and_then(|d| d.root.get(&crate::document::path::parse(p).unwrap()).cloned())
+        };
+        for dropped in ["spec.purpose", "spec.tools", "metadata.owner", "apiVersion"] {
+            assert!(at(&whole, 1, dropped).is_some() && at(&kept, 1, dropped).is_none(), "{dropped} is not kept");
+        }
+        assert_eq!(at(&kept, 1, "spec.models"), at(&whole, 1, "spec.models"));
+
+        let mut options = ScanOptions::new(jiff::civil::date(2025, 6, 1));
+        options.evidence = EvidenceMode::All;
+        let evaluator = Evaluator { options: &options, parallel: false };
+        for rule in &rules {
+            let on_whole: Vec<Outcome> = evaluator.corpus(rule, &whole).into_iter().map(|(_, o)| o).collect();
+            let on_kept: Vec<Outcome> = evaluator.corpus(rule, &kept).into_iter().map(|(_, o)| o).collect();
+            assert!(on_whole.iter().any(|o| o.status == Status::Fail), "{}: the case has a finding", rule.id);
+            assert_eq!(on_whole, on_kept, "{}: same statuses, findings, regions, fingerprints and evidence", rule.id);
+        }
+    }
+
+    #[test]
+    fn a_corpus_rule_that_reads_outside_its_reads_is_an_error_naming_the_path() {
+        let text = "const RULE = #{ id: \"X001\", title: \"t\", severity: \"low\", kinds: [\"AISystem\"], scope: \"corpus\", reads: [\"spec.models\"], controls: #{ iso42001: [\"A.9.2\"] }, remediation: \"r\" };\nfn check_all(docs) { for d in docs { let m = d.list(\"spec.models\"); if d.get(\"spec.purpose\") == () { d.fail(\"spec.models\", \"x\"); } } }\n";
+        let set = load(vec![RuleSource { path: "X001.rhai".into(), text: text.into() }], &Limits::default());
+        assert!(set.errors.is_empty(), "{:?}", set.errors);
+        let rule = set.rules.first().unwrap();
+        let options = ScanOptions::new(jiff::civil::date(2025, 6, 1));
+        let evaluator = Evaluator { options: &options, parallel: false };
+        for docs in [documents(), for_corpus(documents(), &[rule], false)] {
+            let outcomes: Vec<Outcome> = evaluator.corpus(rule, &docs).into_iter().map(|(_, o)| o).collect();
+            assert_eq!(outcomes.len(), 2, "both AISystems");
+            for o in &outcomes {
+                assert_eq!(o.status, Status::Error);
+                assert_eq!(
+                    o.error.as_ref().map(|e| e.message.as_str()),
+                    Some("read `spec.purpose`, outside the paths in RULE.reads (spec.models): a corpus scan keeps only those parts of each document")
+                );
+            }
+        }
+    }
 }

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{doc, Rule, RuleError, RuleSource};
 use crate::controls::catalogs;
+use crate::document::path::{Segment, Segments};
 use crate::document::{path, Position};
 
 /// How much a finding matters, lowest first.
@@ -71,7 +72,7 @@ pub struct Reassess {
     pub every: Option<String>,
 }
 
-const FIELDS: [&str; 10] = ["id", "title", "severity", "kinds", "scope", "controls", "reassess", "remediation", "tags", "status"];
+const FIELDS: [&str; 11] = ["id", "title", "severity", "kinds", "scope", "controls", "reassess", "remediation", "tags", "status", "reads"];
 
 /// Compiles a rule and validates its metadata. The compiled form belongs to
 /// this thread (`script::compiled`); the `Rule` goes anywhere.
@@ -161,12 +162,13 @@ pub fn compile(source: &RuleSource, engine: &Engine) -> Result<(Rule, AST), Vec<
     let tags = string_list(&meta, "tags", &mut problems);
     let controls = controls(&meta, &mut problems);
     let reassess = reassess(&meta, &mut problems);
+    let reads = reads(&meta, scope, &reassess, &mut problems);
     for key in meta.keys() {
         if !FIELDS.contains(&key.as_str()) {
             problems.push((
                 "",
                 format!("unknown field `{key}` in RULE"),
-                Some("known fields: id, title, severity, kinds, scope, controls, reassess, remediation, tags, status"),
+                Some("known fields: id, title, severity, kinds, scope, controls, reassess, remediation, tags, status, reads"),
             ));
         }
     }
@@ -200,6 +202,7 @@ pub fn compile(source: &RuleSource, engine: &Engine) -> Result<(Rule, AST), Vec<
         // Validated above: every on_change path parses.
         watches: reassess.on_change.iter().filter_map(|p| path::parse(p).ok()).collect(),
         reassess,
+        reads,
         remediation,
         tags,
         source_hash: blake3::hash(source.text.as_bytes()).to_hex().get(..32).unwrap_or_default().to_string(),
@@ -317,6 +320,44 @@ fn reassess(meta: &Map, problems: &mut Vec<(&str, String, Option<&str>)>) -> Rea
     out
 }
 
+/// A corpus rule's `reads`: the only paths of each document it may read,
+/// so a scan keeps just those parts of every document, not the documents.
+/// Map keys only (a list is kept whole), and they must cover the rule's
+/// `reassess.on_change`, whose values the fingerprint reads from the kept parts.
+fn reads(meta: &Map, scope: Scope, reassess: &Reassess, problems: &mut Vec<(&str, String, Option<&str>)>) -> Option<Vec<Segments>> {
+    meta.get("reads")?;
+    if scope != Scope::Corpus {
+        problems.push((
+            "reads",
+            "`reads` is for corpus rules (`scope: \"corpus\"`)".into(),
+            Some("a document rule sees its whole document"),
+        ));
+    }
+    let mut reads = Vec::new();
+    for text in string_list(meta, "reads", problems) {
+        match path::parse(&text) {
+            Ok(segments) if !segments.is_empty() && segments.iter().all(|s| matches!(s, Segment::Key(_))) => reads.push(segments),
+            Ok(_) => problems.push((
+                "reads",
+                format!("`reads` path `{text}` must name map keys only"),
+                Some("name the list itself (`spec.models`), not its items (`spec.models[0]`, `spec.models[*]`)"),
+            )),
+            Err(reason) => problems.push(("reads", format!("invalid `reads` path `{text}`: {reason}"), None)),
+        }
+    }
+    for watched in &reassess.on_change {
+        let Ok(segments) = path::parse(watched) else { continue };
+        if !reads.iter().any(|r| segments.starts_with(r)) {
+            problems.push((
+                "reads",
+                format!("`reassess.on_change` path `{watched}` is outside `reads`"),
+                Some("add the path, or one of its parents, to `reads`"),
+            ));
+        }
+    }
+    Some(reads)
+}
+
 pub(crate) fn rhai_position(pos: rhai::Position) -> Option<Position> {
     Some(Position::new(pos.line()? as u32, pos.position().unwrap_or(1) as u32))
 }
@@ -351,4 +392,42 @@ fn rule_map_fields(source: &RuleSource, engine: &Engine) -> Option<(Position, Ve
         }
         _ => None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::document::Position;
+    use crate::rules::{load, RuleSource};
+    use crate::script::Limits;
+
+    fn errors(scope: &str, reads: &str, on_change: &str) -> Vec<(Option<Position>, String)> {
+        let text = format!(
+            "const RULE = #{{ id: \"X001\", title: \"t\", severity: \"low\", kinds: [\"*\"], scope: \"{scope}\",\n    reads: {reads},\n    reassess: #{{ on_change: {on_change} }},\n    controls: #{{ iso42001: [\"A.9.2\"] }}, remediation: \"r\" }};\nfn check(doc) {{}}\nfn check_all(docs) {{}}\n"
+        );
+        let set = load(vec![RuleSource { path: "X001.rhai".into(), text: text.into() }], &Limits::default());
+        set.errors.into_iter().map(|e| (e.position, e.message)).collect()
+    }
+
+    #[test]
+    fn reads_are_map_keys_of_a_corpus_rule_and_cover_its_on_change() {
+        assert_eq!(errors("corpus", r#"["spec.models", "metadata.name"]"#, r#"["spec.models[*].provider"]"#), []);
+        let at = Some(Position::new(2, 5));
+        assert_eq!(errors("document", r#"["spec.models"]"#, "[]"), [(at, "`reads` is for corpus rules (`scope: \"corpus\"`)".to_string())]);
+        assert_eq!(
+            errors("corpus", r#"["spec.models[0]", "spec.tools[*]", "spec..x"]"#, "[]")
+                .into_iter()
+                .map(|(p, m)| (p, m.split(':').next().unwrap_or_default().to_string()))
+                .collect::<Vec<_>>(),
+            [
+                (at, "`reads` path `spec.models[0]` must name map keys only".to_string()),
+                (at, "`reads` path `spec.tools[*]` must name map keys only".to_string()),
+                (at, "invalid `reads` path `spec..x`".to_string()),
+            ]
+        );
+        assert_eq!(
+            errors("corpus", r#"["spec.models"]"#, r#"["spec.suppliers[*].name", "spec.models"]"#),
+            [(at, "`reassess.on_change` path `spec.suppliers[*].name` is outside `reads`".to_string())]
+        );
+        assert_eq!(errors("corpus", r#""spec.models""#, "[]"), [(at, "`reads` must be a list of strings".to_string())]);
+    }
 }

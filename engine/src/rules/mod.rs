@@ -39,6 +39,9 @@ pub struct Rule {
     pub reassess: Reassess,
     /// `reassess.on_change`, parsed once: the paths every fingerprint watches.
     pub watches: Vec<Segments>,
+    /// A corpus rule's `reads`: the only paths of each document it may read
+    /// (`None`: whole documents).
+    pub reads: Option<Vec<Segments>>,
     pub remediation: String,
     pub tags: Vec<String>,
     pub source: RuleSource,
@@ -54,6 +57,24 @@ impl Rule {
     /// Whether the rule looks at documents of this kind.
     pub fn matches_kind(&self, kind: &str) -> bool {
         self.kinds.iter().any(|k| k == "*" || k == kind)
+    }
+
+    /// Holds the evaluation that is starting to the rule's `reads`, if any.
+    pub(crate) fn limit_reads(&self) {
+        if let Some(reads) = &self.reads {
+            crate::script::context::allow_only(std::rc::Rc::from(reads.as_slice()));
+        }
+    }
+
+    /// Why an evaluation that read outside the rule's `reads` failed.
+    pub(crate) fn read_outside(&self, ctx: &crate::script::context::Context) -> Option<String> {
+        let path = ctx.outside.as_ref()?;
+        let reads: Vec<String> = self.reads.iter().flatten().map(|r| crate::document::path::render(r)).collect();
+        Some(format!(
+            "read `{}`, outside the paths in RULE.reads ({}): a corpus scan keeps only those parts of each document",
+            crate::document::path::render(path),
+            reads.join(", ")
+        ))
     }
 }
 

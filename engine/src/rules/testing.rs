@@ -593,6 +593,7 @@ fn evaluate(rule: &Rule, docs: &[Arc<Document>], now: jiff::civil::Date, limits:
         return Actual { status: Status::NotApplicable, findings: Vec::new(), error: None };
     }
     let ((status, error), ctx) = context::with_context(now, limits.max_findings, || {
+        rule.limit_reads();
         let mut handles = rhai::Array::new();
         let mut subject_applies = true;
         for (slot, doc) in docs.iter().enumerate() {
@@ -631,6 +632,9 @@ fn evaluate(rule: &Rule, docs: &[Arc<Document>], now: jiff::civil::Date, limits:
     findings.sort_by(|a, b| (a.region.start, &a.path, &a.message).cmp(&(b.region.start, &b.path, &b.message)));
     if ctx.overflowed {
         return Actual { status: Status::Error, findings, error: Some(format!("more than {} findings", ctx.max_findings)) };
+    }
+    if let Some(error) = rule.read_outside(&ctx) {
+        return Actual { status: Status::Error, findings, error: Some(error) };
     }
     let status = if status == Status::Pass && !findings.is_empty() { Status::Fail } else { status };
     Actual { status, findings, error }

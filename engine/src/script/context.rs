@@ -36,6 +36,10 @@ pub struct Context {
     /// Set when a rule raised more findings than allowed.
     pub overflowed: bool,
     pub started: Instant,
+    /// For a corpus rule that declares `reads`: the paths it may read.
+    pub allowed: Option<Rc<[Segments]>>,
+    /// The first path it read (or raised a finding at) outside them.
+    pub outside: Option<Segments>,
 }
 
 thread_local! {
@@ -53,8 +57,33 @@ pub fn with_context<T>(now: jiff::civil::Date, max_findings: usize, f: impl FnOn
 
 impl Context {
     fn new(now: jiff::civil::Date, max_findings: usize) -> Self {
-        Context { now, findings: Vec::new(), reads: Vec::new(), logs: Vec::new(), max_findings, overflowed: false, started: Instant::now() }
+        Context {
+            now,
+            findings: Vec::new(),
+            reads: Vec::new(),
+            logs: Vec::new(),
+            max_findings,
+            overflowed: false,
+            started: Instant::now(),
+            allowed: None,
+            outside: None,
+        }
     }
+
+    /// Notes `path` if it lies outside the allowed paths (the first one only).
+    fn check_allowed(&mut self, path: &Segments) {
+        let covered = self.allowed.as_ref().is_none_or(|allowed| allowed.iter().any(|a| path.starts_with(a)));
+        if !covered && self.outside.is_none() {
+            self.outside = Some(path.clone());
+        }
+    }
+}
+
+/// Limits the current evaluation to `paths` (a corpus rule's `reads`): a
+/// read or finding elsewhere is noted in `Context::outside`, and the
+/// evaluation turns into an error.
+pub fn allow_only(paths: Rc<[Segments]>) {
+    with(|c| c.allowed = Some(paths));
 }
 
 /// Applies `f` to the current context, if a rule is running.
@@ -71,12 +100,16 @@ pub fn elapsed() -> Duration {
 }
 
 pub fn record_read(slot: usize, path: Rc<Segments>) {
-    with(|c| c.reads.push(Read { slot, path }));
+    with(|c| {
+        c.check_allowed(&path);
+        c.reads.push(Read { slot, path });
+    });
 }
 
 /// Records a finding; returns false when the rule has raised too many.
 pub fn record_finding(finding: RawFinding) -> bool {
     with(|c| {
+        c.check_allowed(&finding.path);
         if c.findings.len() >= c.max_findings {
             c.overflowed = true;
             false
