@@ -37,6 +37,10 @@ pub fn markdown(rules: &[Rule]) -> String {
             rule.reassess.on_change.iter().map(|p| format!("`{p}`")).collect::<Vec<_>>().join(", "),
             rule.reassess.every.as_ref().map(|e| format!("; every {e}")).unwrap_or_default()
         );
+        if let Some(reads) = &rule.reads {
+            let reads: Vec<String> = reads.iter().map(|r| format!("`{}`", crate::document::path::render(r))).collect();
+            let _ = writeln!(out, "- reads (all a scan keeps of each document for it): {}", reads.join(", "));
+        }
         let _ = writeln!(out, "- fix: {}", rule.remediation);
         let source = rule.source.path.strip_prefix("builtin:").unwrap_or(&rule.source.path);
         let _ = writeln!(out, "- source: `{source}`");
