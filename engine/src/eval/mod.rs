@@ -4,9 +4,9 @@
 //! chunks, so output is byte-identical whatever the thread count and memory
 //! stays flat on long batch scans.
 
-mod held;
 mod outcome;
 
+use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 
@@ -15,12 +15,11 @@ use rhai::{CallFnOptions, Dynamic, EvalAltResult, Scope as RhaiScope};
 
 use crate::document::discover::InputFile;
 use crate::document::path::Segments;
-use crate::document::{self, projection, Document, LoadOptions};
+use crate::document::{self, projection, Document, InputError, LoadOptions};
 use crate::report::{FileResult, Outcome, ScriptError, Status};
 use crate::rules::{Rule, Scope};
 use crate::script::api::Doc;
 use crate::script::{compiled, context, Limits};
-use held::{HeldFile, Holder};
 
 pub use outcome::document_info;
 
@@ -73,8 +72,11 @@ pub enum Input {
 }
 
 /// Evaluates rules over inputs and hands each file's result to `sink`, in
-/// input order. With corpus rules, results are held until every document has
-/// been read, since those rules see all documents at once.
+/// input order. Corpus rules see every document at once: a first pass reads
+/// every file and keeps only what they read (`for_corpus`), they run, and
+/// their outcomes join each file's result in the second pass, which
+/// evaluates the document rules and streams, as a scan without corpus rules
+/// does. Memory stays flat either way (but for what corpus rules keep).
 pub fn scan(
     rules: &[Rule],
     inputs: Vec<Input>,
@@ -85,70 +87,85 @@ pub fn scan(
     // One thread, or one file (the pre-merge hook): this thread, which
     // compiled the rules when it loaded them, evaluates everything. A pool's
     // workers would each compile the rules again first.
-    if options.threads == 1 || inputs.len() <= 1 {
-        let evaluator = Evaluator { options, parallel: false };
-        let holder = Holder::new(&document_rules);
-        let mut held = Vec::new();
-        let mut docs = Vec::new();
-        for input in inputs {
-            let (result, loaded) = evaluator.file(input, &document_rules);
-            if corpus_rules.is_empty() {
-                sink(result)?;
-            } else {
-                held.push(holder.hold(result));
-                docs.extend(for_corpus(loaded, &corpus_rules, options.snippets));
+    let serial = options.threads == 1 || inputs.len() <= 1;
+    let pool = if serial {
+        None
+    } else {
+        Some(rayon::ThreadPoolBuilder::new().num_threads(options.threads).build().map_err(std::io::Error::other)?)
+    };
+    let evaluator = Evaluator { options, parallel: !serial };
+    let mut corpus = (!corpus_rules.is_empty()).then(|| evaluator.corpus_pass(&inputs, &corpus_rules, pool.as_ref()));
+    let sink = &mut |result: FileResult| match corpus.as_mut() {
+        Some(corpus) => sink(corpus.attach(result)),
+        None => sink(result),
+    };
+
+    let Some(pool) = pool else {
+        return inputs.into_iter().try_for_each(|input| sink(evaluator.file(input, &document_rules)));
+    };
+    let chunks = into_chunks(inputs, options.chunk_files);
+    let evaluate =
+        |chunk: Vec<Input>| -> Vec<FileResult> { chunk.into_par_iter().map(|input| evaluator.file(input, &document_rules)).collect() };
+    // The workers evaluate the next chunk while this thread hands the
+    // previous one to the sink (rendering is serial work): two chunks in
+    // flight at most, so memory stays flat.
+    pool.in_place_scope(|scope| {
+        let mut in_flight = std::collections::VecDeque::new();
+        let mut chunks = chunks;
+        let evaluate = &evaluate;
+        loop {
+            while in_flight.len() < 2 {
+                let Some(chunk) = chunks.next() else { break };
+                let (done, results) = std::sync::mpsc::sync_channel(1);
+                scope.spawn(move |_| {
+                    // The receiver is gone only when the sink failed and the scan is over.
+                    let _ = done.send(evaluate(chunk));
+                });
+                in_flight.push_back(results);
             }
+            let Some(results) = in_flight.pop_front() else { return Ok(()) };
+            // A worker that panicked drops its sender: say so rather than lose its files.
+            let results = results.recv().map_err(|_| std::io::Error::other("an evaluation worker stopped"))?;
+            results.into_iter().try_for_each(&mut *sink)?;
         }
-        let corpus_outcomes = corpus_rules.iter().flat_map(|rule| evaluator.corpus(rule, &docs)).collect();
-        return hand_on(&holder, held, corpus_outcomes, sink);
-    }
+    })
+}
 
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(options.threads).build().map_err(std::io::Error::other)?;
-    let evaluator = Evaluator { options, parallel: true };
-    if corpus_rules.is_empty() {
-        let chunks = into_chunks(inputs, options.chunk_files);
-        let evaluate = |chunk: Vec<Input>| -> Vec<FileResult> {
-            chunk.into_par_iter().map(|input| evaluator.file(input, &document_rules).0).collect()
-        };
-        // The workers evaluate the next chunk while this thread hands the
-        // previous one to the sink (rendering is serial work): two chunks in
-        // flight at most, so memory stays flat.
-        return pool.in_place_scope(|scope| {
-            let mut in_flight = std::collections::VecDeque::new();
-            let mut chunks = chunks;
-            let evaluate = &evaluate;
-            loop {
-                while in_flight.len() < 2 {
-                    let Some(chunk) = chunks.next() else { break };
-                    let (done, results) = std::sync::mpsc::sync_channel(1);
-                    scope.spawn(move |_| {
-                        // The receiver is gone only when the sink failed and the scan is over.
-                        let _ = done.send(evaluate(chunk));
-                    });
-                    in_flight.push_back(results);
-                }
-                let Some(results) = in_flight.pop_front() else { return Ok(()) };
-                // A worker that panicked drops its sender: say so rather than lose its files.
-                let results = results.recv().map_err(|_| std::io::Error::other("an evaluation worker stopped"))?;
-                results.into_iter().try_for_each(&mut *sink)?;
-            }
-        });
-    }
+/// The corpus rules' outcomes, by file, from the first pass.
+struct CorpusOutcomes {
+    files: HashMap<String, CorpusFile>,
+}
 
-    let holder = Holder::new(&document_rules);
-    let loaded: Vec<(HeldFile, Vec<Arc<Document>>)> = pool.install(|| {
-        inputs
-            .into_par_iter()
-            .map(|input| {
-                let (result, loaded) = evaluator.file(input, &document_rules);
-                (holder.hold(result), for_corpus(loaded, &corpus_rules, options.snippets))
-            })
-            .collect()
-    });
-    let (held, docs): (Vec<HeldFile>, Vec<Vec<Arc<Document>>>) = loaded.into_iter().unzip();
-    let docs: Vec<Arc<Document>> = docs.into_iter().flatten().collect();
-    let corpus_outcomes = pool.install(|| corpus_rules.par_iter().flat_map_iter(|rule| evaluator.corpus(rule, &docs)).collect());
-    hand_on(&holder, held, corpus_outcomes, sink)
+struct CorpusFile {
+    /// The file's documents as the first pass read them.
+    hashes: Vec<String>,
+    outcomes: Vec<Outcome>,
+}
+
+impl CorpusOutcomes {
+    /// `result` with the corpus rules' outcomes for its file, in stable
+    /// order. A file whose documents changed between the passes gets an
+    /// input error instead: those outcomes judged what it held before.
+    fn attach(&mut self, mut result: FileResult) -> FileResult {
+        let Some(file) = self.files.remove(&result.path) else { return result };
+        if file.outcomes.is_empty() {
+            return result;
+        }
+        if result.documents.iter().map(|d| d.hash.as_str()).eq(file.hashes.iter().map(String::as_str)) {
+            result.outcomes.extend(file.outcomes);
+            outcome::sort(&mut result.outcomes);
+        } else {
+            result.errors.push(InputError {
+                file: result.path.clone(),
+                position: None,
+                message:
+                    "changed while it was being scanned: the corpus rules judged an earlier version, so their outcomes for it are left out"
+                        .into(),
+                hint: Some("scan again once the file stops changing".into()),
+            });
+        }
+        result
+    }
 }
 
 /// What the corpus rules need of a file's documents, kept until every file
@@ -170,30 +187,6 @@ fn for_corpus(docs: Vec<Arc<Document>>, corpus_rules: &[&Rule], snippets: bool) 
             })
         })
         .collect()
-}
-
-/// Adds the corpus rules' outcomes to their files' results and hands those
-/// on, in input order, each file's outcomes in stable order.
-fn hand_on(
-    holder: &Holder,
-    held: Vec<HeldFile>,
-    corpus_outcomes: Vec<(Arc<Document>, Outcome)>,
-    sink: &mut dyn FnMut(FileResult) -> std::io::Result<()>,
-) -> std::io::Result<()> {
-    let by_path: std::collections::HashMap<&str, usize> = held.iter().enumerate().map(|(i, r)| (r.path.as_str(), i)).collect();
-    let mut extra: Vec<Vec<Outcome>> = held.iter().map(|_| Vec::new()).collect();
-    for (doc, outcome) in corpus_outcomes {
-        if let Some(outcomes) = by_path.get(doc.source.path.as_str()).and_then(|&i| extra.get_mut(i)) {
-            outcomes.push(outcome);
-        }
-    }
-    for (file, extra) in held.into_iter().zip(extra) {
-        let mut result = holder.release(file);
-        result.outcomes.extend(extra);
-        outcome::sort(&mut result.outcomes);
-        sink(result)?;
-    }
-    Ok(())
 }
 
 /// The inputs in chunks of `size` files, in order, taken as they are needed:
@@ -223,7 +216,7 @@ struct Evaluator<'a> {
 
 impl Evaluator<'_> {
     /// Reads one input and evaluates the document rules on each of its documents.
-    fn file(&self, input: Input, rules: &[&Rule]) -> (FileResult, Vec<Arc<Document>>) {
+    fn file(&self, input: Input, rules: &[&Rule]) -> FileResult {
         let (path, loaded) = match input {
             Input::File(f) => {
                 let loaded = document::load_file(&f.path, &f.display, f.format, &self.options.load);
@@ -244,8 +237,40 @@ impl Evaluator<'_> {
             docs.iter().flat_map(evaluate).collect()
         };
         outcome::sort(&mut outcomes);
-        let result = FileResult { path, documents: docs.iter().map(|d| document_info(d)).collect(), outcomes, errors: loaded.errors };
-        (result, docs)
+        FileResult { path, documents: docs.iter().map(|d| document_info(d)).collect(), outcomes, errors: loaded.errors }
+    }
+
+    /// The first pass of a scan with corpus rules: reads every input, keeps
+    /// what the corpus rules need (`for_corpus`), and runs them.
+    fn corpus_pass(&self, inputs: &[Input], corpus_rules: &[&Rule], pool: Option<&rayon::ThreadPool>) -> CorpusOutcomes {
+        let read = |input: &Input| {
+            let (path, loaded) = match input {
+                Input::File(f) => (f.display.clone(), document::load_file(&f.path, &f.display, f.format, &self.options.load)),
+                Input::Bytes { display, format, bytes } => {
+                    (display.clone(), document::load_bytes(bytes.clone(), display, *format, &self.options.load))
+                }
+            };
+            let hashes: Vec<String> = loaded.documents.iter().map(|d| d.hash.clone()).collect();
+            let kept = for_corpus(loaded.documents.into_iter().map(Arc::new).collect(), corpus_rules, self.options.snippets);
+            (path, hashes, kept)
+        };
+        let read: Vec<(String, Vec<String>, Vec<Arc<Document>>)> = match pool {
+            Some(pool) => pool.install(|| inputs.par_iter().map(read).collect()),
+            None => inputs.iter().map(read).collect(),
+        };
+        let docs: Vec<Arc<Document>> = read.iter().flat_map(|(_, _, kept)| kept.iter().cloned()).collect();
+        let outcomes: Vec<(Arc<Document>, Outcome)> = match pool {
+            Some(pool) => pool.install(|| corpus_rules.par_iter().flat_map_iter(|rule| self.corpus(rule, &docs)).collect()),
+            None => corpus_rules.iter().flat_map(|rule| self.corpus(rule, &docs)).collect(),
+        };
+        let mut files: HashMap<String, CorpusFile> =
+            read.into_iter().map(|(path, hashes, _)| (path, CorpusFile { hashes, outcomes: Vec::new() })).collect();
+        for (doc, outcome) in outcomes {
+            if let Some(file) = files.get_mut(&doc.source.path) {
+                file.outcomes.push(outcome);
+            }
+        }
+        CorpusOutcomes { files }
     }
 
     /// One document rule on one document.
@@ -427,5 +452,63 @@ mod tests {
                 );
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod two_pass_tests {
+    use super::*;
+    use crate::report::DocumentInfo;
+
+    fn result(path: &str, hash: &str, rules: &[&str]) -> FileResult {
+        FileResult {
+            path: path.into(),
+            documents: vec![DocumentInfo {
+                index: 0,
+                identity: "bot".into(),
+                kind: "AISystem".into(),
+                api_version: None,
+                hash: hash.into(),
+                region: Default::default(),
+            }],
+            outcomes: rules.iter().map(|r| outcome(r)).collect(),
+            errors: Vec::new(),
+        }
+    }
+
+    fn outcome(rule: &str) -> Outcome {
+        Outcome {
+            rule: rule.into(),
+            document: 0,
+            status: Status::Pass,
+            findings: Vec::new(),
+            error: None,
+            logs: Vec::new(),
+            fingerprint: String::new(),
+            evidence: None,
+            disposition: None,
+        }
+    }
+
+    fn first_pass() -> CorpusOutcomes {
+        let file = |hash: &str| CorpusFile { hashes: vec![hash.into()], outcomes: vec![outcome("CORP001")] };
+        CorpusOutcomes { files: [("a.yaml".to_string(), file("h1")), ("b.yaml".to_string(), file("h2"))].into_iter().collect() }
+    }
+
+    #[test]
+    fn corpus_outcomes_join_their_file_in_rule_order_unless_the_file_changed_between_the_passes() {
+        let mut corpus = first_pass();
+        let same = corpus.attach(result("a.yaml", "h1", &["AIS001", "ZZZ001"]));
+        assert_eq!(same.outcomes.iter().map(|o| o.rule.as_str()).collect::<Vec<_>>(), ["AIS001", "CORP001", "ZZZ001"]);
+        assert!(same.errors.is_empty());
+
+        let changed = corpus.attach(result("b.yaml", "h2-edited", &["AIS001"]));
+        assert_eq!(changed.outcomes.iter().map(|o| o.rule.as_str()).collect::<Vec<_>>(), ["AIS001"]);
+        assert_eq!(changed.errors.len(), 1);
+        assert!(changed.errors[0].message.starts_with("changed while it was being scanned"), "{:?}", changed.errors);
+
+        let unknown = corpus.attach(result("c.yaml", "h3", &["AIS001"]));
+        assert_eq!((unknown.outcomes.len(), unknown.errors.len()), (1, 0), "a file the first pass did not see is left as it is");
+        assert!(corpus.files.is_empty(), "each file's outcomes are handed on once, then let go");
     }
 }
