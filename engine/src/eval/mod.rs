@@ -386,6 +386,7 @@ fn script_error(mut e: EvalAltResult) -> ScriptError {
 mod tests {
     use super::*;
     use crate::reassess::evidence::EvidenceMode;
+    use crate::report::DocumentInfo;
     use crate::rules::{load, RuleSource};
 
     const AIMS: &str = "apiVersion: annexa/v1\nkind: AIManagementSystem\nmetadata:\n  name: aims\nspec:\n  scope: everything\n  suppliers:\n    - {name: openai, agreement: dpa.pdf}\n  ai_systems: [bot]\n";
@@ -453,12 +454,6 @@ mod tests {
             }
         }
     }
-}
-
-#[cfg(test)]
-mod two_pass_tests {
-    use super::*;
-    use crate::report::DocumentInfo;
 
     fn result(path: &str, hash: &str, rules: &[&str]) -> FileResult {
         FileResult {
