@@ -78,6 +78,12 @@ impl Rule {
     }
 }
 
+impl Drop for Rule {
+    fn drop(&mut self) {
+        compiled::forget(self.program);
+    }
+}
+
 /// A rule file that could not be loaded, located in the file.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RuleError {

@@ -19,16 +19,18 @@ use rhai::{Engine, AST};
 use super::{build_engine, Limits};
 use crate::rules::Rule;
 
-/// Past this many compiled rules a thread forgets them all (a long-lived
-/// embedder that loads new rule sets must not grow without bound).
-const MAX_PROGRAMS: usize = 4096;
+/// Past this many compiled rules a thread forgets them all. A rule's
+/// compiled forms are also forgotten when the rule is dropped (on the thread
+/// that drops it; a scan's worker threads end with the scan).
+const MAX_PROGRAMS: usize = 1024;
 /// Past this many distinct limits a thread forgets its engines.
 const MAX_ENGINES: usize = 8;
 
 #[derive(Default)]
 struct Compiled {
     engines: Vec<(Limits, Rc<Engine>)>,
-    programs: HashMap<(Limits, u64), Rc<AST>>,
+    /// By program id, then by the limits of the engine that compiled it.
+    programs: HashMap<u64, Vec<(Limits, Rc<AST>)>>,
 }
 
 thread_local! {
@@ -57,7 +59,8 @@ pub fn program(rule: &Rule, limits: &Limits) -> Result<(Rc<Engine>, Rc<AST>), St
     let (engine, found) = COMPILED.with(|compiled| {
         let mut compiled = compiled.borrow_mut();
         let engine = compiled.engine(limits);
-        let found = compiled.programs.get(&(*limits, rule.program)).cloned();
+        let found =
+            compiled.programs.get(&rule.program).and_then(|asts| asts.iter().find(|(l, _)| l == limits)).map(|(_, ast)| Rc::clone(ast));
         (engine, found)
     });
     if let Some(ast) = found {
@@ -75,7 +78,19 @@ pub(crate) fn keep(limits: &Limits, program: u64, ast: Rc<AST>) {
         if compiled.programs.len() >= MAX_PROGRAMS {
             compiled.programs.clear();
         }
-        compiled.programs.insert((*limits, program), ast);
+        let asts = compiled.programs.entry(program).or_default();
+        asts.retain(|(l, _)| l != limits);
+        asts.push((*limits, ast));
+    });
+}
+
+/// Forgets this thread's compiled forms of a rule that is going away.
+pub(crate) fn forget(program: u64) {
+    // `try_with`: a rule dropped while the thread itself ends finds no cache.
+    let _ = COMPILED.try_with(|compiled| {
+        if let Ok(mut compiled) = compiled.try_borrow_mut() {
+            compiled.programs.remove(&program);
+        }
     });
 }
 
@@ -90,5 +105,32 @@ impl Compiled {
         let engine = Rc::new(build_engine(limits));
         self.engines.push((*limits, Rc::clone(&engine)));
         engine
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::{load, RuleSource};
+
+    fn kept(program: u64) -> bool {
+        COMPILED.with(|compiled| compiled.borrow().programs.contains_key(&program))
+    }
+
+    #[test]
+    fn a_rule_compiled_on_load_is_reused_here_and_forgotten_when_dropped() {
+        let text = "const RULE = #{ id: \"X001\", title: \"t\", severity: \"low\", kinds: [\"*\"], controls: #{ iso42001: [\"A.9.2\"] }, remediation: \"r\" };\nfn check(doc) {}\n";
+        let mut set = load(vec![RuleSource { path: "X001.rhai".into(), text: text.into() }], &Limits::default());
+        let rule = set.rules.pop().unwrap();
+        let program = rule.program;
+        assert!(kept(program), "loading leaves the compiled rule on this thread");
+        let (_, first) = super::program(&rule, &Limits::default()).unwrap();
+        let (_, again) = super::program(&rule, &Limits::default()).unwrap();
+        assert!(Rc::ptr_eq(&first, &again), "compiled once");
+        let other = Limits { max_operations: 10, ..Limits::default() };
+        let (_, stricter) = super::program(&rule, &other).unwrap();
+        assert!(!Rc::ptr_eq(&first, &stricter), "other limits, another engine and compilation");
+        drop(rule);
+        assert!(!kept(program), "dropping the rule lets its compiled forms go");
     }
 }
