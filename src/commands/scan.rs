@@ -45,7 +45,6 @@ pub(super) fn source_for_snippet(path: &str, max_bytes: u64) -> Option<String> {
 }
 
 pub fn run(args: ScanArgs, matches: Option<&ArgMatches>) -> miette::Result<ExitStatus> {
-    annexa_engine::eval::use_threads(args.evaluation.threads);
     let now = evaluation_date(args.evaluation.now.as_deref())?;
     let targets = output::targets(&args.output, matches)?;
     let shard = args

@@ -215,18 +215,21 @@ struct Evaluator<'a> {
 }
 
 impl Evaluator<'_> {
+    /// Reads one input: its path as shown, and what it holds. Both passes
+    /// of a corpus scan read it, so it is borrowed (standard input, the only
+    /// `Bytes` input, is one small document).
+    fn read(&self, input: &Input) -> (String, document::LoadedFile) {
+        match input {
+            Input::File(f) => (f.display.clone(), document::load_file(&f.path, &f.display, f.format, &self.options.load)),
+            Input::Bytes { display, format, bytes } => {
+                (display.clone(), document::load_bytes(bytes.clone(), display, *format, &self.options.load))
+            }
+        }
+    }
+
     /// Reads one input and evaluates the document rules on each of its documents.
     fn file(&self, input: Input, rules: &[&Rule]) -> FileResult {
-        let (path, loaded) = match input {
-            Input::File(f) => {
-                let loaded = document::load_file(&f.path, &f.display, f.format, &self.options.load);
-                (f.display, loaded)
-            }
-            Input::Bytes { display, format, bytes } => {
-                let loaded = document::load_bytes(bytes, &display, format, &self.options.load);
-                (display, loaded)
-            }
-        };
+        let (path, loaded) = self.read(&input);
         let docs: Vec<Arc<Document>> = loaded.documents.into_iter().map(Arc::new).collect();
         let evaluate = |doc: &Arc<Document>| {
             rules.iter().filter(|r| r.matches_kind(&doc.kind)).map(|rule| self.document(rule, doc)).collect::<Vec<_>>()
@@ -244,12 +247,7 @@ impl Evaluator<'_> {
     /// what the corpus rules need (`for_corpus`), and runs them.
     fn corpus_pass(&self, inputs: &[Input], corpus_rules: &[&Rule], pool: Option<&rayon::ThreadPool>) -> CorpusOutcomes {
         let read = |input: &Input| {
-            let (path, loaded) = match input {
-                Input::File(f) => (f.display.clone(), document::load_file(&f.path, &f.display, f.format, &self.options.load)),
-                Input::Bytes { display, format, bytes } => {
-                    (display.clone(), document::load_bytes(bytes.clone(), display, *format, &self.options.load))
-                }
-            };
+            let (path, loaded) = self.read(input);
             let hashes: Vec<String> = loaded.documents.iter().map(|d| d.hash.clone()).collect();
             let kept = for_corpus(loaded.documents.into_iter().map(Arc::new).collect(), corpus_rules, self.options.snippets);
             (path, hashes, kept)

@@ -17,7 +17,7 @@ use rhai::{Engine, Module, OptimizationLevel};
 
 /// Per-evaluation limits. Each one, when exceeded, turns the (rule,
 /// document) outcome into an `error` and the scan goes on.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Limits {
     pub max_operations: u64,
     pub max_call_levels: usize,
