@@ -73,6 +73,19 @@ fn map_size() {
     assert_eq!(at, Some(Position::new(5, 10)));
 }
 
+/// The assignment that grows the map may sit in another function: the rule
+/// still runs on the engine that checks map variables, and `m` is caught
+/// when the loop reads it.
+#[test]
+fn map_size_grown_by_a_method_of_the_rule() {
+    let (message, at) = runaway(
+        "fn grow(i) { this[`k${i}`] = i; }\nfn check(doc) {\n  let m = #{};\n  let i = 0;\n  loop { m.grow(i); i += 1; }\n}",
+        Limits { max_map_size: 1_000, ..slow() },
+    );
+    assert_eq!(message, "object map `m` has 1001 keys, over the map size limit of 1000");
+    assert_eq!(at, Some(Position::new(6, 10)));
+}
+
 /// A map nested in a variable is not counted key by key: the operation
 /// limit stops it instead, and the outcome is still an error.
 #[test]

@@ -186,6 +186,27 @@ fn expand_into<'a>(node: Option<&'a Node>, rest: &[Segment], prefix: &mut Segmen
     }
 }
 
+/// The nodes that a path with wildcards matches, in document order, without
+/// the paths to them: what `doc.values(...)` returns. Building each concrete
+/// path (`expand`) copies its segments and their keys, which cost more than
+/// the walk.
+pub fn matching_nodes<'a>(root: &'a Node, segments: &[Segment], out: &mut Vec<&'a Node>) {
+    let Some((first, rest)) = segments.split_first() else {
+        out.push(root);
+        return;
+    };
+    match (first, &root.value) {
+        (Segment::Any, Value::Seq(items)) => items.iter().for_each(|item| matching_nodes(item, rest, out)),
+        (Segment::Any, Value::Map(entries)) => entries.iter().for_each(|(_, item)| matching_nodes(item, rest, out)),
+        (Segment::Any, _) => {}
+        (segment, _) => {
+            if let Some(child) = root.child(segment) {
+                matching_nodes(child, rest, out);
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -209,6 +230,34 @@ mod tests {
         assert_eq!(pointer(&parse("spec.tools[1].requires_approval").unwrap()), "/spec/tools/1/requires_approval");
         assert_eq!(pointer(&parse("a[\"b/c~d\"]").unwrap()), "/a/b~1c~0d");
         assert_eq!(pointer(&parse("").unwrap()), "");
+    }
+
+    #[test]
+    fn matching_nodes_are_the_nodes_that_expand_finds() {
+        let text = "a:\n  - {x: 1, y: {z: 2}}\n  - {y: {z: 3}}\n  - 4\nm: {p: {x: 5}, q: {x: 6}}\ns: 7\n";
+        let json = |yaml: &str| {
+            let parsed = crate::document::yaml::parse_stream(yaml, &crate::document::yaml::Limits::default()).0.remove(0);
+            parsed.root.to_json().to_string()
+        };
+        let root = crate::document::yaml::parse_stream(text, &crate::document::yaml::Limits::default()).0.remove(0).root;
+        for (path, expected) in [
+            ("a[*].x", vec!["1"]),
+            ("a[*].y.z", vec!["2", "3"]),
+            ("a[*]", vec!["{x: 1, y: {z: 2}}", "{y: {z: 3}}", "4"]),
+            ("m[*].x", vec!["5", "6"]),
+            ("m.p.x", vec!["5"]),
+            ("s[*]", vec![]),
+            ("missing[*].x", vec![]),
+        ] {
+            let segments = parse(path).unwrap();
+            let mut found = Vec::new();
+            matching_nodes(&root, &segments, &mut found);
+            let expanded: Vec<&Node> = expand(&root, &segments).into_iter().filter_map(|(_, node)| node).collect();
+            assert_eq!(found, expanded, "{path}");
+            let shown: Vec<String> = found.iter().map(|n| n.to_json().to_string()).collect();
+            let wanted: Vec<String> = expected.iter().map(|e| json(e)).collect();
+            assert_eq!(shown, wanted, "{path}");
+        }
     }
 
     #[test]

@@ -74,6 +74,19 @@ pub struct Reassess {
 
 const FIELDS: [&str; 11] = ["id", "title", "severity", "kinds", "scope", "controls", "reassess", "remediation", "tags", "status", "reads"];
 
+/// Whether any assignment in the rule (its functions and closures included)
+/// targets an index or a property rather than a plain variable.
+fn assigns_members(ast: &AST) -> bool {
+    let mut found = false;
+    ast.walk(&mut |path: &[rhai::ASTNode]| {
+        if let Some(rhai::ASTNode::Stmt(rhai::Stmt::Assignment(assignment))) = path.last() {
+            found |= matches!(assignment.1.lhs, rhai::Expr::Index(..) | rhai::Expr::Dot(..));
+        }
+        !found
+    });
+    found
+}
+
 /// Compiles a rule and validates its metadata. The compiled form belongs to
 /// this thread (`script::compiled`); the `Rule` goes anywhere.
 pub fn compile(source: &RuleSource, engine: &Engine) -> Result<(Rule, AST), Vec<RuleError>> {
@@ -208,6 +221,7 @@ pub fn compile(source: &RuleSource, engine: &Engine) -> Result<(Rule, AST), Vec<
         source_hash: blake3::hash(source.text.as_bytes()).to_hex().get(..32).unwrap_or_default().to_string(),
         docs: doc::RuleDoc::parse(&source.text),
         has_applies: has("applies"),
+        assigns_members: assigns_members(&ast),
         program: crate::script::compiled::new_program_id(),
         source: source.clone(),
     };
@@ -399,6 +413,23 @@ mod tests {
     use crate::document::Position;
     use crate::rules::{load, RuleSource};
     use crate::script::Limits;
+
+    #[test]
+    fn finds_assignments_to_an_index_or_a_property_anywhere_in_the_rule() {
+        let assigns = |code: &str| {
+            let text = format!("const RULE = #{{ id: \"X001\", title: \"t\", severity: \"low\", kinds: [\"*\"], controls: #{{ iso42001: [\"A.9.2\"] }}, remediation: \"r\" }};\n{code}\n");
+            let set = load(vec![RuleSource { path: "X001.rhai".into(), text: text.into() }], &Limits::default());
+            assert!(set.errors.is_empty(), "{:?}", set.errors);
+            set.rules[0].assigns_members
+        };
+        assert!(!assigns("fn check(doc) { let m = #{ a: 1 }; let x = m.a; x = 2; m += #{ b: 2 }; }"));
+        assert!(!assigns("fn check(doc) { let list = []; list.push(1); let n = 0; n += list.len(); }"));
+        assert!(assigns("fn check(doc) { let m = #{}; m[\"k\"] = 1; }"));
+        assert!(assigns("fn check(doc) { let m = #{}; m.k = 1; }"));
+        assert!(assigns("fn check(doc) { let m = #{ k: [0] }; m.k[0] += 1; }"));
+        assert!(assigns("fn grow(i) { this[`k${i}`] = i; }\nfn check(doc) {}"));
+        assert!(assigns("fn check(doc) { let m = #{}; [1, 2].for_each(|i| { m[`k${i}`] = i; }); }"));
+    }
 
     fn errors(scope: &str, reads: &str, on_change: &str) -> Vec<(Option<Position>, String)> {
         let text = format!(

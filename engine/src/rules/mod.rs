@@ -49,6 +49,11 @@ pub struct Rule {
     pub source_hash: String,
     pub docs: doc::RuleDoc,
     pub has_applies: bool,
+    /// Whether the rule assigns to an index or a property (`m[k] = v`,
+    /// `m.k = v`): the only way a map grows that Rhai does not check against
+    /// the map size limit, so only such a rule runs on the engine that checks
+    /// map variables as they are read (`script::build_engine`).
+    pub(crate) assigns_members: bool,
     /// Names the rule's compiled form on each thread (`script::compiled`).
     pub(crate) program: u64,
 }

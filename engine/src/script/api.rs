@@ -169,7 +169,9 @@ pub fn register(engine: &mut Engine) {
         // an item added, removed or changed re-opens the verdict.
         let collection: Segments = segments.iter().take_while(|s| **s != path::Segment::Any).cloned().collect();
         context::record_read(d.slot, Rc::new(collection));
-        Ok(path::expand(&d.doc.root, &segments).into_iter().filter_map(|(_, node)| node.map(Node::to_dynamic)).collect())
+        let mut nodes = Vec::new();
+        path::matching_nodes(&d.doc.root, &segments, &mut nodes);
+        Ok(nodes.into_iter().map(Node::to_dynamic).collect())
     });
     engine.register_fn("keys", |d: &mut Doc, path: &str| -> Fallible<Array> {
         Ok(d.read(path)?

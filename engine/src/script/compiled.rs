@@ -16,7 +16,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use rhai::{Engine, AST};
 
-use super::{build_engine, Limits};
+use super::{build_engine_checking, Limits};
 use crate::rules::Rule;
 
 /// Past this many compiled rules a thread forgets them all. A rule's
@@ -28,7 +28,8 @@ const MAX_ENGINES: usize = 8;
 
 #[derive(Default)]
 struct Compiled {
-    engines: Vec<(Limits, Rc<Engine>)>,
+    /// By limits and whether the engine checks map variables (`Rule::assigns_members`).
+    engines: Vec<((Limits, bool), Rc<Engine>)>,
     /// By program id, then by the limits of the engine that compiled it.
     programs: HashMap<u64, Vec<(Limits, Rc<AST>)>>,
 }
@@ -45,20 +46,22 @@ pub(crate) fn new_program_id() -> u64 {
     NEXT_PROGRAM.fetch_add(1, Ordering::Relaxed)
 }
 
-/// This thread's engine for `limits`, built on first use.
+/// This thread's engine for `limits`, built on first use: the one that
+/// checks map variables, which any rule may run on.
 pub fn engine(limits: &Limits) -> Rc<Engine> {
-    COMPILED.with(|compiled| compiled.borrow_mut().engine(limits))
+    COMPILED.with(|compiled| compiled.borrow_mut().engine(limits, true))
 }
 
-/// This thread's engine for `limits` and `rule` compiled by it. The rule
-/// compiled when it was loaded, so failing here means the engine changed
-/// underneath it; the message says so.
+/// The engine `rule` runs on here, for `limits`, and the rule compiled.
+/// Both engines register the same functions, so a rule compiled by one runs
+/// on the other. The rule compiled when it was loaded, so failing here
+/// means the engine changed underneath it; the message says so.
 pub fn program(rule: &Rule, limits: &Limits) -> Result<(Rc<Engine>, Rc<AST>), String> {
     // Compiled outside the borrow: nothing here runs a rule, but a native
     // function that someday builds an engine must not find the cell taken.
     let (engine, found) = COMPILED.with(|compiled| {
         let mut compiled = compiled.borrow_mut();
-        let engine = compiled.engine(limits);
+        let engine = compiled.engine(limits, rule.assigns_members);
         let found =
             compiled.programs.get(&rule.program).and_then(|asts| asts.iter().find(|(l, _)| l == limits)).map(|(_, ast)| Rc::clone(ast));
         (engine, found)
@@ -95,15 +98,16 @@ pub(crate) fn forget(program: u64) {
 }
 
 impl Compiled {
-    fn engine(&mut self, limits: &Limits) -> Rc<Engine> {
-        if let Some((_, engine)) = self.engines.iter().find(|(l, _)| l == limits) {
+    fn engine(&mut self, limits: &Limits, check_map_variables: bool) -> Rc<Engine> {
+        let key = (*limits, check_map_variables);
+        if let Some((_, engine)) = self.engines.iter().find(|(k, _)| *k == key) {
             return Rc::clone(engine);
         }
         if self.engines.len() >= MAX_ENGINES {
             self.engines.clear();
         }
-        let engine = Rc::new(build_engine(limits));
-        self.engines.push((*limits, Rc::clone(&engine)));
+        let engine = Rc::new(build_engine_checking(limits, check_map_variables));
+        self.engines.push((key, Rc::clone(&engine)));
         engine
     }
 }

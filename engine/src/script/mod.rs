@@ -55,6 +55,14 @@ impl Default for Limits {
 /// Builds the sandboxed engine. An engine stays on the thread that built it
 /// (`compiled` keeps one per thread); rules compile against it there.
 pub fn build_engine(limits: &Limits) -> Engine {
+    build_engine_checking(limits, true)
+}
+
+/// The sandboxed engine, with or without the check of map variables that
+/// `enforce_map_size` adds to every variable read. A rule that never assigns
+/// to an index or a property (`Rule::assigns_members`) cannot grow a map
+/// unseen by Rhai's own checks, and runs without it.
+pub(crate) fn build_engine_checking(limits: &Limits, check_map_variables: bool) -> Engine {
     let mut engine = Engine::new_raw();
     engine.register_global_module(standard_library().into());
 
@@ -83,7 +91,7 @@ pub fn build_engine(limits: &Limits) -> Engine {
             None
         }
     });
-    if limits.max_map_size > 0 {
+    if check_map_variables && limits.max_map_size > 0 {
         enforce_map_size(&mut engine, limits.max_map_size);
     }
     api::register(&mut engine);
