@@ -14,6 +14,7 @@ pub mod error;
 pub mod eval;
 #[doc(hidden)]
 pub mod fuzz;
+mod fxhash;
 pub mod reassess;
 pub mod report;
 pub mod rules;

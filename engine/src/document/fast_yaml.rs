@@ -11,9 +11,9 @@
 use std::borrow::Cow;
 use std::cell::Cell;
 use std::collections::{HashMap, HashSet};
-use std::hash::{BuildHasherDefault, Hasher};
 
 use super::value::Key as EntryKey;
+use crate::fxhash::FxBuild;
 
 use super::position::{Position, Region};
 use super::scalar;
@@ -203,8 +203,8 @@ struct Parser<'a, 'p> {
 struct Stream {
     nodes: usize,
     limits: Limits,
-    short_keys: HashMap<ShortKey, EntryKey, BuildHasherDefault<FxHasher>>,
-    keys: HashSet<EntryKey, BuildHasherDefault<FxHasher>>,
+    short_keys: HashMap<ShortKey, EntryKey, FxBuild>,
+    keys: HashSet<EntryKey, FxBuild>,
     entries: Vec<(EntryKey, Node)>,
     items: Vec<Node>,
 }
@@ -215,8 +215,8 @@ struct Stream {
 /// being read wait, so each collection is allocated once, at its final size.
 #[derive(Default)]
 struct Scratch {
-    short_keys: HashMap<ShortKey, EntryKey, BuildHasherDefault<FxHasher>>,
-    keys: HashSet<EntryKey, BuildHasherDefault<FxHasher>>,
+    short_keys: HashMap<ShortKey, EntryKey, FxBuild>,
+    keys: HashSet<EntryKey, FxBuild>,
     entries: Vec<(EntryKey, Node)>,
     items: Vec<Node>,
 }
@@ -307,51 +307,6 @@ fn word(bytes: &[u8]) -> u64 {
     match <[u8; 8]>::try_from(bytes) {
         Ok(all) => u64::from_le_bytes(all),
         Err(_) => bytes.iter().rev().fold(0, |word, &b| (word << 8) | u64::from(b)),
-    }
-}
-
-/// FxHash (rustc's hasher): keys are short and come from the files being
-/// scanned, not from an adversary who gains by colliding them (a flood of
-/// colliding keys would only slow the one stream that holds them), and
-/// SipHash cost as much as the rest of the key handling.
-#[derive(Default)]
-struct FxHasher {
-    hash: u64,
-}
-
-impl FxHasher {
-    const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
-
-    fn add(&mut self, word: u64) {
-        self.hash = (self.hash.rotate_left(5) ^ word).wrapping_mul(Self::SEED);
-    }
-}
-
-impl Hasher for FxHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for chunk in &mut chunks {
-            let mut word = [0u8; 8];
-            word.copy_from_slice(chunk);
-            self.add(u64::from_le_bytes(word));
-        }
-        // The last bytes shifted in one by one: a `copy_from_slice` of a
-        // length not known at compile time is a call to memcpy.
-        let rest = chunks.remainder();
-        let word = rest.iter().rev().fold(rest.len() as u64, |word, &b| (word << 8) | u64::from(b));
-        self.add(word);
-    }
-
-    fn write_u8(&mut self, byte: u8) {
-        self.add(u64::from(byte));
-    }
-
-    fn write_u64(&mut self, word: u64) {
-        self.add(word);
-    }
-
-    fn finish(&self) -> u64 {
-        self.hash
     }
 }
 

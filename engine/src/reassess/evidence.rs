@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use crate::document::path::{self, Segments};
 use crate::document::{canonical, Document, Node, Value};
+use crate::fxhash::FxBuild;
 use crate::rules::Rule;
 use crate::script::context::Context;
 
@@ -96,7 +97,7 @@ thread_local! {
 }
 
 /// Digests by (offset, length) in one document's canonical encoding.
-type SpanDigests = HashMap<(usize, usize), [u8; 32]>;
+type SpanDigests = HashMap<(usize, usize), [u8; 32], FxBuild>;
 
 /// Values up to this many bytes (in the canonical encoding) are hashed as
 /// they are; larger ones by their own BLAKE3 digest, computed once per document.

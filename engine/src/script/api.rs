@@ -16,6 +16,7 @@ use super::context::{self, RawFinding};
 use super::graph::Graph;
 use crate::document::path::{self, Segments};
 use crate::document::{Document, Node, Value};
+use crate::fxhash::FxBuild;
 
 type Fallible<T> = Result<T, Box<EvalAltResult>>;
 
@@ -44,7 +45,7 @@ impl Doc {
 thread_local! {
     /// Paths already parsed on this thread: a rule passes the same literals
     /// for every document, and its reads are recorded by sharing them.
-    static PARSED: RefCell<HashMap<Box<str>, Rc<Segments>>> = RefCell::default();
+    static PARSED: RefCell<HashMap<Box<str>, Rc<Segments>, FxBuild>> = RefCell::default();
 }
 
 /// Past this many paths a thread forgets them (paths built with `${i}`

@@ -17,6 +17,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use rhai::{Engine, AST};
 
 use super::{build_engine_checking, Limits};
+use crate::fxhash::FxBuild;
 use crate::rules::Rule;
 
 /// Past this many compiled rules a thread forgets them all. A rule's
@@ -31,7 +32,7 @@ struct Compiled {
     /// By limits and whether the engine checks map variables (`Rule::assigns_members`).
     engines: Vec<((Limits, bool), Rc<Engine>)>,
     /// By program id, then by the limits of the engine that compiled it.
-    programs: HashMap<u64, Vec<(Limits, Rc<AST>)>>,
+    programs: HashMap<u64, Vec<(Limits, Rc<AST>)>, FxBuild>,
 }
 
 thread_local! {
