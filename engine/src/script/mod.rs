@@ -13,7 +13,7 @@ pub mod secrets;
 pub mod workloads;
 
 use rhai::packages::{BasicArrayPackage, BasicMapPackage, BasicMathPackage, CorePackage, LogicPackage, MoreStringPackage, Package};
-use rhai::{Engine, Module, OptimizationLevel};
+use rhai::{Engine, Module, OptimizationLevel, Shared};
 
 /// Per-evaluation limits. Each one, when exceeded, turns the (rule,
 /// document) outcome into an `error` and the scan goes on.
@@ -64,7 +64,7 @@ pub fn build_engine(limits: &Limits) -> Engine {
 /// unseen by Rhai's own checks, and runs without it.
 pub(crate) fn build_engine_checking(limits: &Limits, check_map_variables: bool) -> Engine {
     let mut engine = Engine::new_raw();
-    engine.register_global_module(standard_library().into());
+    engine.register_global_module(STANDARD_LIBRARY.with(Shared::clone));
 
     engine
         .set_max_operations(limits.max_operations)
@@ -96,6 +96,12 @@ pub(crate) fn build_engine_checking(limits: &Limits, check_map_variables: bool) 
     }
     api::register(&mut engine);
     engine
+}
+
+thread_local! {
+    /// Built once per thread (a third of the cost of building an engine):
+    /// the thread's engines share it.
+    static STANDARD_LIBRARY: Shared<Module> = Shared::new(standard_library());
 }
 
 /// Rhai's packages that rules may use, as one module: a call that misses
