@@ -206,7 +206,8 @@ pub struct ScanArgs {
     #[arg(long, value_enum, value_name = "SEVERITY")]
     pub fail_on: Option<SeverityArg>,
     /// Scan only shard I of N (for example 2/4): a deterministic share of the inputs, chosen by a
-    /// stable hash of each path. Merge the shards' JSON results with `annexa render`.
+    /// stable hash of each path. Corpus rules still read the other shards' files, so the shards'
+    /// JSON results, merged with `annexa render`, equal one run's.
     #[arg(long, value_name = "I/N")]
     pub shard: Option<String>,
     /// Scan only files that differ from a git ref (committed, staged, unstaged or untracked).

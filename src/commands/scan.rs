@@ -66,6 +66,8 @@ pub fn run(args: ScanArgs, matches: Option<&ArgMatches>) -> miette::Result<ExitS
 
     let mut input_errors = 0;
     let mut skipped = Vec::new();
+    // With --shard: the other shards' files, which only corpus rules read.
+    let mut other_shards: Vec<Input> = Vec::new();
     let inputs: Vec<Input> = if args.paths.iter().any(|p| p.as_os_str() == "-") {
         if args.paths.len() > 1 {
             return Err(miette!(
@@ -108,6 +110,9 @@ pub fn run(args: ScanArgs, matches: Option<&ArgMatches>) -> miette::Result<ExitS
         skipped = discovered.skipped;
         let mut files = discovered.files;
         evaluation.skip_dispositions_file(&mut files);
+        let mut others = discovered.other_shards;
+        evaluation.skip_dispositions_file(&mut others);
+        other_shards = others.into_iter().map(Input::File).collect();
         files.into_iter().map(Input::File).collect()
     };
 
@@ -134,7 +139,7 @@ pub fn run(args: ScanArgs, matches: Option<&ArgMatches>) -> miette::Result<ExitS
     };
     let progress = progress_bar(inputs.len());
     let max_file_bytes = options.load.max_file_bytes;
-    eval::scan(&rule_set.rules, inputs, &options, &mut |mut file| {
+    eval::scan_shard(&rule_set.rules, inputs, &other_shards, &options, &mut |mut file| {
         if let Some(classifier) = classifier.as_mut() {
             classifier.classify(&mut file);
         }

@@ -209,6 +209,12 @@ fn shards_partition_the_inputs_and_merge_into_the_unsharded_report() {
             )
         })
         .collect();
+    // The management system lists none of these systems: the corpus rule
+    // CORP002 fails each of them, in whichever shard the two land.
+    let aims = std::fs::read_to_string(root().join("fixtures/ai-management-system.yaml")).unwrap();
+    let mut files = files;
+    files.push(("systems/aims.yaml".into(), aims));
+    files.sort();
     let refs: Vec<(&str, &str)> = files.iter().map(|(p, t)| (p.as_str(), t.as_str())).collect();
     let dir = tree(&refs);
     let scan = |extra: &[&str]| {
@@ -217,13 +223,22 @@ fn shards_partition_the_inputs_and_merge_into_the_unsharded_report() {
         annexa_in(dir.path(), &args)
     };
     let whole = scan(&[]);
+    let report: serde_json::Value = serde_json::from_str(&whole.stdout).unwrap();
+    let corp002_failures = report["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|f| f["outcomes"].as_array().unwrap())
+        .filter(|o| o["rule"] == "CORP002" && o["status"] == "fail")
+        .count();
+    assert_eq!(corp002_failures, 12, "every system is missing from the inventory");
     let mut seen = Vec::new();
     for i in 1..=3 {
         let shard = format!("{i}/3");
         let run = scan(&["--shard", &shard]);
         let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
         let paths: Vec<String> = report["files"].as_array().unwrap().iter().map(|f| f["path"].as_str().unwrap().to_string()).collect();
-        assert!(!paths.is_empty(), "shard {shard} of 12 files is not empty");
+        assert!(!paths.is_empty(), "shard {shard} of 13 files is not empty");
         seen.extend(paths);
         std::fs::write(dir.path().join(format!("shard-{i}.json")), run.stdout).unwrap();
     }
@@ -233,7 +248,7 @@ fn shards_partition_the_inputs_and_merge_into_the_unsharded_report() {
 
     let merged = annexa_in(dir.path(), &["render", "shard-3.json", "shard-1.json", "shard-2.json", "--format", "json"]);
     assert_eq!(merged.code, whole.code);
-    assert_eq!(merged.stdout, whole.stdout, "merged shards are byte-identical to one unsharded run");
+    assert_eq!(merged.stdout, whole.stdout, "merged shards, cross-document verdicts included, are byte-identical to one unsharded run");
     let overlap = annexa_in(dir.path(), &["render", "shard-1.json", "shard-1.json"]);
     assert_eq!(overlap.code, 2);
     assert!(overlap.stderr.contains("is in more than one result (overlapping shards?)"), "{}", overlap.stderr);

@@ -73,6 +73,9 @@ pub struct Skipped {
 #[derive(Debug, Default)]
 pub struct Discovered {
     pub files: Vec<InputFile>,
+    /// With a shard: the files of the other shards, which corpus rules
+    /// still read (`eval::scan_shard`).
+    pub other_shards: Vec<InputFile>,
     /// Problems such as a path that does not exist or a symlink loop.
     pub errors: Vec<super::InputError>,
     pub skipped: Vec<Skipped>,
@@ -174,11 +177,10 @@ pub fn discover(roots: &[PathBuf], options: &DiscoverOptions) -> Result<Discover
             }
         }
     }
-    out.files = found
+    (out.files, out.other_shards) = found
         .into_iter()
-        .filter(|(display, _)| options.shard.is_none_or(|s| s.contains(display)))
         .map(|(display, (path, format))| InputFile { path, display, format })
-        .collect();
+        .partition(|file| options.shard.is_none_or(|s| s.contains(&file.display)));
     out.skipped.sort_by(|a, b| a.path.cmp(&b.path));
     out.skipped.dedup();
     Ok(out)

@@ -83,6 +83,22 @@ pub fn scan(
     options: &ScanOptions,
     sink: &mut dyn FnMut(FileResult) -> std::io::Result<()>,
 ) -> std::io::Result<()> {
+    scan_shard(rules, inputs, &[], options, sink)
+}
+
+/// Scans one shard, `inputs`, of a larger set: as `scan` does, except that
+/// corpus rules also see the documents of `other_shards`. Only the shard's
+/// files are evaluated and reported, so the shards' results together are
+/// one scan's, cross-document verdicts included. The other shards' files
+/// are read only when there are corpus rules, and their input errors are
+/// left to the shards they belong to.
+pub fn scan_shard(
+    rules: &[Rule],
+    inputs: Vec<Input>,
+    other_shards: &[Input],
+    options: &ScanOptions,
+    sink: &mut dyn FnMut(FileResult) -> std::io::Result<()>,
+) -> std::io::Result<()> {
     let (corpus_rules, document_rules): (Vec<&Rule>, Vec<&Rule>) = rules.iter().partition(|r| r.scope == Scope::Corpus);
     // One thread, or one file (the pre-merge hook): this thread, which
     // compiled the rules when it loaded them, evaluates everything. A pool's
@@ -94,7 +110,7 @@ pub fn scan(
         Some(rayon::ThreadPoolBuilder::new().num_threads(options.threads).build().map_err(std::io::Error::other)?)
     };
     let evaluator = Evaluator { options, parallel: !serial };
-    let mut corpus = (!corpus_rules.is_empty()).then(|| evaluator.corpus_pass(&inputs, &corpus_rules, pool.as_ref()));
+    let mut corpus = (!corpus_rules.is_empty()).then(|| evaluator.corpus_pass(&inputs, other_shards, &corpus_rules, pool.as_ref()));
     let sink = &mut |result: FileResult| match corpus.as_mut() {
         Some(corpus) => sink(corpus.attach(result)),
         None => sink(result),
@@ -129,6 +145,16 @@ pub fn scan(
             results.into_iter().try_for_each(&mut *sink)?;
         }
     })
+}
+
+/// One file as the first pass read it.
+struct FirstRead {
+    /// Its path, when the file is the scan's to report (not another shard's).
+    reported: Option<String>,
+    /// Its documents' hashes, to tell whether it changed before the second pass.
+    hashes: Vec<String>,
+    /// What the corpus rules need of its documents.
+    kept: Vec<Arc<Document>>,
 }
 
 /// The corpus rules' outcomes, by file, from the first pass.
@@ -243,26 +269,34 @@ impl Evaluator<'_> {
         FileResult { path, documents: docs.iter().map(|d| document_info(d)).collect(), outcomes, errors: loaded.errors }
     }
 
-    /// The first pass of a scan with corpus rules: reads every input, keeps
-    /// what the corpus rules need (`for_corpus`), and runs them.
-    fn corpus_pass(&self, inputs: &[Input], corpus_rules: &[&Rule], pool: Option<&rayon::ThreadPool>) -> CorpusOutcomes {
-        let read = |input: &Input| {
+    /// The first pass of a scan with corpus rules: reads every input (and
+    /// every file of the other shards), keeps what the corpus rules need
+    /// (`for_corpus`), and runs them. Outcomes are kept for `inputs` only.
+    fn corpus_pass(
+        &self,
+        inputs: &[Input],
+        other_shards: &[Input],
+        corpus_rules: &[&Rule],
+        pool: Option<&rayon::ThreadPool>,
+    ) -> CorpusOutcomes {
+        let read = |(input, reported): (&Input, bool)| {
             let (path, loaded) = self.read(input);
             let hashes: Vec<String> = loaded.documents.iter().map(|d| d.hash.clone()).collect();
             let kept = for_corpus(loaded.documents.into_iter().map(Arc::new).collect(), corpus_rules, self.options.snippets);
-            (path, hashes, kept)
+            FirstRead { reported: reported.then_some(path), hashes, kept }
         };
-        let read: Vec<(String, Vec<String>, Vec<Arc<Document>>)> = match pool {
-            Some(pool) => pool.install(|| inputs.par_iter().map(read).collect()),
-            None => inputs.iter().map(read).collect(),
+        let all: Vec<(&Input, bool)> = inputs.iter().map(|i| (i, true)).chain(other_shards.iter().map(|i| (i, false))).collect();
+        let read: Vec<FirstRead> = match pool {
+            Some(pool) => pool.install(|| all.into_par_iter().map(read).collect()),
+            None => all.into_iter().map(read).collect(),
         };
-        let docs: Vec<Arc<Document>> = read.iter().flat_map(|(_, _, kept)| kept.iter().cloned()).collect();
+        let docs: Vec<Arc<Document>> = read.iter().flat_map(|r| r.kept.iter().cloned()).collect();
         let outcomes: Vec<(Arc<Document>, Outcome)> = match pool {
             Some(pool) => pool.install(|| corpus_rules.par_iter().flat_map_iter(|rule| self.corpus(rule, &docs)).collect()),
             None => corpus_rules.iter().flat_map(|rule| self.corpus(rule, &docs)).collect(),
         };
         let mut files: HashMap<String, CorpusFile> =
-            read.into_iter().map(|(path, hashes, _)| (path, CorpusFile { hashes, outcomes: Vec::new() })).collect();
+            read.into_iter().filter_map(|r| r.reported.map(|path| (path, CorpusFile { hashes: r.hashes, outcomes: Vec::new() }))).collect();
         for (doc, outcome) in outcomes {
             if let Some(file) = files.get_mut(&doc.source.path) {
                 file.outcomes.push(outcome);
@@ -503,5 +537,39 @@ mod tests {
         let unknown = corpus.attach(result("c.yaml", "h3", &["AIS001"]));
         assert_eq!((unknown.outcomes.len(), unknown.errors.len()), (1, 0), "a file the first pass did not see is left as it is");
         assert!(corpus.files.is_empty(), "each file's outcomes are handed on once, then let go");
+    }
+
+    #[test]
+    fn a_shard_reports_its_own_files_with_corpus_verdicts_over_every_shard() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../rules/corpus");
+        let (sources, errors) = crate::rules::read_dir(&root);
+        assert!(errors.is_empty(), "{errors:?}");
+        let set = load(sources, &Limits::default());
+        let bytes = |display: &str, text: &str| Input::Bytes {
+            display: display.into(),
+            format: document::Format::Yaml,
+            bytes: text.as_bytes().to_vec(),
+        };
+        let scan_of = |inputs: Vec<Input>, others: &[Input]| {
+            let mut results = Vec::new();
+            let options = ScanOptions { threads: 1, ..ScanOptions::new(jiff::civil::date(2025, 6, 1)) };
+            scan_shard(&set.rules, inputs, others, &options, &mut |r| {
+                results.push(r);
+                Ok(())
+            })
+            .unwrap();
+            results
+        };
+        let verdict = |results: &[FileResult], rule: &str| {
+            results.iter().flat_map(|r| &r.outcomes).find(|o| o.rule == rule).map(|o| (o.status, o.findings.len()))
+        };
+        // The stray system's shard alone: no management system, no inventory to be missing from.
+        let alone = scan_of(vec![bytes("stray.yaml", STRAY)], &[]);
+        assert_eq!(verdict(&alone, "CORP002"), Some((Status::Pass, 0)));
+        let others = [bytes("aims.yaml", AIMS), bytes("bot.yaml", BOT), bytes("broken.yaml", "a: [unclosed\n")];
+        let shard = scan_of(vec![bytes("stray.yaml", STRAY)], &others);
+        assert_eq!(shard.iter().map(|r| r.path.as_str()).collect::<Vec<_>>(), ["stray.yaml"], "only the shard's files are reported");
+        assert_eq!(verdict(&shard, "CORP002"), Some((Status::Fail, 1)), "the inventory in another shard counts");
+        assert!(shard.iter().all(|r| r.errors.is_empty()), "another shard's broken file is that shard's to report");
     }
 }
