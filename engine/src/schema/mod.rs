@@ -7,12 +7,14 @@
 
 pub mod reference;
 
-use std::sync::OnceLock;
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock};
 
 use serde_json::Value as Json;
 
 use crate::document::path::{Segment, Segments};
 use crate::document::{Node, Value};
+use crate::fxhash::FxBuild;
 
 /// A schema file as published, and the document kind it describes.
 pub struct Published {
@@ -83,12 +85,260 @@ pub fn for_kind(kind: &str) -> Option<&'static Json> {
     parsed.iter().find(|(k, _)| *k == kind).map(|(_, schema)| schema)
 }
 
+/// The validator for a document kind, if annexa publishes a schema for it:
+/// compiled once per process.
+pub fn validator_for_kind(kind: &str) -> Option<&'static Validator> {
+    static COMPILED: OnceLock<Vec<(&'static str, Validator)>> = OnceLock::new();
+    let compiled = COMPILED.get_or_init(|| PUBLISHED.iter().filter_map(|p| Some((p.kind, Validator::new(for_kind(p.kind)?)))).collect());
+    compiled.iter().find(|(k, _)| *k == kind).map(|(_, validator)| validator)
+}
+
 /// Every problem of `node` against `schema`, in document order.
 pub fn validate(schema: &Json, node: &Node) -> Vec<Problem> {
-    let mut problems = Vec::new();
-    let mut path = Segments::new();
-    check(schema, node, &mut path, &mut problems);
-    problems
+    Validator::new(schema).validate(node)
+}
+
+/// A schema compiled for validation: every keyword read once and every
+/// pattern compiled once, where walking the JSON would look each keyword up
+/// by name at every node of every document (most of the time, with the
+/// regular expressions of `patternProperties` compiled per key).
+pub struct Validator {
+    root: Check,
+}
+
+impl Validator {
+    pub fn new(schema: &Json) -> Self {
+        Validator { root: Check::new(schema, &mut Patterns::default()) }
+    }
+
+    /// Every problem of `node`, in document order.
+    pub fn validate(&self, node: &Node) -> Vec<Problem> {
+        let mut problems = Vec::new();
+        self.root.check(node, &mut Vec::new(), &mut problems);
+        problems
+    }
+}
+
+/// One schema object. A schema that is not an object (`true`) checks nothing.
+#[derive(Default)]
+struct Check {
+    /// `type`: the allowed types, in the schema's order (empty: any).
+    types: Vec<String>,
+    enumeration: Option<Vec<Json>>,
+    pattern: Option<Pattern>,
+    /// `format: date`.
+    date: bool,
+    minimum: Option<f64>,
+    /// The keywords of a mapping, when the schema has any.
+    object: Option<Object>,
+    items: Option<Box<Check>>,
+}
+
+struct Object {
+    /// `properties`, in the order the schema's keys iterate (the order the
+    /// known keys are listed in when a key is unknown).
+    properties: Vec<(String, Check)>,
+    /// Where each property is in `properties`, by name.
+    index: HashMap<String, usize, FxBuild>,
+    required: Vec<String>,
+    pattern_properties: Vec<(Pattern, Check)>,
+    additional: Additional,
+}
+
+enum Additional {
+    Allowed,
+    Forbidden,
+    Checked(Box<Check>),
+}
+
+struct Pattern {
+    text: String,
+    /// `None` for a pattern that does not compile: it neither matches nor
+    /// fails. Shared by every place the schema repeats the pattern (`^x-`
+    /// is in every mapping), so each distinct one compiles once.
+    regex: Arc<Option<regex::Regex>>,
+}
+
+/// The patterns compiled so far while compiling one schema, by text.
+type Patterns = HashMap<String, Arc<Option<regex::Regex>>, FxBuild>;
+
+impl Pattern {
+    fn new(text: &str, compiled: &mut Patterns) -> Self {
+        let regex = compiled.entry(text.to_string()).or_insert_with(|| Arc::new(regex::Regex::new(text).ok()));
+        Pattern { text: text.to_string(), regex: Arc::clone(regex) }
+    }
+
+    /// Whether `text` matches; `None` for a pattern that does not compile.
+    fn matches(&self, text: &str) -> Option<bool> {
+        self.regex.as_ref().as_ref().map(|re| re.is_match(text))
+    }
+}
+
+/// One step of the path to the node being checked; turned into `Segments`
+/// only when a problem is reported.
+#[derive(Clone, Copy)]
+enum Step<'a> {
+    Key(&'a str),
+    Index(usize),
+}
+
+fn segments(steps: &[Step]) -> Segments {
+    steps
+        .iter()
+        .map(|step| match step {
+            Step::Key(key) => Segment::Key((*key).into()),
+            Step::Index(i) => Segment::Index(*i),
+        })
+        .collect()
+}
+
+impl Check {
+    fn new(schema: &Json, patterns: &mut Patterns) -> Self {
+        let Some(schema) = schema.as_object() else { return Check::default() };
+        let types = match schema.get("type") {
+            Some(Json::String(s)) => vec![s.clone()],
+            Some(Json::Array(list)) => list.iter().filter_map(Json::as_str).map(str::to_string).collect(),
+            _ => Vec::new(),
+        };
+        let object_keywords = ["properties", "required", "patternProperties", "additionalProperties"];
+        let properties: Vec<(String, Check)> = schema
+            .get("properties")
+            .and_then(Json::as_object)
+            .map(|p| p.iter().map(|(key, sub)| (key.clone(), Check::new(sub, patterns))).collect())
+            .unwrap_or_default();
+        let object = object_keywords.iter().any(|k| schema.contains_key(*k)).then(|| Object {
+            index: properties.iter().enumerate().map(|(i, (name, _))| (name.clone(), i)).collect(),
+            properties,
+            required: schema
+                .get("required")
+                .and_then(Json::as_array)
+                .map(|r| r.iter().filter_map(Json::as_str).map(str::to_string).collect())
+                .unwrap_or_default(),
+            pattern_properties: schema
+                .get("patternProperties")
+                .and_then(Json::as_object)
+                .map(|p| p.iter().map(|(pattern, sub)| (Pattern::new(pattern, patterns), Check::new(sub, patterns))).collect())
+                .unwrap_or_default(),
+            additional: match schema.get("additionalProperties") {
+                Some(Json::Bool(false)) => Additional::Forbidden,
+                Some(sub @ Json::Object(_)) => Additional::Checked(Box::new(Check::new(sub, patterns))),
+                _ => Additional::Allowed,
+            },
+        });
+        Check {
+            types,
+            enumeration: schema.get("enum").and_then(Json::as_array).cloned(),
+            pattern: schema.get("pattern").and_then(Json::as_str).map(|text| Pattern::new(text, patterns)),
+            date: schema.get("format").and_then(Json::as_str) == Some("date"),
+            minimum: schema.get("minimum").and_then(Json::as_f64),
+            object,
+            items: schema.get("items").map(|sub| Box::new(Check::new(sub, patterns))),
+        }
+    }
+
+    fn check<'n>(&self, node: &'n Node, path: &mut Vec<Step<'n>>, problems: &mut Vec<Problem>) {
+        let invalid = |message: String, path: Segments| Problem { path, kind: ProblemKind::Invalid, message };
+        if !self.types.is_empty() && !self.types.iter().any(|t| type_matches(t, &node.value)) {
+            let wanted: Vec<&str> = self.types.iter().map(|t| article(t)).collect();
+            let at = segments(path);
+            let mut message = format!("{} must be {}, not {}", shown(&at), wanted.join(" or "), article(type_name(&node.value)));
+            if self.types.iter().any(|t| t == "string") && matches!(node.value, Value::Float(_) | Value::Int(_)) {
+                message.push_str(" (quote it, as in \"1.5\")");
+            }
+            problems.push(invalid(message, at));
+            // The rest of the checks assume the right type.
+            return;
+        }
+        if let Some(values) = &self.enumeration {
+            // A string compares without building its JSON value (most enums are strings).
+            let known = match node.as_str() {
+                Some(text) => values.iter().any(|v| v.as_str() == Some(text)),
+                None => values.contains(&node.to_json()),
+            };
+            if !known {
+                let list: Vec<String> = values.iter().map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string)).collect();
+                let found = node.as_str().map_or_else(|| node.to_json().to_string(), str::to_string);
+                let at = segments(path);
+                problems.push(invalid(format!("`{found}` is not a known value of {}; use one of {}", shown(&at), list.join(", ")), at));
+            }
+        }
+        if let (Some(pattern), Some(text)) = (&self.pattern, node.as_str()) {
+            if pattern.matches(text) == Some(false) {
+                let at = segments(path);
+                problems.push(invalid(format!("`{text}` is not a valid {} (it must match {})", shown(&at), pattern.text), at));
+            }
+        }
+        if let (true, Some(text)) = (self.date, node.as_str()) {
+            if text.parse::<jiff::civil::Date>().is_err() {
+                let at = segments(path);
+                problems.push(invalid(format!("`{text}` is not a date; write {} as YYYY-MM-DD", shown(&at)), at));
+            }
+        }
+        if let Some(minimum) = self.minimum {
+            let number = match node.value {
+                Value::Int(i) => Some(i as f64),
+                Value::Float(f) => Some(f),
+                _ => None,
+            };
+            if number.is_some_and(|n| n < minimum) {
+                let at = segments(path);
+                problems.push(invalid(format!("{} must be at least {minimum}", shown(&at)), at));
+            }
+        }
+        match &node.value {
+            Value::Map(entries) => {
+                if let Some(object) = &self.object {
+                    object.check(entries, path, problems);
+                }
+            }
+            Value::Seq(items) => {
+                if let Some(sub) = &self.items {
+                    for (i, item) in items.iter().enumerate() {
+                        path.push(Step::Index(i));
+                        sub.check(item, path, problems);
+                        path.pop();
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+impl Object {
+    fn check<'n>(&self, entries: &'n [(crate::document::value::Key, Node)], path: &mut Vec<Step<'n>>, problems: &mut Vec<Problem>) {
+        for key in &self.required {
+            if !entries.iter().any(|(k, _)| &**k == key.as_str()) {
+                let mut at = segments(path);
+                at.push(Segment::Key(key.as_str().into()));
+                problems.push(Problem { message: format!("{} is required", shown(&at)), path: at, kind: ProblemKind::Invalid });
+            }
+        }
+        for (key, child) in entries {
+            let property = self.index.get(&**key).and_then(|&i| self.properties.get(i)).map(|(_, sub)| sub);
+            // Keys matching `patternProperties` (the `x-` extension keys) are never unknown.
+            let sub = property.or_else(|| self.pattern_properties.iter().find(|(p, _)| p.matches(key) == Some(true)).map(|(_, sub)| sub));
+            path.push(Step::Key(key));
+            match (sub, &self.additional) {
+                (Some(sub), _) => sub.check(child, path, problems),
+                (None, Additional::Forbidden) => {
+                    let known: Vec<&str> = self.properties.iter().map(|(name, _)| name.as_str()).collect();
+                    let at = segments(path);
+                    let parent = at.get(..at.len() - 1).map(|p| shown(&p.iter().cloned().collect())).unwrap_or_default();
+                    let mut message = format!("unknown key `{key}` in {parent}");
+                    match suggest(key, &known) {
+                        Some(better) => message.push_str(&format!(": did you mean {better}?")),
+                        None => message.push_str(&format!(" (known keys: {}).", known.join(", "))),
+                    }
+                    message.push_str(" Rules never read a misspelt key, so what it says is not checked.");
+                    problems.push(Problem { path: at, kind: ProblemKind::UnknownKey, message });
+                }
+                (None, Additional::Checked(sub)) => sub.check(child, path, problems),
+                (None, Additional::Allowed) => {}
+            }
+            path.pop();
+        }
+    }
 }
 
 fn type_name(value: &Value) -> &'static str {
@@ -129,118 +379,6 @@ fn shown(path: &Segments) -> String {
     } else {
         crate::document::path::render(path)
     }
-}
-
-fn check(schema: &Json, node: &Node, path: &mut Segments, problems: &mut Vec<Problem>) {
-    let Some(schema) = schema.as_object() else { return };
-    let invalid = |message: String, path: &Segments| Problem { path: path.clone(), kind: ProblemKind::Invalid, message };
-    if let Some(expected) = schema.get("type") {
-        let allowed: Vec<&str> = match expected {
-            Json::String(s) => vec![s.as_str()],
-            Json::Array(list) => list.iter().filter_map(Json::as_str).collect(),
-            _ => Vec::new(),
-        };
-        if !allowed.is_empty() && !allowed.iter().any(|t| type_matches(t, &node.value)) {
-            let wanted: Vec<&str> = allowed.iter().map(|t| article(t)).collect();
-            let mut message = format!("{} must be {}, not {}", shown(path), wanted.join(" or "), article(type_name(&node.value)));
-            if allowed.contains(&"string") && matches!(node.value, Value::Float(_) | Value::Int(_)) {
-                message.push_str(" (quote it, as in \"1.5\")");
-            }
-            problems.push(invalid(message, path));
-            // The rest of the checks assume the right type.
-            return;
-        }
-    }
-    if let Some(values) = schema.get("enum").and_then(Json::as_array) {
-        let actual = node.to_json();
-        if !values.contains(&actual) {
-            let list: Vec<String> = values.iter().map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string)).collect();
-            let found = node.as_str().map_or_else(|| actual.to_string(), str::to_string);
-            problems.push(invalid(format!("`{found}` is not a known value of {}; use one of {}", shown(path), list.join(", ")), path));
-        }
-    }
-    if let (Some(pattern), Some(text)) = (schema.get("pattern").and_then(Json::as_str), node.as_str()) {
-        if matches_pattern(pattern, text) == Some(false) {
-            problems.push(invalid(format!("`{text}` is not a valid {} (it must match {pattern})", shown(path)), path));
-        }
-    }
-    if let (Some("date"), Some(text)) = (schema.get("format").and_then(Json::as_str), node.as_str()) {
-        if text.parse::<jiff::civil::Date>().is_err() {
-            problems.push(invalid(format!("`{text}` is not a date; write {} as YYYY-MM-DD", shown(path)), path));
-        }
-    }
-    if let Some(minimum) = schema.get("minimum").and_then(Json::as_f64) {
-        let number = match node.value {
-            Value::Int(i) => Some(i as f64),
-            Value::Float(f) => Some(f),
-            _ => None,
-        };
-        if number.is_some_and(|n| n < minimum) {
-            problems.push(invalid(format!("{} must be at least {minimum}", shown(path)), path));
-        }
-    }
-    match &node.value {
-        Value::Map(entries) => {
-            let properties = schema.get("properties").and_then(Json::as_object);
-            if let Some(required) = schema.get("required").and_then(Json::as_array) {
-                for key in required.iter().filter_map(Json::as_str) {
-                    if !entries.iter().any(|(k, _)| &**k == key) {
-                        path.push(Segment::Key(key.into()));
-                        problems.push(invalid(format!("{} is required", shown(path)), path));
-                        path.pop();
-                    }
-                }
-            }
-            let patterns = schema.get("patternProperties").and_then(Json::as_object);
-            for (key, child) in entries {
-                path.push(Segment::Key(Box::from(&**key)));
-                // Keys matching `patternProperties` (the `x-` extension keys) are never unknown.
-                let by_pattern =
-                    patterns.and_then(|p| p.iter().find(|(pattern, _)| matches_pattern(pattern, key) == Some(true))).map(|(_, sub)| sub);
-                match (properties.and_then(|p| p.get(&**key)).or(by_pattern), schema.get("additionalProperties")) {
-                    (Some(sub), _) => check(sub, child, path, problems),
-                    (None, Some(Json::Bool(false))) => {
-                        let known: Vec<&str> = properties.map(|p| p.keys().map(String::as_str).collect()).unwrap_or_default();
-                        let parent = path.get(..path.len() - 1).map(|p| shown(&p.iter().cloned().collect())).unwrap_or_default();
-                        let mut message = format!("unknown key `{key}` in {parent}");
-                        match suggest(key, &known) {
-                            Some(better) => message.push_str(&format!(": did you mean {better}?")),
-                            None => message.push_str(&format!(" (known keys: {}).", known.join(", "))),
-                        }
-                        message.push_str(" Rules never read a misspelt key, so what it says is not checked.");
-                        problems.push(Problem { path: path.clone(), kind: ProblemKind::UnknownKey, message });
-                    }
-                    (None, Some(sub @ Json::Object(_))) => check(sub, child, path, problems),
-                    (None, _) => {}
-                }
-                path.pop();
-            }
-        }
-        Value::Seq(items) => {
-            if let Some(sub) = schema.get("items") {
-                for (i, item) in items.iter().enumerate() {
-                    path.push(Segment::Index(i));
-                    check(sub, item, path, problems);
-                    path.pop();
-                }
-            }
-        }
-        _ => {}
-    }
-}
-
-thread_local! {
-    // Compiled patterns, per thread, as in the rule API: compiling one costs more than validating a document.
-    static PATTERNS: std::cell::RefCell<std::collections::HashMap<String, Option<regex::Regex>>> = Default::default();
-}
-
-/// Whether `text` matches `pattern`; `None` for a pattern that does not compile.
-fn matches_pattern(pattern: &str, text: &str) -> Option<bool> {
-    PATTERNS.with(|cache| {
-        let mut cache = cache.borrow_mut();
-        let re = cache.entry(pattern.to_string()).or_insert_with(|| regex::Regex::new(pattern).ok());
-        re.as_ref().map(|re| re.is_match(text))
-    })
 }
 
 /// The known key closest to a misspelt one, when it is close enough to be the likely intent.
@@ -368,6 +506,19 @@ mod tests {
         let missing = problems("AISystem", "apiVersion: annexa/v1\nkind: AISystem\nmetadata: {name: Bad Name}\n");
         assert_eq!(missing[0].2, "`Bad Name` is not a valid metadata.name (it must match ^[a-z0-9]([a-z0-9._-]*[a-z0-9])?$)");
         assert_eq!(problems("AIManagementSystem", "kind: AIManagementSystem\nmetadata: {name: a}\n")[0].2, "apiVersion is required");
+    }
+
+    #[test]
+    fn a_pattern_that_does_not_compile_neither_matches_nor_fails() {
+        let schema: Json = serde_json::from_str(
+            r#"{"type": "object", "patternProperties": {"(": {}}, "additionalProperties": false,
+                "properties": {"name": {"type": "string", "pattern": "("}}}"#,
+        )
+        .unwrap();
+        let root = yaml::parse_stream("name: anything\n(x: 1\n", &yaml::Limits::default()).0.remove(0).root;
+        let found: Vec<(String, ProblemKind)> =
+            validate(&schema, &root).into_iter().map(|p| (crate::document::path::render(&p.path), p.kind)).collect();
+        assert_eq!(found, [("(x".to_string(), ProblemKind::UnknownKey)], "`(` matches no key, and `anything` passes");
     }
 
     #[test]

@@ -229,14 +229,14 @@ pub fn register(engine: &mut Engine) {
 
     // The published formats: problems of this document against the JSON Schema of its kind.
     engine.register_fn("schema_problems", |d: &mut Doc| -> Array {
-        let Some(schema) = crate::schema::for_kind(&d.doc.kind) else { return Array::new() };
+        let Some(validator) = crate::schema::validator_for_kind(&d.doc.kind) else { return Array::new() };
         // SCH001 and SCH002 both ask for the same document in a row: validate it once per thread.
         let problems = SCHEMA_PROBLEMS.with(|last| {
             let mut last = last.borrow_mut();
             match &*last {
                 Some((hash, problems)) if *hash == d.doc.hash => problems.clone(),
                 _ => {
-                    let problems = crate::schema::validate(schema, &d.doc.root);
+                    let problems = validator.validate(&d.doc.root);
                     *last = Some((d.doc.hash.clone(), problems.clone()));
                     problems
                 }
