@@ -99,9 +99,8 @@ pub fn validate(schema: &Json, node: &Node) -> Vec<Problem> {
 }
 
 /// A schema compiled for validation: every keyword read once and every
-/// pattern compiled once, where walking the JSON would look each keyword up
-/// by name at every node of every document (most of the time, with the
-/// regular expressions of `patternProperties` compiled per key).
+/// distinct pattern compiled once, where walking the JSON would look each
+/// keyword up by name at every node of every document.
 pub struct Validator {
     root: Check,
 }
