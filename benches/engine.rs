@@ -1,7 +1,8 @@
 //! Criterion benches of the hot paths, so a regression shows up in review:
-//! parse and index one document; one rule reading one field across document
-//! sizes (flat: documents reach scripts without a deep copy); the built-in
-//! rules and the 12 benchmark policies over 1,000 generated documents.
+//! parse and index one document; validate one against the AISystem schema;
+//! one rule reading one field across document sizes (flat: documents reach
+//! scripts without a deep copy); the built-in rules and the 12 benchmark
+//! policies over 1,000 generated documents.
 //!
 //! `cargo bench --bench engine` (add `-- --quick` for a fast pass).
 
@@ -51,6 +52,16 @@ fn parse_and_index(c: &mut Criterion) {
     group.finish();
 }
 
+fn schema_validation(c: &mut Criterion) {
+    let text = generate::document(7, 3);
+    let loaded = document::load_bytes(text.into_bytes(), "d.yaml", Format::Yaml, &LoadOptions::default());
+    let doc = loaded.documents.into_iter().next().expect("one document");
+    let validator = annexa_engine::schema::validator_for_kind("AISystem").expect("the AISystem schema");
+    let mut group = c.benchmark_group("schema");
+    group.bench_function(format!("validate one AISystem ({} nodes)", doc.root.count()), |b| b.iter(|| validator.validate(&doc.root).len()));
+    group.finish();
+}
+
 fn one_field_across_sizes(c: &mut Criterion) {
     let rule = "const RULE = #{ id: \"B001\", title: \"t\", severity: \"low\", kinds: [\"*\"], controls: #{ iso42001: [\"A.6.2.6\"] }, remediation: \"r\" };\nfn check(doc) { if doc.get(\"spec.risk.tier\") == \"high\" { doc.fail(\"spec.risk.tier\", \"x\"); } }\n";
     let set = rules::load(vec![RuleSource { path: "b.rhai".into(), text: Arc::from(rule) }], &Limits::default());
@@ -81,5 +92,5 @@ fn packs_over_1000_documents(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, parse_and_index, one_field_across_sizes, packs_over_1000_documents);
+criterion_group!(benches, parse_and_index, schema_validation, one_field_across_sizes, packs_over_1000_documents);
 criterion_main!(benches);
