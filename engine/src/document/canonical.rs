@@ -267,7 +267,7 @@ mod tests {
         match &node.value {
             Value::Map(entries) => {
                 for (k, n) in entries {
-                    prefix.push(Segment::Key(Box::from(&**k)));
+                    prefix.push(Segment::Key(k.clone()));
                     all_paths(n, prefix, out);
                     prefix.pop();
                 }

@@ -9,7 +9,9 @@ use super::value::{Node, Value};
 
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Segment {
-    Key(Box<str>),
+    /// Shared, as document keys are (`value::Key`): a path built from a
+    /// document's keys, or copied, costs a count, not an allocation per key.
+    Key(super::value::Key),
     Index(usize),
     /// `[*]`: every item of a list, or every value of a map.
     Any,
@@ -171,7 +173,7 @@ fn expand_into<'a>(node: Option<&'a Node>, rest: &[Segment], prefix: &mut Segmen
         }
         (Segment::Any, Some(Value::Map(entries))) => {
             for (k, item) in entries {
-                prefix.push(Segment::Key(Box::from(&**k)));
+                prefix.push(Segment::Key(k.clone()));
                 expand_into(Some(item), rest, prefix, out);
                 prefix.pop();
             }
