@@ -1,5 +1,6 @@
-//! FxHash (rustc's hasher) for the small per-thread tables on hot paths:
-//! YAML keys while parsing, rule paths, compiled rules, value digests.
+//! FxHash (rustc's hasher) for the small tables on hot paths: YAML keys
+//! while parsing, rule paths, compiled rules, value digests, and the
+//! properties and patterns of the compiled JSON Schemas.
 //! Their keys are short, and SipHash cost as much as the rest of the lookup.
 //! None of these tables gives an adversary anything by colliding its keys:
 //! a flood of colliding keys would only slow the one file or rule that holds
