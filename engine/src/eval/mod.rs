@@ -435,13 +435,19 @@ mod tests {
             .collect()
     }
 
-    #[test]
-    fn corpus_rules_that_declare_reads_judge_projections_as_they_judge_whole_documents() {
+    /// The built-in corpus rules (CORP001, CORP002), loaded.
+    fn builtin_corpus_rules() -> crate::rules::RuleSet {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../rules/corpus");
         let (sources, errors) = crate::rules::read_dir(&root);
         assert!(errors.is_empty(), "{errors:?}");
         let set = load(sources, &Limits::default());
         assert!(set.errors.is_empty(), "{:?}", set.errors);
+        set
+    }
+
+    #[test]
+    fn corpus_rules_that_declare_reads_judge_projections_as_they_judge_whole_documents() {
+        let set = builtin_corpus_rules();
         assert!(set.rules.iter().all(|r| r.reads.is_some()), "the built-in corpus rules declare what they read");
         let rules: Vec<&Rule> = set.rules.iter().collect();
 
@@ -541,10 +547,7 @@ mod tests {
 
     #[test]
     fn a_shard_reports_its_own_files_with_corpus_verdicts_over_every_shard() {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../rules/corpus");
-        let (sources, errors) = crate::rules::read_dir(&root);
-        assert!(errors.is_empty(), "{errors:?}");
-        let set = load(sources, &Limits::default());
+        let set = builtin_corpus_rules();
         let bytes = |display: &str, text: &str| Input::Bytes {
             display: display.into(),
             format: document::Format::Yaml,
