@@ -113,8 +113,8 @@ fn check_document(doc: &Document, name: &str, lines: usize) -> Result<(), String
     check_position(region.start, lines)?;
     // A block scalar that ends the file without a line break ends on the line after.
     check_position(region.end, lines + 1)?;
-    if doc.hash.len() != 32 || doc.identity.is_empty() || doc.kind.is_empty() || doc.source.path != name {
-        return Err(format!("document {} of {name} badly described: {:?}", doc.index, (&doc.identity, &doc.kind, &doc.hash)));
+    if doc.hash().len() != 32 || doc.identity.is_empty() || doc.kind.is_empty() || doc.source.path != name {
+        return Err(format!("document {} of {name} badly described: {:?}", doc.index, (&doc.identity, &doc.kind, doc.hash())));
     }
     let _ = doc.root.to_dynamic();
     let _ = doc.root.to_json();

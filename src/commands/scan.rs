@@ -133,6 +133,8 @@ pub fn run(args: ScanArgs, matches: Option<&ArgMatches>) -> miette::Result<ExitS
     let mut options = evaluation.scan_options()?;
     // Only the text report shows source lines; other formats skip redacting them.
     options.snippets = targets.iter().any(|t| t.format == OutputFormat::Text);
+    // Of the scan's formats, only JSON shows document hashes.
+    options.document_hashes = targets.iter().any(|t| t.format == OutputFormat::Json);
     let mut classifier = match (&evaluation.dispositions, &header.reassess) {
         (Some(file), Some(settings)) => Some(Classifier::new(file, &settings.dispositions, &header.rules, now)),
         _ => None,

@@ -640,7 +640,7 @@ fn read_references(
             let doc = loaded.documents.iter().find(|d| d.index == outcome.document)?;
             let scanned = file.documents.iter().find(|d| d.index == outcome.document)?;
             let paths = checked.get(outcome.rule.as_str())?;
-            (doc.hash == scanned.hash).then(|| (record, evidence::references(doc, paths)))
+            (scanned.hash.as_deref() == Some(doc.hash())).then(|| (record, evidence::references(doc, paths)))
         })
         .collect()
 }

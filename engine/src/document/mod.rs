@@ -13,7 +13,8 @@ pub mod scalar;
 pub mod value;
 pub mod yaml;
 
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 
 use serde::{Deserialize, Serialize};
 
@@ -31,11 +32,35 @@ pub struct Document {
     /// `kind` as written, a detected format, or `unknown`.
     pub kind: String,
     pub api_version: Option<String>,
-    /// BLAKE3 of the canonical value (key order, layout and comments do not count).
-    pub hash: String,
     pub root: Node,
-    /// The canonical encoding of `root`, kept for fingerprints of its subtrees.
-    pub canonical: canonical::Canonical,
+    /// BLAKE3 of the canonical value, made on the first call to `hash`: only
+    /// some reports and corpus scans show or compare it.
+    hash: OnceLock<String>,
+    /// Unique within the process, unlike an address that a freed document
+    /// leaves for the next: keys what threads remember of the last document.
+    serial: u64,
+}
+
+impl Document {
+    /// The first 32 hex digits of BLAKE3 of the canonical value (key order,
+    /// layout and comments do not count).
+    pub fn hash(&self) -> &str {
+        self.hash.get_or_init(|| {
+            let mut bytes = Vec::new();
+            self.root.encode_canonical(&mut bytes);
+            canonical::short_digest(&bytes)
+        })
+    }
+
+    pub fn serial(&self) -> u64 {
+        self.serial
+    }
+}
+
+/// The next `Document::serial`.
+fn next_serial() -> u64 {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    NEXT.fetch_add(1, Ordering::Relaxed)
 }
 
 /// A file's path (as shown to users) and its text.
@@ -306,9 +331,7 @@ pub fn describe(source: &Arc<Source>, index: usize, root: Node) -> Document {
         .and_then(Node::as_str)
         .filter(|s| !s.is_empty())
         .map_or_else(|| format!("{}#{index}", source.path), str::to_string);
-    let canonical = canonical::Canonical::of(&root);
-    let hash = canonical::short_digest(canonical.bytes());
-    Document { source: source.clone(), index, identity, kind, api_version, hash, root, canonical }
+    Document { source: source.clone(), index, identity, kind, api_version, root, hash: OnceLock::new(), serial: next_serial() }
 }
 
 #[cfg(test)]
@@ -329,7 +352,7 @@ mod tests {
         assert_eq!(f.documents[1].identity, "a.yaml#1");
         assert_eq!(f.documents[1].kind, "unknown");
         let reordered = load("metadata: {name: bot}\n# comment\nkind: AISystem\napiVersion: annexa/v1\n", "b.yaml");
-        assert_eq!(f.documents[0].hash, reordered.documents[0].hash, "layout and key order do not change the hash");
+        assert_eq!(f.documents[0].hash(), reordered.documents[0].hash(), "layout and key order do not change the hash");
     }
 
     #[test]

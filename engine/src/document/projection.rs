@@ -6,14 +6,13 @@
 
 use std::sync::Arc;
 
-use super::canonical::Canonical;
 use super::path::{Segment, Segments};
 use super::value::{Node, Value};
 use super::{Document, Source};
 
 /// `doc` with only what lies at `paths` (map keys only, as `reads` are).
-/// The projection keeps the document's identity and content hash, but no
-/// canonical encoding tables: fingerprints encode the few values they need.
+/// The projection keeps the document's identity and content hash (made
+/// here, from the whole document) but is a new tree with its own serial.
 /// Without `keep_text` it keeps the file's path but not its text, which
 /// only a report with source lines (`ScanOptions::snippets`) reads.
 pub fn project(doc: &Document, paths: &[Segments], keep_text: bool) -> Document {
@@ -24,9 +23,9 @@ pub fn project(doc: &Document, paths: &[Segments], keep_text: bool) -> Document 
         identity: doc.identity.clone(),
         kind: doc.kind.clone(),
         api_version: doc.api_version.clone(),
-        hash: doc.hash.clone(),
         root: keep(&doc.root, &paths),
-        canonical: Canonical::default(),
+        hash: std::sync::OnceLock::from(doc.hash().to_string()),
+        serial: super::next_serial(),
     }
 }
 
@@ -79,7 +78,8 @@ mod tests {
         let at = |d: &Document, p: &str| d.root.get(&crate::document::path::parse(p).unwrap()).map(|n| n.region);
         assert_eq!(at(&cut, "spec.models[0].provider"), at(&full, "spec.models[0].provider"), "regions are the original ones");
         assert_eq!(at(&cut, "spec"), at(&full, "spec"));
-        assert_eq!((cut.identity.as_str(), cut.kind.as_str(), &cut.hash), (full.identity.as_str(), full.kind.as_str(), &full.hash));
+        assert_eq!((cut.identity.as_str(), cut.kind.as_str(), cut.hash()), (full.identity.as_str(), full.kind.as_str(), full.hash()));
+        assert_ne!(cut.serial(), full.serial(), "a new tree: memos of the full one do not apply");
     }
 
     #[test]

@@ -40,6 +40,11 @@ pub struct ScanOptions {
     /// Whether findings carry their source line (`Finding.snippet`, shown by
     /// the text report). Off, no file's text is redacted for display.
     pub snippets: bool,
+    /// Whether `DocumentInfo::hash` is filled in. Hashing a whole document
+    /// costs about a tenth of the time to read it, and only the JSON report
+    /// and the audit reports use it. A scan with corpus rules hashes anyway:
+    /// that tells whether a file changed between its two passes.
+    pub document_hashes: bool,
 }
 
 impl ScanOptions {
@@ -52,6 +57,7 @@ impl ScanOptions {
             chunk_files: 64,
             evidence: Default::default(),
             snippets: true,
+            document_hashes: true,
         }
     }
 }
@@ -109,7 +115,7 @@ pub fn scan_shard(
     } else {
         Some(rayon::ThreadPoolBuilder::new().num_threads(options.threads).build().map_err(std::io::Error::other)?)
     };
-    let evaluator = Evaluator { options, parallel: !serial };
+    let evaluator = Evaluator { options, parallel: !serial, hashes: options.document_hashes || !corpus_rules.is_empty() };
     let mut corpus = (!corpus_rules.is_empty()).then(|| evaluator.corpus_pass(&inputs, other_shards, &corpus_rules, pool.as_ref()));
     let sink = &mut |result: FileResult| match corpus.as_mut() {
         Some(corpus) => sink(corpus.attach(result)),
@@ -177,7 +183,7 @@ impl CorpusOutcomes {
         if file.outcomes.is_empty() {
             return result;
         }
-        if result.documents.iter().map(|d| d.hash.as_str()).eq(file.hashes.iter().map(String::as_str)) {
+        if result.documents.iter().map(|d| d.hash.as_deref()).eq(file.hashes.iter().map(|h| Some(h.as_str()))) {
             result.outcomes.extend(file.outcomes);
             outcome::sort(&mut result.outcomes);
         } else {
@@ -230,7 +236,7 @@ fn into_chunks(inputs: Vec<Input>, size: usize) -> impl Iterator<Item = Vec<Inpu
 /// embedders that hold documents already).
 pub fn evaluate_one(rule: &Rule, doc: &Arc<Document>, now: jiff::civil::Date) -> Outcome {
     let options = ScanOptions::new(now);
-    Evaluator { options: &options, parallel: false }.document(rule, doc)
+    Evaluator { options: &options, parallel: false, hashes: false }.document(rule, doc)
 }
 
 struct Evaluator<'a> {
@@ -238,6 +244,8 @@ struct Evaluator<'a> {
     /// Whether the documents of one file are evaluated in parallel (on the
     /// pool that evaluates the files).
     parallel: bool,
+    /// Whether the results carry document hashes (`ScanOptions::document_hashes`).
+    hashes: bool,
 }
 
 impl Evaluator<'_> {
@@ -266,7 +274,7 @@ impl Evaluator<'_> {
             docs.iter().flat_map(evaluate).collect()
         };
         outcome::sort(&mut outcomes);
-        FileResult { path, documents: docs.iter().map(|d| document_info(d)).collect(), outcomes, errors: loaded.errors }
+        FileResult { path, documents: docs.iter().map(|d| document_info(d, self.hashes)).collect(), outcomes, errors: loaded.errors }
     }
 
     /// The first pass of a scan with corpus rules: reads every input (and
@@ -281,7 +289,7 @@ impl Evaluator<'_> {
     ) -> CorpusOutcomes {
         let read = |(input, reported): (&Input, bool)| {
             let (path, loaded) = self.read(input);
-            let hashes: Vec<String> = loaded.documents.iter().map(|d| d.hash.clone()).collect();
+            let hashes: Vec<String> = loaded.documents.iter().map(|d| d.hash().to_string()).collect();
             let kept = for_corpus(loaded.documents.into_iter().map(Arc::new).collect(), corpus_rules, self.options.snippets);
             FirstRead { reported: reported.then_some(path), hashes, kept }
         };
@@ -463,7 +471,7 @@ mod tests {
 
         let mut options = ScanOptions::new(jiff::civil::date(2025, 6, 1));
         options.evidence = EvidenceMode::All;
-        let evaluator = Evaluator { options: &options, parallel: false };
+        let evaluator = Evaluator { options: &options, parallel: false, hashes: false };
         for rule in &rules {
             let on_whole: Vec<Outcome> = evaluator.corpus(rule, &whole).into_iter().map(|(_, o)| o).collect();
             let on_kept: Vec<Outcome> = evaluator.corpus(rule, &kept).into_iter().map(|(_, o)| o).collect();
@@ -479,7 +487,7 @@ mod tests {
         assert!(set.errors.is_empty(), "{:?}", set.errors);
         let rule = set.rules.first().unwrap();
         let options = ScanOptions::new(jiff::civil::date(2025, 6, 1));
-        let evaluator = Evaluator { options: &options, parallel: false };
+        let evaluator = Evaluator { options: &options, parallel: false, hashes: false };
         for docs in [documents(), for_corpus(documents(), &[rule], false)] {
             let outcomes: Vec<Outcome> = evaluator.corpus(rule, &docs).into_iter().map(|(_, o)| o).collect();
             assert_eq!(outcomes.len(), 2, "both AISystems");
@@ -501,7 +509,7 @@ mod tests {
                 identity: "bot".into(),
                 kind: "AISystem".into(),
                 api_version: None,
-                hash: hash.into(),
+                hash: Some(hash.into()),
                 region: Default::default(),
             }],
             outcomes: rules.iter().map(|r| outcome(r)).collect(),
@@ -574,5 +582,27 @@ mod tests {
         assert_eq!(shard.iter().map(|r| r.path.as_str()).collect::<Vec<_>>(), ["stray.yaml"], "only the shard's files are reported");
         assert_eq!(verdict(&shard, "CORP002"), Some((Status::Fail, 1)), "the inventory in another shard counts");
         assert!(shard.iter().all(|r| r.errors.is_empty()), "another shard's broken file is that shard's to report");
+    }
+
+    #[test]
+    fn documents_are_hashed_when_asked_and_always_in_a_corpus_scan() {
+        let hashes = |rules: &[Rule], document_hashes: bool| {
+            let options = ScanOptions { threads: 1, document_hashes, ..ScanOptions::new(jiff::civil::date(2025, 6, 1)) };
+            let input = Input::Bytes { display: "bot.yaml".into(), format: document::Format::Yaml, bytes: BOT.as_bytes().to_vec() };
+            let mut hashes = Vec::new();
+            scan(rules, vec![input], &options, &mut |r| {
+                hashes.extend(r.documents.into_iter().map(|d| d.hash));
+                Ok(())
+            })
+            .unwrap();
+            hashes
+        };
+        let bot = document::load_bytes(BOT.as_bytes().to_vec(), "bot.yaml", document::Format::Yaml, &LoadOptions::default());
+        let expected = bot.documents.first().map(|d| d.hash().to_string());
+        assert_eq!(expected.as_ref().map(String::len), Some(32));
+        assert_eq!(hashes(&[], true), std::slice::from_ref(&expected));
+        assert_eq!(hashes(&[], false), [None]);
+        // The corpus pass compares hashes to tell whether a file changed in between.
+        assert_eq!(hashes(&builtin_corpus_rules().rules, false), [expected]);
     }
 }

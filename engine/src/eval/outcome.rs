@@ -10,13 +10,14 @@ use crate::report::{DocumentInfo, Finding, Outcome, ScriptError, Status};
 use crate::rules::Rule;
 use crate::script::context::Context;
 
-pub fn document_info(doc: &Document) -> DocumentInfo {
+/// How reports describe `doc`; `with_hash` hashes the whole document.
+pub fn document_info(doc: &Document, with_hash: bool) -> DocumentInfo {
     DocumentInfo {
         index: doc.index,
         identity: doc.identity.clone(),
         kind: doc.kind.clone(),
         api_version: doc.api_version.clone(),
-        hash: doc.hash.clone(),
+        hash: with_hash.then(|| doc.hash().to_string()),
         region: doc.root.region,
     }
 }

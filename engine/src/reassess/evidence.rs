@@ -45,14 +45,11 @@ impl EvidenceMode {
     }
 }
 
-/// One watched path and what is there: the node and its canonical encoding,
-/// or `None` where the path does not exist.
+/// One watched path and the node there (`None` where the path does not exist).
 #[derive(Debug)]
 pub struct Watched<'a> {
     pub path: &'a Segments,
-    /// The node, and its bytes in the document's canonical encoding (`None`
-    /// where the document is too large to keep them: encode the node).
-    pub found: Option<(&'a Node, Option<&'a [u8]>)>,
+    pub found: Option<&'a Node>,
 }
 
 /// The concrete paths a rule's `reassess.on_change` names in `doc`
@@ -77,8 +74,7 @@ pub fn watched<'a>(doc: &'a Document, slot: usize, ctx: &'a Context, expanded: &
     let mut kept: Vec<Watched<'a>> = Vec::with_capacity(paths.len());
     for path in paths {
         if !kept.last().is_some_and(|ancestor| path.starts_with(ancestor.path)) {
-            let found = doc.canonical.locate(&doc.root, path);
-            kept.push(Watched { path, found });
+            kept.push(Watched { path, found: doc.root.get(path) });
         }
     }
     kept
@@ -89,15 +85,15 @@ thread_local! {
     /// one reuses the allocations.
     static ENCODED: Cell<(Vec<u8>, String)> = const { Cell::new((Vec::new(), String::new())) };
     /// The digests of the large values of the document last fingerprinted on
-    /// this thread, by (offset, length) in its encoding: the rules of one
-    /// document read the same lists (`spec.models`, `spec.tools`), and each
-    /// is hashed once. Keyed by the document's hash, so a new document, or a
-    /// freed one whose memory is reused, never finds another's digests.
-    static DIGESTS: RefCell<(String, SpanDigests)> = RefCell::default();
+    /// this thread, by node address: the rules of one document read the same
+    /// lists (`spec.models`, `spec.tools`), and each is encoded and hashed
+    /// once. Keyed by the document's serial, so a new document, or a freed
+    /// one whose memory is reused, never finds another's digests.
+    static DIGESTS: RefCell<(u64, NodeDigests)> = RefCell::default();
 }
 
-/// Digests by (offset, length) in one document's canonical encoding.
-type SpanDigests = HashMap<(usize, usize), [u8; 32], FxBuild>;
+/// Digests by node address, within one document.
+type NodeDigests = HashMap<usize, [u8; 32], FxBuild>;
 
 /// Values up to this many bytes (in the canonical encoding) are hashed as
 /// they are; larger ones by their own BLAKE3 digest, computed once per document.
@@ -110,61 +106,52 @@ const RAW_UP_TO: usize = 64;
 /// `RAW_UP_TO` bytes enters as `#` and its digest (`#` cannot start a
 /// value, so the two forms never meet).
 pub fn fingerprint(rule: &Rule, doc: &Document, watched: &[Watched]) -> String {
-    // Encoded into one buffer and hashed in one call (BLAKE3 pays per call);
-    // values are slices of the document's encoding, made once when it was read.
+    // Encoded into one buffer and hashed in one call (BLAKE3 pays per call).
     let (mut encoded, mut rendered) = ENCODED.take();
     encoded.clear();
     encoded.extend_from_slice(rule.source_hash.as_bytes());
-    let base = doc.canonical.bytes().as_ptr() as usize;
-    for w in watched {
-        rendered.clear();
-        path::render_into(w.path, &mut rendered);
-        encoded.extend_from_slice(&(rendered.len() as u64).to_le_bytes());
-        encoded.extend_from_slice(rendered.as_bytes());
-        match w.found {
-            Some((_, Some(bytes))) if bytes.len() > RAW_UP_TO => {
-                let at = (bytes.as_ptr() as usize).wrapping_sub(base);
-                encoded.push(b'#');
-                encoded.extend_from_slice(&memo_digest(&doc.hash, (at, bytes.len()), bytes));
-            }
-            Some((_, Some(bytes))) => encoded.extend_from_slice(bytes),
-            Some((node, None)) => {
-                // A document too large for the span tables: same bytes, encoded here.
-                let start = encoded.len();
-                node.encode_canonical(&mut encoded);
-                if let Some(bytes) = encoded.get(start..).filter(|b| b.len() > RAW_UP_TO) {
-                    let digest = blake3::hash(bytes);
-                    encoded.truncate(start);
-                    encoded.push(b'#');
-                    encoded.extend_from_slice(digest.as_bytes());
-                }
-            }
-            // A missing value is evidence too (`n` is null; `-` cannot start a value).
-            None => encoded.push(b'-'),
+    DIGESTS.with(|memo| {
+        let mut memo = memo.borrow_mut();
+        let (last_doc, digests) = &mut *memo;
+        if *last_doc != doc.serial() {
+            *last_doc = doc.serial();
+            digests.clear();
         }
-    }
+        for w in watched {
+            rendered.clear();
+            path::render_into(w.path, &mut rendered);
+            encoded.extend_from_slice(&(rendered.len() as u64).to_le_bytes());
+            encoded.extend_from_slice(rendered.as_bytes());
+            let Some(node) = w.found else {
+                // A missing value is evidence too (`n` is null; `-` cannot start a value).
+                encoded.push(b'-');
+                continue;
+            };
+            let address = std::ptr::from_ref(node) as usize;
+            if let Some(digest) = digests.get(&address) {
+                encoded.push(b'#');
+                encoded.extend_from_slice(digest);
+                continue;
+            }
+            let start = encoded.len();
+            node.encode_canonical(&mut encoded);
+            if let Some(bytes) = encoded.get(start..).filter(|b| b.len() > RAW_UP_TO) {
+                let digest = *blake3::hash(bytes).as_bytes();
+                digests.insert(address, digest);
+                encoded.truncate(start);
+                encoded.push(b'#');
+                encoded.extend_from_slice(&digest);
+            }
+        }
+    });
     let digest = canonical::short_digest(&encoded);
     ENCODED.set((encoded, rendered));
     digest
 }
 
-/// The digest of `bytes`, the value at `span` of the document whose hash is `doc_hash`.
-fn memo_digest(doc_hash: &str, span: (usize, usize), bytes: &[u8]) -> [u8; 32] {
-    DIGESTS.with(|memo| {
-        let mut memo = memo.borrow_mut();
-        let (last_doc, digests) = &mut *memo;
-        if last_doc != doc_hash {
-            last_doc.clear();
-            last_doc.push_str(doc_hash);
-            digests.clear();
-        }
-        *digests.entry(span).or_insert_with(|| *blake3::hash(bytes).as_bytes())
-    })
-}
-
 /// The watched values themselves, for the dispositions file.
 pub fn values(watched: &[Watched]) -> Evidence {
-    watched.iter().map(|w| (path::render(w.path), w.found.map(|(node, _)| canonical_json(node)))).collect()
+    watched.iter().map(|w| (path::render(w.path), w.found.map(canonical_json))).collect()
 }
 
 /// Compact JSON with map keys sorted: equal values give equal text whatever
@@ -249,8 +236,8 @@ mod tests {
 mod fingerprint_tests {
     use std::sync::Arc;
 
-    use super::EvidenceMode;
-    use crate::document::Format;
+    use super::{canonical_json, EvidenceMode, Watched};
+    use crate::document::{Document, Format, Node, Value};
     use crate::eval::{scan, Input, ScanOptions};
     use crate::report::Outcome;
     use crate::rules::{load, RuleSource};
@@ -320,13 +307,15 @@ fn check(doc) {
     }
 
     #[test]
-    fn a_large_value_enters_by_its_digest_and_the_memo_never_crosses_documents() {
+    fn a_large_value_enters_by_its_digest_once_per_document() {
         let reader = RULE
             .replace("if doc.has(\"spec.owner\") { let o = doc.get(\"spec.owner\"); }", "")
             .replace("reassess: #{ on_change: [\"spec.models[*].provider\", \"metadata.labels[*]\"], every: \"90d\" },", "");
+        // A second rule reading the same list: on each document it finds the first one's digest in the memo.
+        let second = reader.replace("\"T001\"", "\"T002\"");
         let models = "    - {name: a-model-with-a-long-name, provider: openai, version: '1'}\n    - {name: another-model-with-a-long-name, provider: anthropic, version: '2'}\n";
         let big = BASE.replace("    - {name: m, provider: openai, version: '1'}\n", models);
-        let other = big.replace("anthropic", "anthropix"); // same length: same spans
+        let other = big.replace("anthropic", "anthropix");
 
         // Expected, by the documented definition: source hash, then the
         // length-prefixed path, then `#` and BLAKE3 of the value's canonical bytes.
@@ -335,16 +324,21 @@ fn check(doc) {
         let mut value = Vec::new();
         root.get(&crate::document::path::parse("spec.models").unwrap()).unwrap().encode_canonical(&mut value);
         assert!(value.len() > super::RAW_UP_TO, "the list is large enough to be digested");
-        let mut fed = blake3::hash(reader.as_bytes()).to_hex().get(..32).unwrap().as_bytes().to_vec();
-        fed.extend_from_slice(&11u64.to_le_bytes());
-        fed.extend_from_slice(b"spec.models");
-        fed.push(b'#');
-        fed.extend_from_slice(blake3::hash(&value).as_bytes());
-        let expected = crate::document::canonical::short_digest(&fed);
+        let expected = |source: &str| {
+            let mut fed = blake3::hash(source.as_bytes()).to_hex().get(..32).unwrap().as_bytes().to_vec();
+            fed.extend_from_slice(&11u64.to_le_bytes());
+            fed.extend_from_slice(b"spec.models");
+            fed.push(b'#');
+            fed.extend_from_slice(blake3::hash(&value).as_bytes());
+            crate::document::canonical::short_digest(&fed)
+        };
 
-        // One thread, three documents in turn: the second one's digests must
-        // not serve the first one again, nor the first one's the second.
-        let set = load(vec![RuleSource { path: "t/T001.rhai".into(), text: Arc::from(reader.as_str()) }], &Limits::default());
+        // One thread, three documents in turn, two rules on each.
+        let sources = [("t/T001.rhai", &reader), ("t/T002.rhai", &second)];
+        let set = load(
+            sources.iter().map(|(path, text)| RuleSource { path: (*path).into(), text: Arc::from(text.as_str()) }).collect(),
+            &Limits::default(),
+        );
         assert!(set.errors.is_empty(), "{:?}", set.errors);
         let mut options = ScanOptions::new(jiff::civil::date(2025, 6, 1));
         options.threads = 1;
@@ -355,13 +349,51 @@ fn check(doc) {
             .collect();
         let mut fingerprints = Vec::new();
         scan(&set.rules, inputs, &options, &mut |r| {
-            fingerprints.extend(r.outcomes.into_iter().map(|o| o.fingerprint));
+            fingerprints.extend(r.outcomes.into_iter().map(|o| (o.rule, o.fingerprint)));
             Ok(())
         })
         .unwrap();
-        assert_eq!(fingerprints[0], expected);
-        assert_eq!(fingerprints[2], expected);
-        assert_ne!(fingerprints[1], expected, "a provider changed inside the digested list, at the same offsets");
+        let of = |file: usize, rule: usize| fingerprints.get(file * 2 + rule).map(|(id, f)| (id.as_str(), f.as_str()));
+        for file in [0, 2] {
+            assert_eq!(of(file, 0), Some(("T001", expected(&reader).as_str())), "file {file}");
+            assert_eq!(of(file, 1), Some(("T002", expected(&second).as_str())), "file {file}, digest from the memo");
+        }
+        assert_ne!(of(1, 0).map(|(_, f)| f), Some(expected(&reader).as_str()), "a provider changed inside the digested list");
+        assert_ne!(of(1, 1).map(|(_, f)| f), Some(expected(&second).as_str()));
+    }
+
+    #[test]
+    fn the_memo_never_serves_another_document_at_the_same_address() {
+        let set = load(vec![RuleSource { path: "t/T001.rhai".into(), text: Arc::from(RULE) }], &Limits::default());
+        let rule = set.rules.first().unwrap();
+        let models = "    - {name: a-model-with-a-long-name, provider: openai, version: '1'}\n";
+        let text = BASE.replace("    - {name: m, provider: openai, version: '1'}\n", models);
+        let mut first = crate::document::load_bytes(text.into_bytes(), "x.yaml", Format::Yaml, &Default::default()).documents.remove(0);
+        let models = crate::document::path::parse("spec.models").unwrap();
+        let fingerprint_of = |doc: &Document| {
+            let found = doc.root.get(&models);
+            assert!(found.is_some_and(|n| canonical_json(n).len() > super::RAW_UP_TO));
+            (found.map(|n| std::ptr::from_ref(n) as usize), super::fingerprint(rule, doc, &[Watched { path: &models, found }]))
+        };
+        let (address, before) = fingerprint_of(&first);
+
+        // The same tree, edited in place and described again: a new document
+        // whose list lies where the first one's did, as a freed document's
+        // memory can be reused for the next.
+        fn rename(node: &mut Node) {
+            match &mut node.value {
+                Value::Str(s) if &**s == "openai" => *s = "anthropic".into(),
+                Value::Map(entries) => entries.iter_mut().for_each(|(_, n)| rename(n)),
+                Value::Seq(items) => items.iter_mut().for_each(rename),
+                _ => {}
+            }
+        }
+        rename(&mut first.root);
+        let placeholder = Node { region: first.root.region, value: Value::Null };
+        let second = crate::document::describe(&first.source, 0, std::mem::replace(&mut first.root, placeholder));
+        let (same_address, after) = fingerprint_of(&second);
+        assert_eq!(address, same_address, "the test needs the list at the same address");
+        assert_ne!(before, after, "the edited list is hashed again, not taken from the memo");
     }
 
     #[test]

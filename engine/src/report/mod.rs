@@ -103,7 +103,10 @@ pub struct DocumentInfo {
     pub kind: String,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub api_version: Option<String>,
-    pub hash: String,
+    /// BLAKE3 of the canonical value (`Document::hash`), where the scan was
+    /// asked for it (`ScanOptions::document_hashes`).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub hash: Option<String>,
     pub region: Region,
 }
 

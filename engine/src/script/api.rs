@@ -130,9 +130,8 @@ thread_local! {
 }
 
 thread_local! {
-    // The schema problems of the last document validated on this thread, by content hash
-    // (the hash covers the kind, which picks the schema).
-    static SCHEMA_PROBLEMS: std::cell::RefCell<Option<(String, Vec<crate::schema::Problem>)>> = const { std::cell::RefCell::new(None) };
+    // The schema problems of the last document validated on this thread, by its serial.
+    static SCHEMA_PROBLEMS: std::cell::RefCell<Option<(u64, Vec<crate::schema::Problem>)>> = const { std::cell::RefCell::new(None) };
 }
 
 fn with_regex<T>(pattern: &str, f: impl FnOnce(&regex::Regex) -> T) -> Fallible<T> {
@@ -234,10 +233,10 @@ pub fn register(engine: &mut Engine) {
         let problems = SCHEMA_PROBLEMS.with(|last| {
             let mut last = last.borrow_mut();
             match &*last {
-                Some((hash, problems)) if *hash == d.doc.hash => problems.clone(),
+                Some((serial, problems)) if *serial == d.doc.serial() => problems.clone(),
                 _ => {
                     let problems = validator.validate(&d.doc.root);
-                    *last = Some((d.doc.hash.clone(), problems.clone()));
+                    *last = Some((d.doc.serial(), problems.clone()));
                     problems
                 }
             }
