@@ -29,7 +29,7 @@ fn scan_all(rules: &[Rule], docs: &[String], threads: usize) -> usize {
     let inputs = docs
         .iter()
         .enumerate()
-        .map(|(i, d)| Input::Bytes { display: format!("d{i}.yaml"), format: Format::Yaml, bytes: d.as_bytes().to_vec() })
+        .map(|(i, d)| Input::Bytes { display: format!("d{i}.yaml"), format: Format::Yaml, bytes: d.as_bytes().into() })
         .collect();
     let mut options = ScanOptions::new(jiff::civil::date(2025, 7, 1));
     options.threads = threads;

@@ -16,7 +16,7 @@ fn messages(display: &str, text: &str, body: &str) -> Vec<String> {
     let set = load(vec![RuleSource { path: "t.rhai".into(), text: source.into() }], &Limits::default());
     assert!(set.errors.is_empty(), "{:?}", set.errors);
     let format = Format::from_path(std::path::Path::new(display)).unwrap();
-    let input = Input::Bytes { display: display.into(), format, bytes: text.as_bytes().to_vec() };
+    let input = Input::Bytes { display: display.into(), format, bytes: text.as_bytes().into() };
     let mut results: Vec<FileResult> = Vec::new();
     scan(&set.rules, vec![input], &ScanOptions::new("2025-06-01".parse().unwrap()), &mut |r| {
         results.push(r);

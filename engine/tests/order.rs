@@ -13,7 +13,7 @@ fn inputs() -> Vec<Input> {
         .map(|i| Input::Bytes {
             display: format!("f{i:02}.yaml"),
             format: Format::Yaml,
-            bytes: format!("kind: AISystem\nmetadata: {{name: s{i}}}\nspec: {{a: {i}}}\n").into_bytes(),
+            bytes: format!("kind: AISystem\nmetadata: {{name: s{i}}}\nspec: {{a: {i}}}\n").into_bytes().into(),
         })
         .collect()
 }

@@ -49,7 +49,7 @@ fn run_with(source: &str, evidence: annexa_engine::reassess::evidence::EvidenceM
     let set = load(vec![RuleSource { path: "t.rhai".into(), text: source.into() }], &Limits::default());
     assert!(set.errors.is_empty(), "{:?}", set.errors);
     let mut results: Vec<FileResult> = Vec::new();
-    let input = Input::Bytes { display: "doc.yaml".into(), format: annexa_engine::document::Format::Yaml, bytes: DOC.as_bytes().to_vec() };
+    let input = Input::Bytes { display: "doc.yaml".into(), format: annexa_engine::document::Format::Yaml, bytes: DOC.as_bytes().into() };
     let mut options = ScanOptions::new("2025-06-01".parse().unwrap());
     options.evidence = evidence;
     scan(&set.rules, vec![input], &options, &mut |r| {

@@ -79,7 +79,7 @@ pub fn run(args: ScanArgs, matches: Option<&ArgMatches>) -> miette::Result<ExitS
         let format = args.stdin_filename.as_deref().and_then(|n| DocFormat::from_path(std::path::Path::new(n))).unwrap_or(DocFormat::Yaml);
         let mut bytes = Vec::new();
         std::io::stdin().read_to_end(&mut bytes).map_err(|e| miette!("cannot read standard input: {e}"))?;
-        vec![Input::Bytes { display, format, bytes }]
+        vec![Input::Bytes { display, format, bytes: bytes.into() }]
     } else {
         if args.stdin_filename.is_some() {
             return Err(miette!(

@@ -265,7 +265,7 @@ fn check(doc) {
         assert!(set.errors.is_empty(), "{:?}", set.errors);
         let mut options = ScanOptions::new(jiff::civil::date(2025, 6, 1));
         options.evidence = EvidenceMode::All;
-        let input = Input::Bytes { display: file.into(), format: Format::Yaml, bytes: text.as_bytes().to_vec() };
+        let input = Input::Bytes { display: file.into(), format: Format::Yaml, bytes: text.as_bytes().into() };
         let mut outcomes = Vec::new();
         scan(&set.rules, vec![input], &options, &mut |r| {
             outcomes.extend(r.outcomes);
@@ -345,7 +345,7 @@ fn check(doc) {
         let inputs = [&big, &other, &big]
             .iter()
             .enumerate()
-            .map(|(i, text)| Input::Bytes { display: format!("{i}.yaml"), format: Format::Yaml, bytes: text.as_bytes().to_vec() })
+            .map(|(i, text)| Input::Bytes { display: format!("{i}.yaml"), format: Format::Yaml, bytes: text.as_bytes().into() })
             .collect();
         let mut fingerprints = Vec::new();
         scan(&set.rules, inputs, &options, &mut |r| {
@@ -407,7 +407,7 @@ fn check(doc) {
     #[test]
     fn evidence_is_kept_only_when_asked() {
         let set = load(vec![RuleSource { path: "t/T001.rhai".into(), text: Arc::from(RULE) }], &Limits::default());
-        let input = Input::Bytes { display: "a.yaml".into(), format: Format::Yaml, bytes: BASE.as_bytes().to_vec() };
+        let input = Input::Bytes { display: "a.yaml".into(), format: Format::Yaml, bytes: BASE.as_bytes().into() };
         let mut outcomes = Vec::new();
         scan(&set.rules, vec![input], &ScanOptions::new(jiff::civil::date(2025, 6, 1)), &mut |r| {
             outcomes.extend(r.outcomes);

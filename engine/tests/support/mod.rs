@@ -35,7 +35,7 @@ pub fn scan_with(rule_texts: &[&str], inputs: &[(&str, &[u8])], limits: Limits, 
         .map(|(name, bytes)| Input::Bytes {
             display: name.to_string(),
             format: document::Format::from_path(std::path::Path::new(name)).unwrap_or(document::Format::Yaml),
-            bytes: bytes.to_vec(),
+            bytes: Box::from(*bytes),
         })
         .collect();
     let mut options = ScanOptions::new(now());
