@@ -235,7 +235,8 @@ mod tests {
         let found = discover(&roots, &DiscoverOptions::default()).unwrap();
         let root = display_path(dir.path());
         let displays: Vec<&str> = found.files.iter().map(|f| f.display.as_str()).collect();
-        let expected = [format!("{root}/a.json"), format!("{root}/b.yaml"), format!("{root}/sub/../sub/c.yml"), format!("{root}/sub/c.yml")];
+        let expected =
+            [format!("{root}/a.json"), format!("{root}/b.yaml"), format!("{root}/sub/../sub/c.yml"), format!("{root}/sub/c.yml")];
         assert_eq!(displays, expected);
         let formats: Vec<Format> = found.files.iter().map(|f| f.format).collect();
         assert_eq!(formats, [Format::Json, Format::Yaml, Format::Yaml, Format::Yaml]);
