@@ -2,6 +2,7 @@
 //! layout, so equal values give equal bytes. A document's hash is BLAKE3 of
 //! its encoding; a fingerprint encodes only the values its rule watched.
 
+use std::cell::Cell;
 use std::cmp::Ordering;
 
 use smallvec::SmallVec;
@@ -42,6 +43,21 @@ pub fn encode_into(node: &Node, out: &mut Vec<u8>) {
             }
         }
     }
+}
+
+thread_local! {
+    /// Encoding space reused from one document's hash to the next.
+    static SCRATCH: Cell<Vec<u8>> = const { Cell::new(Vec::new()) };
+}
+
+/// `short_digest` of the encoding of `node`.
+pub fn digest_of(node: &Node) -> String {
+    let mut bytes = SCRATCH.take();
+    bytes.clear();
+    encode_into(node, &mut bytes);
+    let digest = short_digest(&bytes);
+    SCRATCH.set(bytes);
+    digest
 }
 
 /// The first 32 hex digits of BLAKE3 of `bytes`, as documents and fingerprints show it.

@@ -45,11 +45,7 @@ impl Document {
     /// The first 32 hex digits of BLAKE3 of the canonical value (key order,
     /// layout and comments do not count).
     pub fn hash(&self) -> &str {
-        self.hash.get_or_init(|| {
-            let mut bytes = Vec::new();
-            self.root.encode_canonical(&mut bytes);
-            canonical::short_digest(&bytes)
-        })
+        self.hash.get_or_init(|| canonical::digest_of(&self.root))
     }
 
     pub fn serial(&self) -> u64 {
