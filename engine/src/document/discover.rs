@@ -111,9 +111,8 @@ pub fn discover(roots: &[PathBuf], options: &DiscoverOptions) -> Result<Discover
     let include = globset(&options.include)?;
     let exclude = globset(&options.exclude)?;
     // Sorted by display path and deduplicated once the walk is done: a list
-    // costs a third of what a map from display to path would (per file, 56
-    // bytes where a B-tree's half-full nodes spend about 80), and becomes
-    // `files` in place.
+    // holds a file in 56 bytes where a map's part-full B-tree nodes spend
+    // about 80, and it becomes `files` as it is.
     let mut found: Vec<InputFile> = Vec::new();
     let mut out = Discovered::default();
     let wanted =
