@@ -54,6 +54,29 @@ fn string_size() {
     assert!(message.ends_with("exceeds its size limit"), "{message}");
 }
 
+/// The data limits apply to what a rule is given. A list item's field that
+/// the rule never reads is left out of the map it gets (`script::fields`),
+/// so its size cannot stop the rule; the same value read whole still does.
+#[test]
+fn string_size_counts_only_the_fields_a_rule_reads() {
+    let big = format!("kind: AISystem\nmetadata: {{name: big}}\nspec:\n  tools:\n    - {{name: t, notes: {}}}\n", "x".repeat(600));
+    let by_name = rule(
+        "X001",
+        "fn check(doc) {\n  for t in doc.list(\"spec.tools\") { if t.name == \"t\" { doc.fail(\"spec.tools\", \"named\"); } }\n}",
+    );
+    let whole = rule(
+        "X002",
+        "fn check(doc) {\n  for t in doc.list(\"spec.tools\") { if type_of(t) == \"map\" { doc.fail(\"spec.tools\", \"whole\"); } }\n}",
+    );
+    let limits = Limits { max_string_size: 500, ..slow() };
+    let results = scan_with(&[&by_name, &whole], &[("big.yaml", big.as_bytes())], limits, LoadOptions::default());
+    let named = outcome(&results, "big.yaml", "X001");
+    assert_eq!((named.status, named.findings.len()), (Status::Fail, 1), "{:?}", named.error);
+    let seen_whole = outcome(&results, "big.yaml", "X002");
+    assert_eq!(seen_whole.status, Status::Error);
+    assert!(seen_whole.error.as_ref().is_some_and(|e| e.message.ends_with("exceeds its size limit")), "{:?}", seen_whole.error);
+}
+
 #[test]
 fn array_size() {
     let (message, _) = runaway("fn check(doc) {\n  let a = [];\n  loop { a.push(1); }\n}", Limits { max_array_size: 1_000, ..slow() });

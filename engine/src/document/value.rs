@@ -122,6 +122,23 @@ impl Node {
         }
     }
 
+    /// As `to_dynamic`, but a map keeps only `keys` (`script::fields`: the
+    /// only keys the rule can read from it).
+    pub fn to_dynamic_keeping(&self, keys: &[Box<str>]) -> Dynamic {
+        match &self.value {
+            Value::Map(entries) => {
+                let mut map = rhai::Map::new();
+                for key in keys {
+                    if let Some((k, n)) = entries.iter().find(|(k, _)| **k == **key) {
+                        map.insert((&**k).into(), n.to_dynamic());
+                    }
+                }
+                Dynamic::from_map(map)
+            }
+            _ => self.to_dynamic(),
+        }
+    }
+
     /// Appends the canonical encoding (`super::canonical`) of this value.
     pub fn encode_canonical(&self, out: &mut Vec<u8>) {
         super::canonical::encode_into(self, out);

@@ -323,6 +323,7 @@ impl Evaluator<'_> {
     fn document(&self, rule: &Rule, doc: &Arc<Document>) -> Outcome {
         let limits = &self.options.limits;
         let ((status, error), ctx) = context::with_context(self.options.now, limits.max_findings, || {
+            rule.begin_evaluation();
             let handle = Dynamic::from(Doc::new(doc.clone(), 0));
             if rule.has_applies {
                 match self.call(rule, "applies", handle.clone()) {
@@ -357,7 +358,7 @@ impl Evaluator<'_> {
             return Vec::new();
         }
         let ((error, not_applicable), ctx) = context::with_context(self.options.now, self.options.limits.max_findings, || {
-            rule.limit_reads();
+            rule.begin_evaluation();
             let mut not_applicable = vec![false; docs.len()];
             let mut handles = rhai::Array::new();
             for (slot, doc) in docs.iter().enumerate() {
@@ -427,6 +428,11 @@ fn script_error(mut e: EvalAltResult) -> ScriptError {
     };
     ScriptError { message, rule_position: crate::rules::meta::rhai_position(position) }
 }
+
+/// The benches' document generator, for tests that want many varied systems.
+#[cfg(test)]
+#[path = "../../../benches/generate.rs"]
+mod generate;
 
 #[cfg(test)]
 mod tests {
@@ -505,6 +511,62 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn converting_only_the_keys_a_rule_reads_changes_no_outcome() {
+        let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let mut sources = Vec::new();
+        for dir in ["rules", "benches/policies"] {
+            let (found, errors) = crate::rules::read_dir(&repo.join(dir));
+            assert!(errors.is_empty(), "{errors:?}");
+            sources.extend(found);
+        }
+        let mut set = load(sources, &Limits::default());
+        assert!(set.errors.is_empty(), "{:?}", set.errors);
+        let mut docs = Vec::new();
+        for dir in ["fixtures", "examples/formats"] {
+            let mut files: Vec<_> = std::fs::read_dir(repo.join(dir)).unwrap().map(|e| e.unwrap().path()).collect();
+            files.sort();
+            for file in files {
+                let format = document::Format::from_path(&file).unwrap();
+                let loaded = document::load_file(&file, &file.display().to_string(), format, &LoadOptions::default());
+                assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
+                docs.extend(loaded.documents.into_iter().map(Arc::new));
+            }
+        }
+        // And the benches' generated systems, which vary every list the policies read.
+        for i in 0..100 {
+            let text = super::generate::document(i, 1 + (i as usize % 3));
+            let loaded =
+                document::load_bytes(text.into_bytes(), &format!("generated-{i}.yaml"), document::Format::Yaml, &LoadOptions::default());
+            docs.extend(loaded.documents.into_iter().map(Arc::new));
+        }
+        let mut options = ScanOptions::new(jiff::civil::date(2025, 6, 1));
+        options.evidence = EvidenceMode::All;
+        let evaluator = Evaluator { options: &options, parallel: false, hashes: false };
+        let projected: Vec<&str> = set.rules.iter().filter(|r| r.fields.is_some()).map(|r| r.id.as_str()).collect();
+        for id in ["P03", "P04", "P05", "P06", "P07", "P10", "P12", "CORP001"] {
+            assert!(projected.contains(&id), "{id} reads list items by fixed keys: {projected:?}");
+        }
+        let (mut compared, mut failed) = (0, 0);
+        for rule in set.rules.iter_mut().filter(|r| r.fields.is_some()) {
+            let matching: Vec<Arc<Document>> = docs.iter().filter(|d| rule.matches_kind(&d.kind)).cloned().collect();
+            let evaluate = |rule: &Rule| -> Vec<Outcome> {
+                match rule.scope {
+                    crate::rules::Scope::Document => matching.iter().map(|doc| evaluator.document(rule, doc)).collect(),
+                    crate::rules::Scope::Corpus => evaluator.corpus(rule, &matching).into_iter().map(|(_, o)| o).collect(),
+                }
+            };
+            let kept = evaluate(rule);
+            let fields = rule.fields.take();
+            let whole = evaluate(rule);
+            rule.fields = fields;
+            assert_eq!(kept, whole, "{}: same statuses, findings, fingerprints and evidence", rule.id);
+            compared += whole.len();
+            failed += whole.iter().filter(|o| o.status == Status::Fail).count();
+        }
+        assert!(compared >= 2_000 && failed >= 500, "{compared} outcomes compared, {failed} of them failures");
     }
 
     fn result(path: &str, hash: &str, rules: &[&str]) -> FileResult {

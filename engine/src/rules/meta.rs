@@ -222,6 +222,7 @@ pub fn compile(source: &RuleSource, engine: &Engine) -> Result<(Rule, AST), Vec<
         docs: doc::RuleDoc::parse(&source.text),
         has_applies: has("applies"),
         assigns_members: assigns_members(&ast),
+        fields: Some(crate::script::fields::Fields::of(&ast)).filter(|f| !f.is_empty()).map(std::sync::Arc::new),
         program: crate::script::compiled::new_program_id(),
         source: source.clone(),
     };

@@ -54,6 +54,9 @@ pub struct Rule {
     /// the map size limit, so only such a rule runs on the engine that checks
     /// map variables as they are read (`script::build_engine`).
     pub(crate) assigns_members: bool,
+    /// The calls whose results the rule reads only by fixed keys, which
+    /// convert only those keys (`script::fields`).
+    pub(crate) fields: Option<std::sync::Arc<crate::script::fields::Fields>>,
     /// Names the rule's compiled form on each thread (`script::compiled`).
     pub(crate) program: u64,
 }
@@ -64,10 +67,14 @@ impl Rule {
         self.kinds.iter().any(|k| k == "*" || k == kind)
     }
 
-    /// Holds the evaluation that is starting to the rule's `reads`, if any.
-    pub(crate) fn limit_reads(&self) {
+    /// Prepares the evaluation that is starting: holds it to the rule's
+    /// `reads`, if any, and lets its calls convert only the keys it reads.
+    pub(crate) fn begin_evaluation(&self) {
         if let Some(reads) = &self.reads {
             crate::script::context::allow_only(std::rc::Rc::from(reads.as_slice()));
+        }
+        if let Some(fields) = &self.fields {
+            crate::script::context::convert_only(std::sync::Arc::clone(fields));
         }
     }
 

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::rc::Rc;
 use std::sync::Arc;
 
-use rhai::{Array, Dynamic, Engine, EvalAltResult, ImmutableString, INT};
+use rhai::{Array, Dynamic, Engine, EvalAltResult, ImmutableString, NativeCallContext, INT};
 
 use super::context::{self, RawFinding};
 use super::graph::Graph;
@@ -78,6 +78,12 @@ fn parse_path(path: &str) -> Fallible<Rc<Segments>> {
         .into());
     }
     Ok(segments)
+}
+
+/// A node as the rule sees it: whole, or as a map of only the keys the
+/// call's result is read by (`script::fields`).
+fn convert(node: &Node, keys: Option<&[Box<str>]>) -> Dynamic {
+    keys.map_or_else(|| node.to_dynamic(), |keys| node.to_dynamic_keeping(keys))
 }
 
 fn is_present(node: Option<&Node>) -> bool {
@@ -156,14 +162,17 @@ pub fn register(engine: &mut Engine) {
     engine.register_type_with_name::<Doc>("Document");
 
     // Reading.
-    engine
-        .register_fn("get", |d: &mut Doc, path: &str| -> Fallible<Dynamic> { Ok(d.read(path)?.1.map_or(Dynamic::UNIT, Node::to_dynamic)) });
+    engine.register_fn("get", |call: NativeCallContext, d: &mut Doc, path: &str| -> Fallible<Dynamic> {
+        let node = d.read(path)?.1;
+        Ok(context::with_keys(call.call_position(), |keys| node.map_or(Dynamic::UNIT, |n| convert(n, keys))))
+    });
     engine.register_fn("has", |d: &mut Doc, path: &str| -> Fallible<bool> { Ok(d.read(path)?.1.is_some_and(|n| n.value != Value::Null)) });
     engine.register_fn("present", |d: &mut Doc, path: &str| -> Fallible<bool> { Ok(is_present(d.read(path)?.1)) });
-    engine.register_fn("list", |d: &mut Doc, path: &str| -> Fallible<Array> {
-        Ok(d.read(path)?.1.and_then(Node::as_seq).map(|items| items.iter().map(Node::to_dynamic).collect()).unwrap_or_default())
+    engine.register_fn("list", |call: NativeCallContext, d: &mut Doc, path: &str| -> Fallible<Array> {
+        let items = d.read(path)?.1.and_then(Node::as_seq).unwrap_or_default();
+        Ok(context::with_keys(call.call_position(), |keys| items.iter().map(|n| convert(n, keys)).collect()))
     });
-    engine.register_fn("values", |d: &mut Doc, path: &str| -> Fallible<Array> {
+    engine.register_fn("values", |call: NativeCallContext, d: &mut Doc, path: &str| -> Fallible<Array> {
         let segments = parse_any_path(path)?;
         // The evidence is the collection before the first wildcard, as for `doc.list`:
         // an item added, removed or changed re-opens the verdict.
@@ -171,7 +180,7 @@ pub fn register(engine: &mut Engine) {
         context::record_read(d.slot, Rc::new(collection));
         let mut nodes = Vec::new();
         path::matching_nodes(&d.doc.root, &segments, &mut nodes);
-        Ok(nodes.into_iter().map(Node::to_dynamic).collect())
+        Ok(context::with_keys(call.call_position(), |keys| nodes.into_iter().map(|n| convert(n, keys)).collect()))
     });
     engine.register_fn("keys", |d: &mut Doc, path: &str| -> Fallible<Array> {
         Ok(d.read(path)?

@@ -5,8 +5,10 @@
 
 use std::cell::RefCell;
 use std::rc::Rc;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use super::fields::Fields;
 use crate::document::path::Segments;
 
 /// A finding as a rule raised it, before positions are resolved.
@@ -40,6 +42,8 @@ pub struct Context {
     pub allowed: Option<Rc<[Segments]>>,
     /// The first path it read (or raised a finding at) outside them.
     pub outside: Option<Segments>,
+    /// The calls of the running rule whose maps need only some keys.
+    pub fields: Option<Arc<Fields>>,
 }
 
 thread_local! {
@@ -67,6 +71,7 @@ impl Context {
             started: Instant::now(),
             allowed: None,
             outside: None,
+            fields: None,
         }
     }
 
@@ -84,6 +89,19 @@ impl Context {
 /// evaluation turns into an error.
 pub fn allow_only(paths: Rc<[Segments]>) {
     with(|c| c.allowed = Some(paths));
+}
+
+/// Lets the running rule's calls convert only the keys it reads (`script::fields`).
+pub fn convert_only(fields: Arc<Fields>) {
+    with(|c| c.fields = Some(fields));
+}
+
+/// Runs `f` with the keys the call at `at` needs, if it needs only some.
+pub fn with_keys<T>(at: rhai::Position, f: impl FnOnce(Option<&[Box<str>]>) -> T) -> T {
+    CURRENT.with(|c| {
+        let current = c.borrow();
+        f(current.as_ref().and_then(|c| c.fields.as_deref()).and_then(|fields| fields.at(at)))
+    })
 }
 
 /// Applies `f` to the current context, if a rule is running.

@@ -7,6 +7,7 @@ pub mod bom;
 pub mod cards;
 pub mod compiled;
 pub mod context;
+pub mod fields;
 pub mod graph;
 pub mod mcp;
 pub mod secrets;
