@@ -73,8 +73,8 @@ impl Rule {
         if let Some(reads) = &self.reads {
             crate::script::context::allow_only(std::rc::Rc::from(reads.as_slice()));
         }
-        if let Some(fields) = &self.fields {
-            crate::script::context::convert_only(std::sync::Arc::clone(fields));
+        if let Some(fields) = crate::script::compiled::fields(self) {
+            crate::script::context::convert_only(fields);
         }
     }
 

@@ -16,6 +16,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use rhai::{Engine, AST};
 
+use super::fields::Fields;
 use super::{build_engine_checking, Limits};
 use crate::fxhash::FxBuild;
 use crate::rules::Rule;
@@ -33,6 +34,10 @@ struct Compiled {
     engines: Vec<((Limits, bool), Rc<Engine>)>,
     /// By program id, then by the limits of the engine that compiled it.
     programs: HashMap<u64, Vec<(Limits, Rc<AST>)>, FxBuild>,
+    /// By program id: this thread's copy of `Rule::fields`. Counting
+    /// references to one shared copy from every evaluation on every thread
+    /// made two threads fight over its count.
+    fields: HashMap<u64, Rc<Fields>, FxBuild>,
 }
 
 thread_local! {
@@ -75,6 +80,18 @@ pub fn program(rule: &Rule, limits: &Limits) -> Result<(Rc<Engine>, Rc<AST>), St
     Ok((engine, ast))
 }
 
+/// This thread's copy of the keys the rule's calls convert (`Rule::fields`).
+pub(crate) fn fields(rule: &Rule) -> Option<Rc<Fields>> {
+    let shared = rule.fields.as_deref()?;
+    Some(COMPILED.with(|compiled| {
+        let mut compiled = compiled.borrow_mut();
+        if compiled.fields.len() >= MAX_PROGRAMS {
+            compiled.fields.clear();
+        }
+        Rc::clone(compiled.fields.entry(rule.program).or_insert_with(|| Rc::new(shared.clone())))
+    }))
+}
+
 /// Keeps a rule compiled on this thread for later evaluations here.
 pub(crate) fn keep(limits: &Limits, program: u64, ast: Rc<AST>) {
     COMPILED.with(|compiled| {
@@ -94,6 +111,7 @@ pub(crate) fn forget(program: u64) {
     let _ = COMPILED.try_with(|compiled| {
         if let Ok(mut compiled) = compiled.try_borrow_mut() {
             compiled.programs.remove(&program);
+            compiled.fields.remove(&program);
         }
     });
 }

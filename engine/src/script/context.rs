@@ -5,7 +5,6 @@
 
 use std::cell::RefCell;
 use std::rc::Rc;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::fields::Fields;
@@ -43,7 +42,7 @@ pub struct Context {
     /// The first path it read (or raised a finding at) outside them.
     pub outside: Option<Segments>,
     /// The calls of the running rule whose maps need only some keys.
-    pub fields: Option<Arc<Fields>>,
+    pub fields: Option<Rc<Fields>>,
 }
 
 thread_local! {
@@ -92,7 +91,7 @@ pub fn allow_only(paths: Rc<[Segments]>) {
 }
 
 /// Lets the running rule's calls convert only the keys it reads (`script::fields`).
-pub fn convert_only(fields: Arc<Fields>) {
+pub fn convert_only(fields: Rc<Fields>) {
     with(|c| c.fields = Some(fields));
 }
 
