@@ -20,7 +20,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use rhai::{ASTNode, Expr, Position, Stmt, AST};
+use rhai::{ASTNode, Expr, ImmutableString, Position, Stmt, AST};
 
 /// The calls of one rule whose results need only some keys.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -46,43 +46,29 @@ impl Fields {
 
     /// The calls of `ast` whose results are only read by fixed property names.
     pub fn of(ast: &AST) -> Fields {
-        if captures_caller_scope(ast) {
-            // `f!(...)` lets a function read the caller's variables: uses
-            // this analysis cannot see.
-            return Fields::default();
-        }
-        let declared = declarations(ast);
+        let Some(declared) = declarations(ast) else { return Fields::default() };
         let mut sites = Vec::new();
         ast.walk(&mut |path: &[ASTNode]| {
             match path.last() {
-                // `for x in doc.list(...)`: `x` lives in the loop's body.
+                // `for x in doc.list(...)`: `x` lives in the loop's body
+                // (where another declaration of the name would shadow it).
                 Some(ASTNode::Stmt(stmt @ Stmt::For(for_loop, _))) => {
                     let (var, counter, flow) = &**for_loop;
                     if let Some(at) = converting_call(&flow.expr) {
                         let shadowed = counter.as_ref().is_some_and(|c| c.name == var.name);
-                        let mut redeclared = false;
-                        stmt.walk(&mut Vec::new(), &mut |inner: &[ASTNode]| {
-                            if let Some(ASTNode::Stmt(s)) = inner.last() {
-                                // The loop itself declares `var`; any other declaration in it shadows it.
-                                redeclared |= !std::ptr::eq(*s, *stmt) && declared_names(s).contains(&var.name.as_str());
-                            }
-                            !redeclared
-                        });
-                        if !shadowed && !redeclared {
-                            if let Some(keys) = keys_read(&var.name, |on| stmt.walk(&mut Vec::new(), on)) {
-                                sites.push((at, keys));
-                            }
+                        if let Some(keys) = keys_read(&var.name, stmt, |on| stmt.walk(&mut Vec::new(), on)).filter(|_| !shadowed) {
+                            sites.push((at, keys));
                         }
                     }
                 }
                 // `let v = doc.get(...)`: `v` may be read anywhere after,
                 // so only a name declared once in the whole rule qualifies,
                 // and every use of that name in the rule is looked at.
-                Some(ASTNode::Stmt(Stmt::Var(var, ..))) => {
+                Some(ASTNode::Stmt(stmt @ Stmt::Var(var, ..))) => {
                     let (name, init, _) = &**var;
                     if let Some(at) = converting_call(init) {
-                        if declared.get(name.name.as_str()) == Some(&1) {
-                            if let Some(keys) = keys_read(&name.name, |on| ast.walk(on)) {
+                        if declared.get(&name.name) == Some(&1) {
+                            if let Some(keys) = keys_read(&name.name, stmt, |on| ast.walk(on)) {
                                 sites.push((at, keys));
                             }
                         }
@@ -112,58 +98,57 @@ fn converting_call(expr: &Expr) -> Option<Position> {
 
 /// The names `stmt` declares: a `let` or `const`, a loop's variables, a
 /// `catch` variable.
-fn declared_names(stmt: &Stmt) -> Vec<&str> {
-    match stmt {
-        Stmt::Var(var, ..) => vec![var.0.name.as_str()],
-        Stmt::For(for_loop, _) => std::iter::once(&for_loop.0).chain(&for_loop.1).map(|v| v.name.as_str()).collect(),
+fn declared_names(stmt: &Stmt) -> impl Iterator<Item = &ImmutableString> {
+    let names = match stmt {
+        Stmt::Var(var, ..) => [Some(&var.0.name), None],
+        Stmt::For(for_loop, _) => [Some(&for_loop.0.name), for_loop.1.as_ref().map(|c| &c.name)],
         Stmt::TryCatch(flow, _) => match &flow.expr {
-            Expr::Variable(v, ..) => vec![v.1.as_str()],
-            _ => Vec::new(),
+            Expr::Variable(v, ..) => [Some(&v.1), None],
+            _ => [None, None],
         },
-        _ => Vec::new(),
-    }
+        _ => [None, None],
+    };
+    names.into_iter().flatten()
 }
 
-/// How many times each name is declared in the rule, parameters included.
-fn declarations(ast: &AST) -> HashMap<String, usize> {
-    let mut count: HashMap<String, usize> = HashMap::new();
+/// How many times each name is declared in the rule, parameters included;
+/// `None` when a call is written `f!(...)`, which lets a function read the
+/// caller's variables: uses this analysis cannot see.
+fn declarations(ast: &AST) -> Option<HashMap<ImmutableString, usize>> {
+    let mut count: HashMap<ImmutableString, usize> = HashMap::new();
     for function in ast.iter_fn_def() {
         for param in &function.params {
-            *count.entry(param.to_string()).or_default() += 1;
+            *count.entry(param.clone()).or_default() += 1;
         }
     }
+    let mut shares_scope = false;
     ast.walk(&mut |path: &[ASTNode]| {
-        if let Some(ASTNode::Stmt(stmt)) = path.last() {
-            for name in declared_names(stmt) {
-                *count.entry(name.to_string()).or_default() += 1;
+        match path.last() {
+            Some(ASTNode::Stmt(stmt)) => {
+                if let Stmt::FnCall(call, _) = stmt {
+                    shares_scope |= call.capture_parent_scope;
+                }
+                for name in declared_names(stmt) {
+                    *count.entry(name.clone()).or_default() += 1;
+                }
             }
+            Some(ASTNode::Expr(Expr::FnCall(call, _))) => shares_scope |= call.capture_parent_scope,
+            _ => {}
         }
-        true
+        !shares_scope
     });
-    count
+    (!shares_scope).then_some(count)
 }
 
-/// Whether any call in the rule is written `f!(...)`.
-fn captures_caller_scope(ast: &AST) -> bool {
-    let mut found = false;
-    ast.walk(&mut |path: &[ASTNode]| {
-        found |= match path.last() {
-            Some(ASTNode::Expr(Expr::FnCall(call, _))) => call.capture_parent_scope,
-            Some(ASTNode::Stmt(Stmt::FnCall(call, _))) => call.capture_parent_scope,
-            _ => false,
-        };
-        !found
-    });
-    found
-}
-
-/// The keys read from variable `name` in the nodes `walk` visits, or `None`
-/// when some use of it may see the whole value.
-fn keys_read(name: &str, walk: impl FnOnce(&mut dyn FnMut(&[ASTNode]) -> bool) -> bool) -> Option<Box<[Box<str>]>> {
+/// The keys read from variable `name`, declared by `declaring`, in the
+/// nodes `walk` visits, or `None` when some use of it may see the whole
+/// value or another declaration of the name may shadow it.
+fn keys_read(name: &str, declaring: &Stmt, walk: impl FnOnce(&mut dyn FnMut(&[ASTNode]) -> bool) -> bool) -> Option<Box<[Box<str>]>> {
     let mut keys = BTreeSet::new();
     let mut whole = false;
     walk(&mut |path: &[ASTNode]| {
         match path {
+            [.., ASTNode::Stmt(stmt)] if !std::ptr::eq(*stmt, declaring) && declared_names(stmt).any(|n| n == name) => whole = true,
             [.., parent, ASTNode::Expr(var @ Expr::Variable(v, ..))] if v.1 == name => match key_of(parent, var) {
                 Some(key) => {
                     keys.insert(key);
