@@ -9,17 +9,31 @@ use annexa_engine::eval::{self, Input, ScanOptions};
 use annexa_engine::script::Limits;
 
 fn inputs() -> Vec<Input> {
+    inputs_of(1)
+}
+
+/// Fifty files of `per_file` documents each.
+fn inputs_of(per_file: usize) -> Vec<Input> {
     (0..50)
         .map(|i| Input::Bytes {
             display: format!("f{i:02}.yaml"),
             format: Format::Yaml,
-            bytes: format!("kind: AISystem\nmetadata: {{name: s{i}}}\nspec: {{a: {i}}}\n").into_bytes().into(),
+            bytes: (0..per_file)
+                .map(|d| format!("kind: AISystem\nmetadata: {{name: s{i}-{d}}}\nspec: {{a: {i}}}\n"))
+                .collect::<Vec<_>>()
+                .join("---\n")
+                .into_bytes()
+                .into(),
         })
         .collect()
 }
 
 /// (file, finding message) in the order the sink received them.
 fn scan(threads: usize, chunk_files: usize) -> Vec<(String, String)> {
+    scan_files(inputs(), threads, chunk_files)
+}
+
+fn scan_files(inputs: Vec<Input>, threads: usize, chunk_files: usize) -> Vec<(String, String)> {
     let set = support::load_rules(
         &Limits::default(),
         &[&support::rule("W001", "fn check(doc) { doc.fail(\"spec.a\", `a is ${doc.get(\"spec.a\")}`); }")],
@@ -28,7 +42,7 @@ fn scan(threads: usize, chunk_files: usize) -> Vec<(String, String)> {
     options.threads = threads;
     options.chunk_files = chunk_files;
     let mut seen = Vec::new();
-    eval::scan(&set.rules, inputs(), &options, &mut |r| {
+    eval::scan(&set.rules, inputs, &options, &mut |r| {
         seen.push((r.path.clone(), r.outcomes.iter().flat_map(|o| o.findings.iter().map(|f| f.message.clone())).collect()));
         Ok(())
     })
@@ -41,6 +55,16 @@ fn results_arrive_in_input_order_for_any_threads_and_chunks() {
     let expected: Vec<(String, String)> = (0..50).map(|i| (format!("f{i:02}.yaml"), format!("a is {i}"))).collect();
     for (threads, chunk) in [(1, 256), (1, 3), (2, 1), (2, 7), (3, 4), (2, 256)] {
         assert_eq!(scan(threads, chunk), expected, "threads {threads}, chunks of {chunk}");
+    }
+}
+
+/// Files of many documents make chunks of fewer files (about `chunk_files`
+/// documents each): the order holds as the chunks shrink.
+#[test]
+fn results_arrive_in_input_order_when_files_hold_many_documents() {
+    let expected: Vec<(String, String)> = (0..50).map(|i| (format!("f{i:02}.yaml"), vec![format!("a is {i}"); 7].concat())).collect();
+    for (threads, chunk) in [(1, 4), (2, 4), (2, 64), (3, 10)] {
+        assert_eq!(scan_files(inputs_of(7), threads, chunk), expected, "threads {threads}, chunks of {chunk} documents");
     }
 }
 

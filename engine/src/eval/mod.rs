@@ -32,7 +32,9 @@ pub struct ScanOptions {
     pub load: LoadOptions,
     /// Worker threads (0: one per core).
     pub threads: usize,
-    /// Files evaluated together before their results are handed on.
+    /// Files evaluated together before their results are handed on, when
+    /// each holds one document; of files that hold more, fewer are taken at
+    /// a time, so that a chunk holds about this many documents.
     pub chunk_files: usize,
     /// Which outcomes keep their watched values (`Outcome.evidence`) for the
     /// dispositions file; the fingerprint is always computed.
@@ -131,21 +133,33 @@ pub fn scan_shard(
     let Some(pool) = pool else {
         return inputs.into_iter().try_for_each(|input| sink(evaluator.file(input, &document_rules)));
     };
-    let chunks = into_chunks(inputs, options.chunk_files);
     let evaluate =
         |chunk: Vec<Input>| -> Vec<FileResult> { chunk.into_par_iter().map(|input| evaluator.file(input, &document_rules)).collect() };
-    // The workers evaluate the next chunk while this thread hands the
-    // previous one to the sink (rendering is serial work): two chunks in
-    // flight at most, so memory stays flat.
+    // The workers evaluate chunks ahead while this thread hands the oldest
+    // to the sink (rendering is serial work). Chunks hold about
+    // `chunk_files` documents and a bounded number are in flight, so
+    // memory stays flat whatever the files hold.
+    let mut inputs = inputs.into_iter();
+    // Set when the sink fails: the chunks not yet started are skipped.
+    let stopped = &std::sync::atomic::AtomicBool::new(false);
     pool.in_place_scope(|scope| {
         let mut in_flight = std::collections::VecDeque::new();
-        let mut chunks = chunks;
         let evaluate = &evaluate;
+        // Files and documents handed on so far: how many documents a file holds.
+        let (mut files, mut documents) = (0usize, 0usize);
         loop {
-            while in_flight.len() < 2 {
-                let Some(chunk) = chunks.next() else { break };
+            // Until a chunk is back, files may hold any number of documents.
+            let ahead = if files == 0 { 2 } else { CHUNKS_AHEAD };
+            while in_flight.len() < ahead {
+                let chunk: Vec<Input> = inputs.by_ref().take(chunk_size(options.chunk_files, files, documents)).collect();
+                if chunk.is_empty() {
+                    break;
+                }
                 let (done, results) = std::sync::mpsc::sync_channel(1);
                 scope.spawn(move |_| {
+                    if stopped.load(std::sync::atomic::Ordering::Relaxed) {
+                        return;
+                    }
                     // The receiver is gone only when the sink failed and the scan is over.
                     let _ = done.send(evaluate(chunk));
                 });
@@ -154,9 +168,31 @@ pub fn scan_shard(
             let Some(results) = in_flight.pop_front() else { return Ok(()) };
             // A worker that panicked drops its sender: say so rather than lose its files.
             let results = results.recv().map_err(|_| std::io::Error::other("an evaluation worker stopped"))?;
-            results.into_iter().try_for_each(&mut *sink)?;
+            files += results.len();
+            documents += results.iter().map(|r| r.documents.len().max(1)).sum::<usize>();
+            results.into_iter().try_for_each(&mut *sink).inspect_err(|_| stopped.store(true, std::sync::atomic::Ordering::Relaxed))?;
         }
     })
+}
+
+/// Chunks evaluated ahead of the one being handed to the sink, once a
+/// chunk has shown how many documents files hold. Woken when a chunk is
+/// done, the calling thread can wait a scheduler slice for a CPU the
+/// workers hold; with two chunks ahead the workers then ran dry (eight:
+/// 0.46 -> 0.44 s for 10,000 documents on two threads).
+const CHUNKS_AHEAD: usize = 8;
+
+/// Files in the next chunk: `chunk_files` documents' worth, at the
+/// documents per file seen so far. Before any file is back, one: a file
+/// may hold any number of documents.
+fn chunk_size(chunk_files: usize, files: usize, documents: usize) -> usize {
+    if files == 0 {
+        1
+    } else if documents <= files {
+        chunk_files.max(1)
+    } else {
+        (chunk_files.saturating_mul(files) / documents).max(1)
+    }
 }
 
 /// One file as the first pass read it.
@@ -225,17 +261,6 @@ fn for_corpus(docs: Vec<Arc<Document>>, corpus_rules: &[&Rule], snippets: bool) 
             })
         })
         .collect()
-}
-
-/// The inputs in chunks of `size` files, in order, taken as they are needed:
-/// the files are not copied into chunks all at once.
-fn into_chunks(inputs: Vec<Input>, size: usize) -> impl Iterator<Item = Vec<Input>> {
-    let size = size.max(1);
-    let mut inputs = inputs.into_iter();
-    std::iter::from_fn(move || {
-        let chunk: Vec<Input> = inputs.by_ref().take(size).collect();
-        (!chunk.is_empty()).then_some(chunk)
-    })
 }
 
 /// Evaluates one document rule on one parsed document (for benches and
@@ -511,6 +536,16 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn chunks_hold_about_chunk_files_documents() {
+        assert_eq!(chunk_size(64, 0, 0), 1, "nothing seen yet: one file at a time");
+        assert_eq!(chunk_size(64, 128, 128), 64);
+        assert_eq!(chunk_size(64, 128, 256), 32, "two documents a file");
+        assert_eq!(chunk_size(64, 128, 6_400), 1, "fifty a file: one file a chunk");
+        assert_eq!(chunk_size(64, 1, 100_000), 1, "never an empty chunk");
+        assert_eq!(chunk_size(0, 5, 5), 1);
     }
 
     #[test]
