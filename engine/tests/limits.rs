@@ -48,6 +48,40 @@ fn call_depth() {
     assert_eq!(message, "call depth limit exceeded (unbounded recursion?)");
 }
 
+/// The depth counts from the rule's own function: with the default 48
+/// levels, `check` may recurse 47 deep and not 48.
+#[test]
+fn call_depth_counts_from_the_rules_function() {
+    let at = |depth: usize| {
+        let body = format!("fn down(n) {{ if n == 0 {{ return 0; }} down(n - 1) }}\nfn check(doc) {{ down({depth}); }}");
+        outcome(&scan(&[&rule("X001", &body)], &[("a.yaml", GOOD)]), "a.yaml", "X001").status
+    };
+    assert_eq!(at(47), Status::Pass);
+    assert_eq!(at(48), Status::Error);
+}
+
+/// Rhai's state for calls into a rule is kept from one call to the next
+/// (`script::compiled`); the operation count is not. A rule whose
+/// `applies` and `check` each use most of the budget passes on every
+/// document, while one call using twice as much fails.
+#[test]
+fn each_call_has_the_whole_operation_budget() {
+    let limits = Limits { max_operations: 10_000, ..slow() };
+    let burn = "fn burn() { let n = 0; while n < 1500 { n += 1; } }";
+    let once = rule("X001", &format!("{burn}\nfn check(doc) {{ burn(); }}"));
+    let twice = rule("X002", &format!("{burn}\nfn check(doc) {{ burn(); burn(); }}"));
+    let both =
+        rule("X003", &format!("{burn}\nfn applies(doc) {{ burn(); true }}\nfn check(doc) {{ burn(); doc.fail(\"spec.a\", \"ran\"); }}"));
+    let files: Vec<(String, &[u8])> = (0..6).map(|i| (format!("f{i}.yaml"), GOOD)).collect();
+    let inputs: Vec<(&str, &[u8])> = files.iter().map(|(name, text)| (name.as_str(), *text)).collect();
+    let results = scan_with(&[&once, &twice, &both], &inputs, limits, LoadOptions::default());
+    for (file, _) in &inputs {
+        assert_eq!(outcome(&results, file, "X001").status, Status::Pass, "{file}: one burn fits the budget");
+        assert_eq!(outcome(&results, file, "X002").status, Status::Error, "{file}: two burns in one call do not");
+        assert_eq!(outcome(&results, file, "X003").status, Status::Fail, "{file}: applies and check each have the budget");
+    }
+}
+
 #[test]
 fn string_size() {
     let (message, _) = runaway("fn check(doc) {\n  let s = \"xxxxxxxx\";\n  loop { s += s; }\n}", slow());

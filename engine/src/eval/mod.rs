@@ -7,11 +7,10 @@
 mod outcome;
 
 use std::collections::HashMap;
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 
 use rayon::prelude::*;
-use rhai::{CallFnOptions, Dynamic, EvalAltResult, Scope as RhaiScope};
+use rhai::{Dynamic, EvalAltResult};
 
 use crate::document::discover::InputFile;
 use crate::document::path::Segments;
@@ -19,7 +18,8 @@ use crate::document::{self, projection, Document, InputError, LoadOptions};
 use crate::report::{FileResult, Outcome, ScriptError, Status};
 use crate::rules::{Rule, Scope};
 use crate::script::api::Doc;
-use crate::script::{compiled, context, Limits};
+use crate::script::compiled::{self, CallError};
+use crate::script::{context, Limits};
 
 pub use outcome::document_info;
 
@@ -420,19 +420,13 @@ impl Evaluator<'_> {
 
     /// Calls one function of a rule, turning script errors and panics into a `ScriptError`.
     fn call(&self, rule: &Rule, name: &str, arg: Dynamic) -> Result<Dynamic, ScriptError> {
-        let (engine, ast) =
-            compiled::program(rule, &self.options.limits).map_err(|message| ScriptError { message, rule_position: None })?;
-        let options = CallFnOptions::new().eval_ast(false).rewind_scope(true);
-        let result =
-            catch_unwind(AssertUnwindSafe(|| engine.call_fn_with_options::<Dynamic>(options, &mut RhaiScope::new(), &ast, name, (arg,))));
-        match result {
-            Ok(Ok(value)) => Ok(value),
-            Ok(Err(e)) => Err(script_error(*e)),
-            Err(_) => Err(ScriptError {
-                message: format!("the script engine failed inside `{name}` (a bug in annexa or Rhai)"),
-                rule_position: None,
-            }),
-        }
+        compiled::call(rule, &self.options.limits, name, arg).map_err(|e| match e {
+            CallError::Script(e) => script_error(*e),
+            CallError::NotCompiled(message) => ScriptError { message, rule_position: None },
+            CallError::Panicked => {
+                ScriptError { message: format!("the script engine failed inside `{name}` (a bug in annexa or Rhai)"), rule_position: None }
+            }
+        })
     }
 }
 

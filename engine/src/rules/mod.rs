@@ -179,7 +179,7 @@ pub fn load(sources: Vec<RuleSource>, limits: &Limits) -> RuleSet {
                     });
                     set.failed_sources.push(source);
                 } else {
-                    compiled::keep(limits, rule.program, std::rc::Rc::new(ast));
+                    compiled::keep(limits, rule.program, ast);
                     set.rules.push(rule);
                 }
             }

@@ -4,11 +4,10 @@
 //! rule by the exact id written in the file, which must equal its folder name.
 //! This module reads and runs cases and returns structured results; it never prints.
 
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use rhai::{CallFnOptions, Dynamic, EvalAltResult, Scope as RhaiScope};
+use rhai::{Dynamic, EvalAltResult};
 use serde::Serialize;
 
 use super::{Rule, Scope};
@@ -17,7 +16,8 @@ use crate::document::path::{self, Segment, Segments};
 use crate::document::{self, yaml, Document, InputError, LoadOptions, Node, Position, Region, Source, Value};
 use crate::report::{Finding, Status};
 use crate::script::api::Doc;
-use crate::script::{compiled, context, Limits};
+use crate::script::compiled::{self, CallError};
+use crate::script::{context, Limits};
 
 /// The evaluation date of a case that does not say, so results never drift with the calendar.
 pub const DEFAULT_NOW: &str = "2025-06-01";
@@ -652,15 +652,11 @@ fn locate(doc: &Document, segments: &Segments, message: &str) -> Finding {
 }
 
 fn call(rule: &Rule, limits: &Limits, name: &str, arg: Dynamic) -> Result<Dynamic, String> {
-    let (engine, ast) = compiled::program(rule, limits)?;
-    let options = CallFnOptions::new().eval_ast(false).rewind_scope(true);
-    let result =
-        catch_unwind(AssertUnwindSafe(|| engine.call_fn_with_options::<Dynamic>(options, &mut RhaiScope::new(), &ast, name, (arg,))));
-    match result {
-        Ok(Ok(value)) => Ok(value),
-        Ok(Err(e)) => Err(describe_error(&e)),
-        Err(_) => Err(format!("the script engine failed inside `{name}`")),
-    }
+    compiled::call(rule, limits, name, arg).map_err(|e| match e {
+        CallError::Script(e) => describe_error(&e),
+        CallError::NotCompiled(message) => message,
+        CallError::Panicked => format!("the script engine failed inside `{name}`"),
+    })
 }
 
 fn describe_error(e: &EvalAltResult) -> String {

@@ -69,7 +69,7 @@ pub(crate) fn build_engine_checking(limits: &Limits, check_map_variables: bool) 
 
     engine
         .set_max_operations(limits.max_operations)
-        .set_max_call_levels(limits.max_call_levels)
+        .set_max_call_levels(limits.max_call_levels.saturating_add(compiled::ENTRY_LEVELS))
         .set_max_expr_depths(limits.max_expr_depth, limits.max_function_expr_depth)
         .set_max_string_size(limits.max_string_size)
         .set_max_array_size(limits.max_array_size)
