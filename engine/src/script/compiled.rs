@@ -1,4 +1,5 @@
-//! Each thread's engine, and the rules it has compiled.
+//! Each thread's engine, the rules it has compiled, and the calls into
+//! them (`call`), which keep Rhai's call state from one document to the next.
 //!
 //! Rhai is built without its `sync` feature: reference counts that are not
 //! atomic make rule evaluation about a fifth faster, and two threads no
@@ -60,7 +61,7 @@ pub fn engine(limits: &Limits) -> Rc<Engine> {
 }
 
 /// A rule compiled on this thread, and Rhai's state for calls into it.
-pub struct Program {
+struct Program {
     ast: AST,
     /// Kept from one call to the next: above all Rhai's cache of which
     /// function each call in the rule resolves to. A fresh one per call
@@ -161,8 +162,11 @@ fn program(rule: &Rule, limits: &Limits) -> Result<(Rc<Engine>, Rc<Program>), St
     let (engine, found) = COMPILED.with(|compiled| {
         let mut compiled = compiled.borrow_mut();
         let engine = compiled.engine(limits, rule.assigns_members);
-        let found =
-            compiled.programs.get(&rule.program).and_then(|asts| asts.iter().find(|(l, _)| l == limits)).map(|(_, ast)| Rc::clone(ast));
+        let found = compiled
+            .programs
+            .get(&rule.program)
+            .and_then(|kept| kept.iter().find(|(l, _)| l == limits))
+            .map(|(_, program)| Rc::clone(program));
         (engine, found)
     });
     if let Some(program) = found {
