@@ -67,14 +67,10 @@ impl Rule {
         self.kinds.iter().any(|k| k == "*" || k == kind)
     }
 
-    /// Prepares the evaluation that is starting: holds it to the rule's
-    /// `reads`, if any, and lets its calls convert only the keys it reads.
-    pub(crate) fn begin_evaluation(&self) {
+    /// Holds the evaluation that is starting to the rule's `reads`, if any.
+    pub(crate) fn limit_reads(&self) {
         if let Some(reads) = &self.reads {
             crate::script::context::allow_only(std::rc::Rc::from(reads.as_slice()));
-        }
-        if let Some(fields) = crate::script::compiled::fields(self) {
-            crate::script::context::convert_only(fields);
         }
     }
 
@@ -179,7 +175,7 @@ pub fn load(sources: Vec<RuleSource>, limits: &Limits) -> RuleSet {
                     });
                     set.failed_sources.push(source);
                 } else {
-                    compiled::keep(limits, rule.program, ast);
+                    compiled::keep(limits, &rule, ast);
                     set.rules.push(rule);
                 }
             }

@@ -593,7 +593,7 @@ fn evaluate(rule: &Rule, docs: &[Arc<Document>], now: jiff::civil::Date, limits:
         return Actual { status: Status::NotApplicable, findings: Vec::new(), error: None };
     }
     let ((status, error), ctx) = context::with_context(now, limits.max_findings, || {
-        rule.begin_evaluation();
+        rule.limit_reads();
         let mut handles = rhai::Array::new();
         let mut subject_applies = true;
         for (slot, doc) in docs.iter().enumerate() {

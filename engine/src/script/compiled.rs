@@ -36,10 +36,6 @@ struct Compiled {
     engines: Vec<((Limits, bool), Rc<Engine>)>,
     /// By program id, then by the limits of the engine that compiled it.
     programs: HashMap<u64, Vec<(Limits, Rc<Program>)>, FxBuild>,
-    /// By program id: this thread's copy of `Rule::fields`. Counting
-    /// references to one shared copy from every evaluation on every thread
-    /// made two threads fight over its count.
-    fields: HashMap<u64, Rc<Fields>, FxBuild>,
 }
 
 thread_local! {
@@ -63,6 +59,10 @@ pub fn engine(limits: &Limits) -> Rc<Engine> {
 /// A rule compiled on this thread, and Rhai's state for calls into it.
 struct Program {
     ast: AST,
+    /// This thread's copy of `Rule::fields`: counting references to one
+    /// shared copy from every evaluation on every thread made two threads
+    /// fight over its count.
+    fields: Option<Rc<Fields>>,
     /// Kept from one call to the next: above all Rhai's cache of which
     /// function each call in the rule resolves to. A fresh one per call
     /// (as `Engine::call_fn` makes) resolved every function the rule calls
@@ -104,14 +104,18 @@ pub enum CallError {
 }
 
 impl Program {
-    fn new(ast: AST) -> Self {
-        Program { ast, session: RefCell::new(None) }
+    fn new(rule: &Rule, ast: AST) -> Self {
+        let fields = rule.fields.as_deref().map(|fields| Rc::new(fields.clone()));
+        Program { ast, fields, session: RefCell::new(None) }
     }
 
     /// Calls the rule's function `name` with `arg`, as `Engine::call_fn`
     /// would (no top-level statements run, a fresh scope, the operation
     /// count from zero), but with the state kept from the last call.
     fn call(&self, engine: &Engine, name: &str, mut arg: Dynamic) -> Result<Dynamic, CallError> {
+        if let Some(fields) = &self.fields {
+            super::context::convert_only(Rc::clone(fields));
+        }
         // Never busy: a rule's evaluation does not call into a rule. Were
         // it so, a session of its own does the same work, only slower.
         let mut kept = self.session.try_borrow_mut();
@@ -173,26 +177,14 @@ fn program(rule: &Rule, limits: &Limits) -> Result<(Rc<Engine>, Rc<Program>), St
         return Ok((engine, program));
     }
     let ast = engine.compile(&*rule.source.text).map_err(|e| format!("{} no longer compiles: {e}", rule.source.path))?;
-    let program = Rc::new(Program::new(ast));
+    let program = Rc::new(Program::new(rule, ast));
     keep_program(limits, rule.program, Rc::clone(&program));
     Ok((engine, program))
 }
 
-/// This thread's copy of the keys the rule's calls convert (`Rule::fields`).
-pub(crate) fn fields(rule: &Rule) -> Option<Rc<Fields>> {
-    let shared = rule.fields.as_deref()?;
-    Some(COMPILED.with(|compiled| {
-        let mut compiled = compiled.borrow_mut();
-        if compiled.fields.len() >= MAX_PROGRAMS {
-            compiled.fields.clear();
-        }
-        Rc::clone(compiled.fields.entry(rule.program).or_insert_with(|| Rc::new(shared.clone())))
-    }))
-}
-
 /// Keeps a rule compiled on this thread for later evaluations here.
-pub(crate) fn keep(limits: &Limits, program: u64, ast: AST) {
-    keep_program(limits, program, Rc::new(Program::new(ast)));
+pub(crate) fn keep(limits: &Limits, rule: &Rule, ast: AST) {
+    keep_program(limits, rule.program, Rc::new(Program::new(rule, ast)));
 }
 
 fn keep_program(limits: &Limits, program: u64, compiled_rule: Rc<Program>) {
@@ -213,7 +205,6 @@ pub(crate) fn forget(program: u64) {
     let _ = COMPILED.try_with(|compiled| {
         if let Ok(mut compiled) = compiled.try_borrow_mut() {
             compiled.programs.remove(&program);
-            compiled.fields.remove(&program);
         }
     });
 }
