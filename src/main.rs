@@ -4,11 +4,10 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, FromArgMatches};
 
-// mimalloc: allocation is a sixth of a scan's time with the system
-// allocator (many small values per document); see BENCHMARKS.md.
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: alloc::MiMalloc = alloc::MiMalloc;
 
+mod alloc;
 mod args;
 mod builtin;
 mod commands;
