@@ -5,7 +5,6 @@
 
 use std::collections::VecDeque;
 
-use crate::document::path::Segment;
 use crate::document::Node;
 
 /// Components in document order, and flows as index pairs.
@@ -21,15 +20,20 @@ pub struct Component<'a> {
     pub kind: &'a str,
 }
 
+/// The child of a map by key, without building a path segment (an allocation) per lookup.
+fn child<'a>(node: &'a Node, name: &str) -> Option<&'a Node> {
+    node.as_map()?.iter().find(|(key, _)| &**key == name).map(|(_, value)| value)
+}
+
 fn field<'a>(node: &'a Node, name: &str) -> Option<&'a str> {
-    node.child(&Segment::Key(name.into())).and_then(Node::as_str)
+    child(node, name).and_then(Node::as_str)
 }
 
 impl<'a> Graph<'a> {
     /// Reads the graph from a document root; missing parts make an empty graph.
     pub fn from_root(root: &'a Node) -> Self {
-        let architecture = root.child(&Segment::Key("spec".into())).and_then(|s| s.child(&Segment::Key("architecture".into())));
-        let list = |name: &str| architecture.and_then(|a| a.child(&Segment::Key(name.into()))).and_then(Node::as_seq).unwrap_or_default();
+        let architecture = child(root, "spec").and_then(|s| child(s, "architecture"));
+        let list = |name: &str| architecture.and_then(|a| child(a, name)).and_then(Node::as_seq).unwrap_or_default();
         let components: Vec<Component<'a>> = list("components")
             .iter()
             .enumerate()
