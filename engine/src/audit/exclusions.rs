@@ -9,7 +9,6 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::controls::catalogs;
-use crate::document::path::Segment;
 use crate::document::{yaml, InputError, Node, Position, Value};
 
 /// One excluded control and why.
@@ -102,7 +101,7 @@ pub fn from_node(node: &Node, file: &str, out: &mut Exclusions) {
                 out.errors.push(error(file, value.region.start, format!("unknown key `{key}` in an exclusion")));
             }
         }
-        let field = |name: &str| item.child(&Segment::Key(name.into()));
+        let field = |name: &str| item.child_key(name);
         let Some(control_node) = field("control") else {
             out.errors.push(error(file, item.region.start, "this exclusion names no `control`".into()));
             continue;

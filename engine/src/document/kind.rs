@@ -4,7 +4,6 @@
 //! rules that ask for `*`), unless a path glob of the config file names a kind
 //! (`KindGlobs`). `docs/kinds.md` lists every kind and how it is detected.
 
-use super::path::Segment;
 use super::value::{Node, Value};
 
 pub const MCP_CONFIG: &str = "MCPConfig";
@@ -38,7 +37,7 @@ pub fn detect(root: &Node, file: &str) -> (String, Option<String>) {
 }
 
 fn field<'a>(node: &'a Node, name: &str) -> Option<&'a Node> {
-    node.child(&Segment::Key(name.into()))
+    node.child_key(name)
 }
 
 fn has(node: &Node, name: &str) -> bool {

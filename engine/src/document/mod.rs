@@ -322,8 +322,8 @@ fn front_matter(text: &str) -> Result<Option<&str>, String> {
 pub fn describe(source: &Arc<Source>, index: usize, root: Node) -> Document {
     let (kind, api_version) = kind::detect(&root, &source.path);
     let identity = root
-        .child(&path::Segment::Key("metadata".into()))
-        .and_then(|m| m.child(&path::Segment::Key("name".into())))
+        .child_key("metadata")
+        .and_then(|m| m.child_key("name"))
         .and_then(Node::as_str)
         .filter(|s| !s.is_empty())
         .map_or_else(|| format!("{}#{index}", source.path), str::to_string);

@@ -53,6 +53,11 @@ impl Node {
         }
     }
 
+    /// The value of `key` in a map: `child` without building a segment (an allocation).
+    pub fn child_key(&self, key: &str) -> Option<&Node> {
+        self.as_map()?.iter().find(|(k, _)| &**k == key).map(|(_, n)| n)
+    }
+
     /// The node at `segments`, if every segment exists.
     pub fn get(&self, segments: &[Segment]) -> Option<&Node> {
         segments.iter().try_fold(self, |node, segment| node.child(segment))

@@ -4,13 +4,13 @@ use rhai::{Array, Dynamic, Engine};
 
 use super::api::Doc;
 use super::context;
-use crate::document::path::{self, Segment};
+use crate::document::path;
 use crate::document::Node;
 
 const ML_MODEL: &str = "machine-learning-model";
 
 fn is_model(node: &Node) -> bool {
-    node.child(&Segment::Key("type".into())).and_then(Node::as_str) == Some(ML_MODEL)
+    node.child_key("type").and_then(Node::as_str) == Some(ML_MODEL)
 }
 
 /// Paths of the `machine-learning-model` components: `metadata.component`
@@ -23,11 +23,11 @@ pub fn ml_models(doc: &Doc) -> Array {
         }
     }
     let root = &doc.doc.root;
-    let metadata = root.child(&Segment::Key("metadata".into())).and_then(|m| m.child(&Segment::Key("component".into())));
+    let metadata = root.child_key("metadata").and_then(|m| m.child_key("component"));
     if metadata.is_some_and(is_model) {
         out.push(Dynamic::from("metadata.component".to_string()));
     }
-    if let Some(components) = root.child(&Segment::Key("components".into())) {
+    if let Some(components) = root.child_key("components") {
         collect(components, "components", &mut out, 0);
     }
     out
@@ -40,7 +40,7 @@ fn collect(list: &Node, at: &str, out: &mut Array, depth: usize) {
         if is_model(item) {
             out.push(Dynamic::from(here.clone()));
         }
-        if let Some(nested) = item.child(&Segment::Key("components".into())) {
+        if let Some(nested) = item.child_key("components") {
             // The parser bounds nesting; this bound keeps a hostile BOM from recursing further.
             if depth < 64 {
                 collect(nested, &format!("{here}.components"), out, depth + 1);

@@ -20,20 +20,15 @@ pub struct Component<'a> {
     pub kind: &'a str,
 }
 
-/// The child of a map by key, without building a path segment (an allocation) per lookup.
-fn child<'a>(node: &'a Node, name: &str) -> Option<&'a Node> {
-    node.as_map()?.iter().find(|(key, _)| &**key == name).map(|(_, value)| value)
-}
-
 fn field<'a>(node: &'a Node, name: &str) -> Option<&'a str> {
-    child(node, name).and_then(Node::as_str)
+    node.child_key(name).and_then(Node::as_str)
 }
 
 impl<'a> Graph<'a> {
     /// Reads the graph from a document root; missing parts make an empty graph.
     pub fn from_root(root: &'a Node) -> Self {
-        let architecture = child(root, "spec").and_then(|s| child(s, "architecture"));
-        let list = |name: &str| architecture.and_then(|a| child(a, name)).and_then(Node::as_seq).unwrap_or_default();
+        let architecture = root.child_key("spec").and_then(|s| s.child_key("architecture"));
+        let list = |name: &str| architecture.and_then(|a| a.child_key(name)).and_then(Node::as_seq).unwrap_or_default();
         let components: Vec<Component<'a>> = list("components")
             .iter()
             .enumerate()

@@ -5,14 +5,14 @@ use rhai::{Array, Dynamic, Engine, ImmutableString};
 
 use super::api::Doc;
 use super::context;
-use crate::document::path::{self, Segment};
+use crate::document::path;
 use crate::document::Value;
 
 /// The path of a client configuration's server map: `mcpServers` (most
 /// clients), `servers` (`.vscode/mcp.json`) or `mcp.servers` (VS Code settings).
 pub fn servers_path(doc: &Doc) -> &'static str {
     let root = &doc.doc.root;
-    let key = |k: &str| root.child(&Segment::Key(k.into())).is_some();
+    let key = |k: &str| root.child_key(k).is_some();
     let found = if key("mcpServers") {
         "mcpServers"
     } else if key("servers") {

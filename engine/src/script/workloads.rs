@@ -6,7 +6,7 @@ use rhai::{Array, Dynamic, Engine, ImmutableString, Map};
 
 use super::api::Doc;
 use super::context;
-use crate::document::path::{self, Segment};
+use crate::document::path;
 use crate::document::Node;
 
 /// Where pod specs (objects with `containers`) sit in the workload kinds annexa knows.
@@ -39,7 +39,7 @@ pub fn containers(doc: &Doc) -> Array {
     for pod in POD_SPECS {
         let Ok(segments) = path::parse(pod) else { continue };
         let Some(spec) = doc.doc.root.get(&segments) else { continue };
-        let Some(items) = spec.child(&Segment::Key("containers".into())).and_then(Node::as_seq) else { continue };
+        let Some(items) = spec.child_key("containers").and_then(Node::as_seq) else { continue };
         context::record_read(doc.slot, std::rc::Rc::new(segments.clone()));
         for (i, container) in items.iter().enumerate() {
             let mut entry = Map::new();
