@@ -2,6 +2,7 @@
 //! `.gitignore`, include/exclude globs and the default skips, and return a
 //! sorted, de-duplicated list so every run reads the same files in the same order.
 
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
@@ -94,8 +95,15 @@ fn globset(globs: &[String]) -> Result<Option<GlobSet>> {
 
 /// How a path is shown: as the user gave it, with `/` separators and no `./`.
 pub fn display_path(path: &Path) -> String {
-    let s = path.to_string_lossy().replace('\\', "/");
-    let mut s = s.as_str();
+    // One allocation for the usual path: valid UTF-8, no backslash.
+    let lossy = path.to_str().map_or_else(|| path.to_string_lossy(), Cow::Borrowed);
+    let replaced;
+    let mut s: &str = if lossy.contains('\\') {
+        replaced = lossy.replace('\\', "/");
+        &replaced
+    } else {
+        &lossy
+    };
     while let Some(rest) = s.strip_prefix("./") {
         s = rest;
     }
@@ -104,6 +112,13 @@ pub fn display_path(path: &Path) -> String {
     } else {
         s.into()
     }
+}
+
+/// The last component of a walked path, as `Path::file_name` gives it, found
+/// without parsing the path (the walk asks for every file it meets).
+fn file_name(path: &str) -> &str {
+    let separator = |b: u8| b == b'/' || (cfg!(windows) && b == b'\\');
+    path.bytes().rposition(separator).and_then(|at| path.get(at + 1..)).unwrap_or(path)
 }
 
 /// Walks `roots` (files or folders) and returns the files to read.
@@ -164,7 +179,7 @@ pub fn discover(roots: &[PathBuf], options: &DiscoverOptions) -> Result<Discover
             if file_type.is_dir() {
                 continue;
             }
-            let Some(format) = Format::from_path(entry.path()) else { continue };
+            let Some(format) = entry.path().to_str().map(file_name).and_then(Format::from_file_name) else { continue };
             if !wanted(&display) {
                 continue;
             }
@@ -240,6 +255,15 @@ mod tests {
         let formats: Vec<Format> = found.files.iter().map(|f| f.format).collect();
         assert_eq!(formats, [Format::Json, Format::Yaml, Format::Yaml, Format::Yaml]);
         assert!(found.other_shards.is_empty() && found.errors.is_empty());
+    }
+
+    #[test]
+    fn file_names_and_displayed_paths() {
+        assert_eq!(file_name("corpus/team-a/system.yaml"), "system.yaml");
+        assert_eq!(file_name("system.yaml"), "system.yaml");
+        assert_eq!(display_path(Path::new("./././a/b.yaml")), "a/b.yaml");
+        assert_eq!(display_path(Path::new("./")), ".");
+        assert_eq!(display_path(Path::new(".\\a\\b.yaml")), "a/b.yaml", "backslashes become slashes before ./ is dropped");
     }
 
     #[test]

@@ -106,13 +106,27 @@ pub enum Format {
 }
 
 impl Format {
-    /// The format for a file name, or `None` for files annexa does not read.
+    /// The format for a file's path, or `None` for files annexa does not read.
     pub fn from_path(path: &std::path::Path) -> Option<Format> {
-        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
-        match ext.as_str() {
-            "yaml" | "yml" => Some(Format::Yaml),
-            "json" => Some(Format::Json),
-            "md" | "markdown" => Some(Format::Markdown),
+        Format::from_file_name(path.file_name()?.to_str()?)
+    }
+
+    /// The format for a file name (`Path::extension` rules: `.yaml` alone
+    /// has no extension), found without parsing a path: the walk asks for
+    /// every file it meets.
+    pub fn from_file_name(name: &str) -> Option<Format> {
+        let dot = name.bytes().rposition(|b| b == b'.').filter(|&dot| dot > 0)?;
+        let extension = name.as_bytes().get(dot + 1..)?;
+        // Lowercased on the stack: the longest known extension has 8 bytes.
+        let mut lower = [0u8; 8];
+        let lower = lower.get_mut(..extension.len())?;
+        for (to, from) in lower.iter_mut().zip(extension) {
+            *to = from.to_ascii_lowercase();
+        }
+        match &*lower {
+            b"yaml" | b"yml" => Some(Format::Yaml),
+            b"json" => Some(Format::Json),
+            b"md" | b"markdown" => Some(Format::Markdown),
             _ => None,
         }
     }
@@ -337,6 +351,43 @@ mod tests {
     fn load(text: &str, name: &str) -> LoadedFile {
         let format = Format::from_path(std::path::Path::new(name)).unwrap();
         load_bytes(text.as_bytes().to_vec(), name, format, &LoadOptions::default())
+    }
+
+    #[test]
+    fn formats_follow_the_extension_as_path_reads_it() {
+        // What `Path::extension` makes of each name, lowercased, is the reference.
+        let by_extension = |name: &str| match std::path::Path::new(name).extension()?.to_str()?.to_ascii_lowercase().as_str() {
+            "yaml" | "yml" => Some(Format::Yaml),
+            "json" => Some(Format::Json),
+            "md" | "markdown" => Some(Format::Markdown),
+            _ => None,
+        };
+        let names = [
+            "a.yaml",
+            "A.YML",
+            "b.Json",
+            "c.md",
+            "d.MarkDown",
+            ".yaml",
+            "..yaml",
+            "x.",
+            "noext",
+            "x.yaml.bak",
+            "x.bak.yaml",
+            "x.markdownx",
+            "x.ymll",
+            "é.yaml",
+            "x.jsön",
+            "dir.d/x",
+            "dir/x.json",
+            "dir/.json",
+            "./x.yml",
+        ];
+        for name in names {
+            assert_eq!(Format::from_path(std::path::Path::new(name)), by_extension(name), "{name}");
+        }
+        assert_eq!(Format::from_file_name("policy.YAML"), Some(Format::Yaml));
+        assert_eq!(Format::from_file_name(".yaml"), None, "a hidden file with no extension");
     }
 
     #[test]
