@@ -114,11 +114,12 @@ pub fn display_path(path: &Path) -> String {
     }
 }
 
-/// The last component of a walked path, as `Path::file_name` gives it, found
-/// without parsing the path (the walk asks for every file it meets).
-fn file_name(path: &str) -> &str {
-    let separator = |b: u8| b == b'/' || (cfg!(windows) && b == b'\\');
-    path.bytes().rposition(separator).and_then(|at| path.get(at + 1..)).unwrap_or(path)
+/// The bytes of the last component of a walked path, as `Path::file_name`
+/// gives it, found without parsing the path (the walk asks for every file it meets).
+fn file_name(path: &Path) -> &[u8] {
+    let bytes = path.as_os_str().as_encoded_bytes();
+    let separator = |b: &u8| *b == b'/' || (cfg!(windows) && *b == b'\\');
+    bytes.iter().rposition(separator).and_then(|at| bytes.get(at + 1..)).unwrap_or(bytes)
 }
 
 /// Walks `roots` (files or folders) and returns the files to read.
@@ -179,7 +180,7 @@ pub fn discover(roots: &[PathBuf], options: &DiscoverOptions) -> Result<Discover
             if file_type.is_dir() {
                 continue;
             }
-            let Some(format) = entry.path().to_str().map(file_name).and_then(Format::from_file_name) else { continue };
+            let Some(format) = Format::from_file_name(file_name(entry.path())) else { continue };
             if !wanted(&display) {
                 continue;
             }
@@ -259,11 +260,27 @@ mod tests {
 
     #[test]
     fn file_names_and_displayed_paths() {
-        assert_eq!(file_name("corpus/team-a/system.yaml"), "system.yaml");
-        assert_eq!(file_name("system.yaml"), "system.yaml");
+        assert_eq!(file_name(Path::new("corpus/team-a/system.yaml")), b"system.yaml");
+        assert_eq!(file_name(Path::new("system.yaml")), b"system.yaml");
         assert_eq!(display_path(Path::new("./././a/b.yaml")), "a/b.yaml");
         assert_eq!(display_path(Path::new("./")), ".");
         assert_eq!(display_path(Path::new(".\\a\\b.yaml")), "a/b.yaml", "backslashes become slashes before ./ is dropped");
+    }
+
+    /// A folder whose name is not UTF-8 is walked like any other: its files
+    /// are read, shown with the undecodable bytes replaced.
+    #[cfg(unix)]
+    #[test]
+    fn files_under_a_name_that_is_not_utf8_are_found() {
+        use std::os::unix::ffi::OsStrExt;
+        let dir = tempfile::tempdir().unwrap();
+        let odd = dir.path().join(std::ffi::OsStr::from_bytes(b"team-\xff"));
+        std::fs::create_dir(&odd).unwrap();
+        std::fs::write(odd.join("system.yaml"), "a: 1\n").unwrap();
+        let found = discover(&[dir.path().to_path_buf()], &DiscoverOptions::default()).unwrap();
+        let displays: Vec<&str> = found.files.iter().map(|f| f.display.as_str()).collect();
+        assert_eq!(displays, [format!("{}/team-\u{fffd}/system.yaml", display_path(dir.path()))]);
+        assert_eq!(found.files[0].format, Format::Yaml);
     }
 
     #[test]

@@ -108,15 +108,16 @@ pub enum Format {
 impl Format {
     /// The format for a file's path, or `None` for files annexa does not read.
     pub fn from_path(path: &std::path::Path) -> Option<Format> {
-        Format::from_file_name(path.file_name()?.to_str()?)
+        Format::from_file_name(path.file_name()?.as_encoded_bytes())
     }
 
-    /// The format for a file name (`Path::extension` rules: `.yaml` alone
-    /// has no extension), found without parsing a path: the walk asks for
-    /// every file it meets.
-    pub fn from_file_name(name: &str) -> Option<Format> {
-        let dot = name.bytes().rposition(|b| b == b'.').filter(|&dot| dot > 0)?;
-        let extension = name.as_bytes().get(dot + 1..)?;
+    /// The format for the bytes of a file name (`OsStr::as_encoded_bytes`),
+    /// by `Path::extension`'s rules (`.yaml` alone has no extension), found
+    /// without parsing a path: the walk asks for every file it meets. The
+    /// rest of the name need not be UTF-8.
+    pub fn from_file_name(name: &[u8]) -> Option<Format> {
+        let dot = name.iter().rposition(|&b| b == b'.').filter(|&dot| dot > 0)?;
+        let extension = name.get(dot + 1..)?;
         // Lowercased on the stack: the longest known extension has 8 bytes.
         let mut lower = [0u8; 8];
         let lower = lower.get_mut(..extension.len())?;
@@ -386,8 +387,9 @@ mod tests {
         for name in names {
             assert_eq!(Format::from_path(std::path::Path::new(name)), by_extension(name), "{name}");
         }
-        assert_eq!(Format::from_file_name("policy.YAML"), Some(Format::Yaml));
-        assert_eq!(Format::from_file_name(".yaml"), None, "a hidden file with no extension");
+        assert_eq!(Format::from_file_name(b"policy.YAML"), Some(Format::Yaml));
+        assert_eq!(Format::from_file_name(b".yaml"), None, "a hidden file with no extension");
+        assert_eq!(Format::from_file_name(b"\xff\xfe.json"), Some(Format::Json), "only the extension need be text");
     }
 
     #[test]
