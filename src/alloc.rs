@@ -1,7 +1,7 @@
 //! The global allocator: mimalloc, called the way its size classes allow.
 //!
-//! Allocation is a sixth of a scan's time with the system allocator (many
-//! small values per document; see BENCHMARKS.md). The `mimalloc` crate
+//! With glibc's allocator a scan takes a quarter more CPU time (many small
+//! values per document; see BENCHMARKS.md). The `mimalloc` crate
 //! sends every request through `mi_malloc_aligned`, and mimalloc 3 takes
 //! its plain path from there only when the block size is a power of two: a
 //! 48-byte node went through the generic aligned path, into a 64-byte
