@@ -70,8 +70,10 @@ pub struct Outputs {
     sinks: Vec<(Box<dyn Renderer>, Box<dyn Write>)>,
 }
 
-/// Bytes gathered before a write to standard output when it is not a terminal.
-const STDOUT_BUFFER: usize = 64 * 1024;
+/// Bytes gathered before a write to a file, or to standard output when it
+/// is not a terminal: one write per ~9 files of `jsonl`, where 8 KiB made it
+/// one per file (a pipe to jq pays for each).
+const WRITE_BUFFER: usize = 64 * 1024;
 
 impl Outputs {
     pub fn open(targets: &[Target], color: ColorChoice) -> miette::Result<Outputs> {
@@ -93,15 +95,14 @@ impl Outputs {
                 OutputFormat::Markdown => Format::Markdown,
             };
             let writer: Box<dyn Write> = match &target.file {
-                // Off a terminal, 64 KiB at a time: one write per ~9 files of `jsonl` where
-                // 8 KiB made it one per file (a pipe to jq pays for each).
+                // On a terminal, a report shows as it goes.
                 None if on_terminal => Box::new(std::io::BufWriter::new(std::io::stdout())),
-                None => Box::new(std::io::BufWriter::with_capacity(STDOUT_BUFFER, std::io::stdout())),
+                None => Box::new(std::io::BufWriter::with_capacity(WRITE_BUFFER, std::io::stdout())),
                 Some(path) => {
                     let file = std::fs::File::create(path).map_err(|e| {
                         miette!(help = "check that the folder exists and is writable", "cannot write {}: {e}", path.display())
                     })?;
-                    Box::new(std::io::BufWriter::new(file))
+                    Box::new(std::io::BufWriter::with_capacity(WRITE_BUFFER, file))
                 }
             };
             sinks.push((format.renderer(), writer));
