@@ -19,7 +19,7 @@ fn messages(display: &str, text: &str, body: &str) -> Vec<String> {
     let input = Input::Bytes { display: display.into(), format, bytes: text.as_bytes().into() };
     let mut results: Vec<FileResult> = Vec::new();
     scan(&set.rules, vec![input], &ScanOptions::new("2025-06-01".parse().unwrap()), &mut |r| {
-        results.push(r);
+        results.push(std::mem::take(r));
         Ok(())
     })
     .unwrap();

@@ -142,7 +142,7 @@ fn scan_tree(roots: &[PathBuf], follow: bool) -> (annexa_engine::document::disco
     let inputs = found.files.iter().cloned().map(Input::File).collect();
     let mut results = Vec::new();
     eval::scan(&set.rules, inputs, &ScanOptions::new(now()), &mut |r| {
-        results.push(r);
+        results.push(std::mem::take(r));
         Ok(())
     })
     .unwrap();
@@ -226,7 +226,7 @@ fn unreadable_and_vanished_files() {
     }
     let mut results = Vec::new();
     eval::scan(&set.rules, inputs, &ScanOptions::new(now()), &mut |r| {
-        results.push(r);
+        results.push(std::mem::take(r));
         Ok(())
     })
     .unwrap();

@@ -53,7 +53,7 @@ fn run_with(source: &str, evidence: annexa_engine::reassess::evidence::EvidenceM
     let mut options = ScanOptions::new("2025-06-01".parse().unwrap());
     options.evidence = evidence;
     scan(&set.rules, vec![input], &options, &mut |r| {
-        results.push(r);
+        results.push(std::mem::take(r));
         Ok(())
     })
     .unwrap();

@@ -59,9 +59,9 @@ pub fn run(command: ReportCommand) -> miette::Result<ExitStatus> {
     // Reports count findings; they never show source lines, so nothing is redacted for display.
     options.snippets = false;
     let inputs = files.into_iter().map(Input::File).collect();
-    eval::scan(&rule_set.rules, inputs, &options, &mut |mut file| {
+    eval::scan(&rule_set.rules, inputs, &options, &mut |file| {
         if let Some(classifier) = classifier.as_mut() {
-            classifier.classify(&mut file);
+            classifier.classify(file);
         }
         let located = file.errors.iter().any(|e| e.position.is_some());
         let text = if located { source_for_snippet(&file.path, options.load.max_file_bytes) } else { None };
@@ -69,7 +69,7 @@ pub fn run(command: ReportCommand) -> miette::Result<ExitStatus> {
             diagnostics::eprint(&diagnostics::input_error(error, text.clone()));
         }
         errors += file.errors.len() + file.outcomes.iter().filter(|o| o.status == Status::Error).count();
-        builder.add(file);
+        builder.add(std::mem::take(file));
         Ok(())
     })
     .written()?;

@@ -141,9 +141,9 @@ pub fn run(args: ScanArgs, matches: Option<&ArgMatches>) -> miette::Result<ExitS
     };
     let progress = progress_bar(inputs.len());
     let max_file_bytes = options.load.max_file_bytes;
-    eval::scan_shard(&rule_set.rules, inputs, &other_shards, &options, &mut |mut file| {
+    eval::scan_shard(&rule_set.rules, inputs, &other_shards, &options, &mut |file| {
         if let Some(classifier) = classifier.as_mut() {
-            classifier.classify(&mut file);
+            classifier.classify(file);
         }
         progress.suspend(|| {
             let located = file.errors.iter().any(|e| e.position.is_some());
@@ -153,8 +153,8 @@ pub fn run(args: ScanArgs, matches: Option<&ArgMatches>) -> miette::Result<ExitS
             }
         });
         progress.inc(1);
-        summary.add(&file, &header);
-        outputs.file(&file)
+        summary.add(file, &header);
+        outputs.file(file)
     })
     .written()?;
     progress.finish_and_clear();
@@ -210,7 +210,7 @@ pub fn collect(inputs: &ScanInputs, now: jiff::civil::Date, evidence: EvidenceMo
             diagnostics::eprint(&diagnostics::input_error(error, text.clone()));
         }
         collected.errors += file.errors.len() + file.outcomes.iter().filter(|o| o.status == report::Status::Error).count();
-        collected.results.push(file);
+        collected.results.push(std::mem::take(file));
         Ok(())
     })
     .written()?;

@@ -7,7 +7,7 @@
 mod outcome;
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use rayon::prelude::*;
 use rhai::{Dynamic, EvalAltResult};
@@ -86,7 +86,9 @@ pub enum Input {
 }
 
 /// Evaluates rules over inputs and hands each file's result to `sink`, in
-/// input order. Corpus rules see every document at once: a first pass reads
+/// input order. The sink borrows it: what it keeps it takes
+/// (`std::mem::take`), and the rest is freed by the thread that made it.
+/// Corpus rules see every document at once: a first pass reads
 /// every file and keeps only what they read (`for_corpus`), they run, and
 /// their outcomes join each file's result in the second pass, which
 /// evaluates the document rules and streams, as a scan without corpus rules
@@ -95,7 +97,7 @@ pub fn scan(
     rules: &[Rule],
     inputs: Vec<Input>,
     options: &ScanOptions,
-    sink: &mut dyn FnMut(FileResult) -> std::io::Result<()>,
+    sink: &mut dyn FnMut(&mut FileResult) -> std::io::Result<()>,
 ) -> std::io::Result<()> {
     scan_shard(rules, inputs, &[], options, sink)
 }
@@ -111,7 +113,7 @@ pub fn scan_shard(
     inputs: Vec<Input>,
     other_shards: &[Input],
     options: &ScanOptions,
-    sink: &mut dyn FnMut(FileResult) -> std::io::Result<()>,
+    sink: &mut dyn FnMut(&mut FileResult) -> std::io::Result<()>,
 ) -> std::io::Result<()> {
     let (corpus_rules, document_rules): (Vec<&Rule>, Vec<&Rule>) = rules.iter().partition(|r| r.scope == Scope::Corpus);
     // One thread, or one file (the pre-merge hook): this thread, which
@@ -125,16 +127,35 @@ pub fn scan_shard(
     };
     let evaluator = Evaluator { options, parallel: !serial, hashes: options.document_hashes || !corpus_rules.is_empty() };
     let mut corpus = (!corpus_rules.is_empty()).then(|| evaluator.corpus_pass(&inputs, other_shards, &corpus_rules, pool.as_ref()));
-    let sink = &mut |result: FileResult| match corpus.as_mut() {
-        Some(corpus) => sink(corpus.attach(result)),
-        None => sink(result),
+    let sink = &mut |result: &mut FileResult| {
+        if let Some(corpus) = corpus.as_mut() {
+            corpus.attach(result);
+        }
+        sink(result)
     };
 
     let Some(pool) = pool else {
-        return inputs.into_iter().try_for_each(|input| sink(evaluator.file(input, &document_rules)));
+        return inputs.into_iter().try_for_each(|input| sink(&mut evaluator.file(input, &document_rules)));
     };
-    let evaluate =
-        |chunk: Vec<Input>| -> Vec<FileResult> { chunk.into_par_iter().map(|input| evaluator.file(input, &document_rules)).collect() };
+    // Once handed on, a chunk's results go back to the worker that made
+    // them, which frees them before its next chunk: mimalloc frees memory
+    // of its own thread cheaply, while memory freed by another thread waits
+    // in a queue for its owner to collect, and the owner meanwhile takes
+    // fresh pages. Those cross-thread frees were most of what a scan on two
+    // threads cost over one. So that a chunk has one owner, one worker
+    // evaluates all of it.
+    let threads = pool.current_num_threads();
+    let handed_on: Vec<Mutex<Vec<Vec<FileResult>>>> = (0..threads).map(|_| Mutex::default()).collect();
+    let handed_on = &handed_on;
+    let free_own = || {
+        if let Some(slot) = rayon::current_thread_index().and_then(|i| handed_on.get(i)) {
+            drop(std::mem::take(&mut *slot.lock().unwrap_or_else(PoisonError::into_inner)));
+        }
+    };
+    let evaluate = |chunk: Vec<Input>| -> (Option<usize>, Vec<FileResult>) {
+        free_own();
+        (rayon::current_thread_index(), chunk.into_iter().map(|input| evaluator.file(input, &document_rules)).collect())
+    };
     // The workers evaluate chunks ahead while this thread hands the oldest
     // to the sink (rendering is serial work). Chunks hold about
     // `chunk_files` documents and a bounded number are in flight, so
@@ -142,7 +163,7 @@ pub fn scan_shard(
     let mut inputs = inputs.into_iter();
     // Set when the sink fails: the chunks not yet started are skipped.
     let stopped = &std::sync::atomic::AtomicBool::new(false);
-    pool.in_place_scope(|scope| {
+    let scanned = pool.in_place_scope(|scope| {
         let mut in_flight = std::collections::VecDeque::new();
         let evaluate = &evaluate;
         // Files and documents handed on so far: how many documents a file holds.
@@ -151,7 +172,8 @@ pub fn scan_shard(
             // Until a chunk is back, files may hold any number of documents.
             let ahead = if files == 0 { 2 } else { CHUNKS_AHEAD };
             while in_flight.len() < ahead {
-                let chunk: Vec<Input> = inputs.by_ref().take(chunk_size(options.chunk_files, files, documents)).collect();
+                let size = chunk_size(options.chunk_files, files, documents, inputs.len(), threads);
+                let chunk: Vec<Input> = inputs.by_ref().take(size).collect();
                 if chunk.is_empty() {
                     break;
                 }
@@ -167,12 +189,18 @@ pub fn scan_shard(
             }
             let Some(results) = in_flight.pop_front() else { return Ok(()) };
             // A worker that panicked drops its sender: say so rather than lose its files.
-            let results = results.recv().map_err(|_| std::io::Error::other("an evaluation worker stopped"))?;
+            let (worker, mut results) = results.recv().map_err(|_| std::io::Error::other("an evaluation worker stopped"))?;
             files += results.len();
             documents += results.iter().map(|r| r.documents.len().max(1)).sum::<usize>();
-            results.into_iter().try_for_each(&mut *sink).inspect_err(|_| stopped.store(true, std::sync::atomic::Ordering::Relaxed))?;
+            results.iter_mut().try_for_each(&mut *sink).inspect_err(|_| stopped.store(true, std::sync::atomic::Ordering::Relaxed))?;
+            if let Some(slot) = worker.and_then(|i| handed_on.get(i)) {
+                slot.lock().unwrap_or_else(PoisonError::into_inner).push(results);
+            }
         }
-    })
+    });
+    // What is still waiting goes back to its workers too.
+    pool.broadcast(|_| free_own());
+    scanned
 }
 
 /// Chunks evaluated ahead of the one being handed to the sink, once a
@@ -184,15 +212,18 @@ const CHUNKS_AHEAD: usize = 8;
 
 /// Files in the next chunk: `chunk_files` documents' worth, at the
 /// documents per file seen so far. Before any file is back, one: a file
-/// may hold any number of documents.
-fn chunk_size(chunk_files: usize, files: usize, documents: usize) -> usize {
-    if files == 0 {
+/// may hold any number of documents. Near the end, at most a share of the
+/// `remaining` files for each of the `threads` workers: one worker
+/// evaluates a whole chunk, and the last chunks should end together.
+fn chunk_size(chunk_files: usize, files: usize, documents: usize, remaining: usize, threads: usize) -> usize {
+    let by_documents = if files == 0 {
         1
     } else if documents <= files {
         chunk_files.max(1)
     } else {
         (chunk_files.saturating_mul(files) / documents).max(1)
-    }
+    };
+    by_documents.min(remaining.div_ceil(threads.saturating_mul(2).max(1))).max(1)
 }
 
 /// One file as the first pass read it.
@@ -220,10 +251,10 @@ impl CorpusOutcomes {
     /// `result` with the corpus rules' outcomes for its file, in stable
     /// order. A file whose documents changed between the passes gets an
     /// input error instead: those outcomes judged what it held before.
-    fn attach(&mut self, mut result: FileResult) -> FileResult {
-        let Some(file) = self.files.remove(&result.path) else { return result };
+    fn attach(&mut self, result: &mut FileResult) {
+        let Some(file) = self.files.remove(&result.path) else { return };
         if file.outcomes.is_empty() {
-            return result;
+            return;
         }
         if result.documents.iter().map(|d| d.hash.as_deref()).eq(file.hashes.iter().map(|h| Some(h.as_str()))) {
             result.outcomes.extend(file.outcomes);
@@ -238,7 +269,6 @@ impl CorpusOutcomes {
                 hint: Some("scan again once the file stops changing".into()),
             });
         }
-        result
     }
 }
 
@@ -533,12 +563,17 @@ mod tests {
 
     #[test]
     fn chunks_hold_about_chunk_files_documents() {
-        assert_eq!(chunk_size(64, 0, 0), 1, "nothing seen yet: one file at a time");
-        assert_eq!(chunk_size(64, 128, 128), 64);
-        assert_eq!(chunk_size(64, 128, 256), 32, "two documents a file");
-        assert_eq!(chunk_size(64, 128, 6_400), 1, "fifty a file: one file a chunk");
-        assert_eq!(chunk_size(64, 1, 100_000), 1, "never an empty chunk");
-        assert_eq!(chunk_size(0, 5, 5), 1);
+        let many = 10_000;
+        assert_eq!(chunk_size(64, 0, 0, many, 2), 1, "nothing seen yet: one file at a time");
+        assert_eq!(chunk_size(64, 128, 128, many, 2), 64);
+        assert_eq!(chunk_size(64, 128, 256, many, 2), 32, "two documents a file");
+        assert_eq!(chunk_size(64, 128, 6_400, many, 2), 1, "fifty a file: one file a chunk");
+        assert_eq!(chunk_size(64, 1, 100_000, many, 2), 1, "never an empty chunk");
+        assert_eq!(chunk_size(0, 5, 5, many, 2), 1);
+        // The last files: a quarter of them each on two threads, so the workers end together.
+        assert_eq!(chunk_size(64, 128, 128, 100, 2), 25);
+        assert_eq!(chunk_size(64, 128, 128, 3, 2), 1);
+        assert_eq!(chunk_size(64, 128, 128, 1_000, 4), 64, "far from the end the documents decide");
     }
 
     #[test]
@@ -638,16 +673,20 @@ mod tests {
     #[test]
     fn corpus_outcomes_join_their_file_in_rule_order_unless_the_file_changed_between_the_passes() {
         let mut corpus = first_pass();
-        let same = corpus.attach(result("a.yaml", "h1", &["AIS001", "ZZZ001"]));
+        let attach = |corpus: &mut CorpusOutcomes, mut result: FileResult| {
+            corpus.attach(&mut result);
+            result
+        };
+        let same = attach(&mut corpus, result("a.yaml", "h1", &["AIS001", "ZZZ001"]));
         assert_eq!(same.outcomes.iter().map(|o| o.rule.as_str()).collect::<Vec<_>>(), ["AIS001", "CORP001", "ZZZ001"]);
         assert!(same.errors.is_empty());
 
-        let changed = corpus.attach(result("b.yaml", "h2-edited", &["AIS001"]));
+        let changed = attach(&mut corpus, result("b.yaml", "h2-edited", &["AIS001"]));
         assert_eq!(changed.outcomes.iter().map(|o| o.rule.as_str()).collect::<Vec<_>>(), ["AIS001"]);
         assert_eq!(changed.errors.len(), 1);
         assert!(changed.errors[0].message.starts_with("changed while it was being scanned"), "{:?}", changed.errors);
 
-        let unknown = corpus.attach(result("c.yaml", "h3", &["AIS001"]));
+        let unknown = attach(&mut corpus, result("c.yaml", "h3", &["AIS001"]));
         assert_eq!((unknown.outcomes.len(), unknown.errors.len()), (1, 0), "a file the first pass did not see is left as it is");
         assert!(corpus.files.is_empty(), "each file's outcomes are handed on once, then let go");
     }
@@ -664,7 +703,7 @@ mod tests {
             let mut results = Vec::new();
             let options = ScanOptions { threads: 1, ..ScanOptions::new(jiff::civil::date(2025, 6, 1)) };
             scan_shard(&set.rules, inputs, others, &options, &mut |r| {
-                results.push(r);
+                results.push(std::mem::take(r));
                 Ok(())
             })
             .unwrap();
@@ -690,7 +729,7 @@ mod tests {
             let input = Input::Bytes { display: "bot.yaml".into(), format: document::Format::Yaml, bytes: BOT.as_bytes().into() };
             let mut hashes = Vec::new();
             scan(rules, vec![input], &options, &mut |r| {
-                hashes.extend(r.documents.into_iter().map(|d| d.hash));
+                hashes.extend(r.documents.iter().map(|d| d.hash.clone()));
                 Ok(())
             })
             .unwrap();

@@ -268,7 +268,7 @@ fn check(doc) {
         let input = Input::Bytes { display: file.into(), format: Format::Yaml, bytes: text.as_bytes().into() };
         let mut outcomes = Vec::new();
         scan(&set.rules, vec![input], &options, &mut |r| {
-            outcomes.extend(r.outcomes);
+            outcomes.append(&mut r.outcomes);
             Ok(())
         })
         .unwrap();
@@ -349,7 +349,7 @@ fn check(doc) {
             .collect();
         let mut fingerprints = Vec::new();
         scan(&set.rules, inputs, &options, &mut |r| {
-            fingerprints.extend(r.outcomes.into_iter().map(|o| (o.rule, o.fingerprint)));
+            fingerprints.extend(r.outcomes.drain(..).map(|o| (o.rule, o.fingerprint)));
             Ok(())
         })
         .unwrap();
@@ -410,7 +410,7 @@ fn check(doc) {
         let input = Input::Bytes { display: "a.yaml".into(), format: Format::Yaml, bytes: BASE.as_bytes().into() };
         let mut outcomes = Vec::new();
         scan(&set.rules, vec![input], &ScanOptions::new(jiff::civil::date(2025, 6, 1)), &mut |r| {
-            outcomes.extend(r.outcomes);
+            outcomes.append(&mut r.outcomes);
             Ok(())
         })
         .unwrap();

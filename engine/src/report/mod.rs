@@ -111,7 +111,7 @@ pub struct DocumentInfo {
 }
 
 /// Everything a scan learned about one file.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct FileResult {
     pub path: String,
     pub documents: Vec<DocumentInfo>,

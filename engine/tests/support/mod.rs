@@ -44,7 +44,7 @@ pub fn scan_with(rule_texts: &[&str], inputs: &[(&str, &[u8])], limits: Limits, 
     options.threads = 2;
     let mut out = Vec::new();
     eval::scan(&set.rules, inputs, &options, &mut |r| {
-        out.push(r);
+        out.push(std::mem::take(r));
         Ok(())
     })
     .unwrap();
