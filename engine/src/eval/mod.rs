@@ -141,8 +141,8 @@ pub fn scan_shard(
     // them, which frees them before its next chunk: mimalloc frees memory
     // of its own thread cheaply, while memory freed by another thread waits
     // in a queue for its owner to collect, and the owner meanwhile takes
-    // fresh pages. Those cross-thread frees were most of what a scan on two
-    // threads cost over one. So that a chunk has one owner, one worker
+    // fresh pages. Those cross-thread frees were about half of what a scan on
+    // two threads cost over one. So that a chunk has one owner, one worker
     // evaluates all of it.
     let threads = pool.current_num_threads();
     let handed_on: Vec<Mutex<Vec<Vec<FileResult>>>> = (0..threads).map(|_| Mutex::default()).collect();
@@ -248,7 +248,7 @@ struct CorpusFile {
 }
 
 impl CorpusOutcomes {
-    /// `result` with the corpus rules' outcomes for its file, in stable
+    /// Adds the corpus rules' outcomes for its file to `result`, in stable
     /// order. A file whose documents changed between the passes gets an
     /// input error instead: those outcomes judged what it held before.
     fn attach(&mut self, result: &mut FileResult) {
