@@ -127,13 +127,19 @@ pub fn configured_rules(
     config_args: &crate::args::ConfigArgs,
 ) -> miette::Result<Option<(RuleSet, annexa_engine::config::Config, usize)>> {
     let Some(config) = config::load(config_args)? else { return Ok(None) };
+    let (set, problems) = rules_of(selection, &config);
+    Ok(Some((set, config, problems)))
+}
+
+/// `configured_rules` for a config file already loaded.
+pub fn rules_of(selection: &RuleSelection, config: &annexa_engine::config::Config) -> (RuleSet, usize) {
     let merged = RuleSelection {
         rules: config.rules.iter().cloned().chain(selection.rules.iter().cloned()).collect(),
         no_builtin: selection.no_builtin || !config.builtin,
     };
     let mut set = load_rules(&merged);
-    let problems = config::apply(&config, &mut set);
-    Ok(Some((set, config, problems)))
+    let problems = config::apply(config, &mut set);
+    (set, problems)
 }
 
 impl From<SeverityArg> for annexa_engine::rules::Severity {

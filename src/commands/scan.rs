@@ -16,7 +16,7 @@ use miette::miette;
 
 use super::evaluation::Evaluation;
 use super::output::{self, Outputs};
-use super::{changed, configured_rules, load_rules, ExitStatus, Written};
+use super::{changed, load_rules, rules_of, ExitStatus, Written};
 use crate::args::{OutputFormat, ScanArgs, ScanInputs};
 use crate::diagnostics;
 
@@ -53,14 +53,22 @@ pub fn run(args: ScanArgs, matches: Option<&ArgMatches>) -> miette::Result<ExitS
         .map(Shard::parse)
         .transpose()
         .map_err(|e| miette!(help = "write --shard I/N, for example --shard 2/4", "invalid --shard: {e}"))?;
-    let Some((rule_set, config, config_errors)) = configured_rules(&args.selection, &args.config)? else {
+    let Some(config) = super::config::load(&args.config)? else {
         return Ok(ExitStatus::Error);
     };
-
     // Flags override the config: --fail-on replaces its value, and so do the evaluation flags
-    // (--rules and --no-builtin were applied with the rules).
+    // (--rules and --no-builtin are applied with the rules).
     let fail_on: Severity = args.fail_on.map(Into::into).or(config.fail_on).unwrap_or(Severity::Low);
     let evaluation = Evaluation::settle(&args.evaluation, &config, now);
+    // The walk needs the paths and the settings, not the rules: unless the
+    // input is standard input, or --changed asks the rules first, it runs on
+    // a thread of its own while the rules compile.
+    let reads_stdin = args.paths.iter().any(|p| p.as_os_str() == "-");
+    let early_walk = (!reads_stdin && args.changed.is_none() && !args.paths.is_empty()).then(|| {
+        let (roots, options) = (args.paths.clone(), evaluation.discover_options(shard));
+        std::thread::spawn(move || discover(&roots, &options))
+    });
+    let (rule_set, config_errors) = rules_of(&args.selection, &config);
     let reassess =
         evaluation.dispositions_display().map(|dispositions| ReassessSettings { dispositions, reassess_fails: args.reassess_fails });
 
@@ -68,7 +76,7 @@ pub fn run(args: ScanArgs, matches: Option<&ArgMatches>) -> miette::Result<ExitS
     let mut skipped = Vec::new();
     // With --shard: the other shards' files, which only corpus rules read.
     let mut other_shards: Vec<Input> = Vec::new();
-    let inputs: Vec<Input> = if args.paths.iter().any(|p| p.as_os_str() == "-") {
+    let inputs: Vec<Input> = if reads_stdin {
         if args.paths.len() > 1 {
             return Err(miette!(
                 help = "scan standard input on its own: `annexa scan - --stdin-filename NAME`",
@@ -102,7 +110,11 @@ pub fn run(args: ScanArgs, matches: Option<&ArgMatches>) -> miette::Result<ExitS
                 );
             }
         }
-        let discovered = if roots.is_empty() { Default::default() } else { discover(&roots, &evaluation.discover_options(shard))? };
+        let discovered = match early_walk {
+            Some(walk) => walk.join().map_err(|_| miette!("the walk of the inputs failed (a bug in annexa)"))??,
+            None if roots.is_empty() => Default::default(),
+            None => discover(&roots, &evaluation.discover_options(shard))?,
+        };
         for error in &discovered.errors {
             diagnostics::eprint(&diagnostics::input_error(error, None));
         }

@@ -241,6 +241,18 @@ fn walking_skips_default_folders_and_honours_globs() {
     assert_eq!(v["summary"]["files"], 1);
 }
 
+/// The walk runs on a thread of its own while the rules compile; its
+/// errors still end the scan as they did.
+#[test]
+fn an_invalid_glob_ends_the_scan_with_its_error() {
+    let dir = owner_tree(&[]);
+    let run = annexa_in(dir.path(), &["scan", "docs", "--no-builtin", "--rules", "rules", "--include", "a[b", "--format", "json"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("invalid glob `a[b`"), "{}", run.stderr);
+    assert!(run.stderr.contains("unclosed character class"), "{}", run.stderr);
+    assert_eq!(run.stdout, "", "nothing is reported for a scan that did not start");
+}
+
 #[cfg(unix)]
 #[test]
 fn symlinks_are_not_followed_unless_asked_and_loops_are_survived() {
