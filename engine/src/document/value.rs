@@ -47,7 +47,7 @@ impl Node {
     /// The child at one path segment.
     pub fn child(&self, segment: &Segment) -> Option<&Node> {
         match (&self.value, segment) {
-            (Value::Map(entries), Segment::Key(key)) => entries.iter().find(|(k, _)| **k == **key).map(|(_, n)| n),
+            (Value::Map(_), Segment::Key(key)) => self.child_key(key),
             (Value::Seq(items), Segment::Index(i)) => items.get(*i),
             _ => None,
         }

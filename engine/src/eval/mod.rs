@@ -147,14 +147,15 @@ pub fn scan_shard(
     let threads = pool.current_num_threads();
     let handed_on: Vec<Mutex<Vec<Vec<FileResult>>>> = (0..threads).map(|_| Mutex::default()).collect();
     let handed_on = &handed_on;
-    let free_own = || {
-        if let Some(slot) = rayon::current_thread_index().and_then(|i| handed_on.get(i)) {
+    let free_own = |worker: Option<usize>| {
+        if let Some(slot) = worker.and_then(|i| handed_on.get(i)) {
             drop(std::mem::take(&mut *slot.lock().unwrap_or_else(PoisonError::into_inner)));
         }
     };
     let evaluate = |chunk: Vec<Input>| -> (Option<usize>, Vec<FileResult>) {
-        free_own();
-        (rayon::current_thread_index(), chunk.into_iter().map(|input| evaluator.file(input, &document_rules)).collect())
+        let worker = rayon::current_thread_index();
+        free_own(worker);
+        (worker, chunk.into_iter().map(|input| evaluator.file(input, &document_rules)).collect())
     };
     // The workers evaluate chunks ahead while this thread hands the oldest
     // to the sink (rendering is serial work). Chunks hold about
@@ -199,7 +200,7 @@ pub fn scan_shard(
         }
     });
     // What is still waiting goes back to its workers too.
-    pool.broadcast(|_| free_own());
+    pool.broadcast(|worker| free_own(Some(worker.index())));
     scanned
 }
 
