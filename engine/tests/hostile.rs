@@ -114,6 +114,61 @@ fn deep_nesting_20000_levels() {
     }
 }
 
+/// A mapping of 100,000 keys, as a generated or hostile file may hold, in
+/// block YAML and JSON, and merged into another mapping; and mappings of
+/// 5,000 keys the fast path reads: each is read whole, and a duplicate at
+/// the end of a large mapping is still found and located. Looking for each
+/// new key among all the ones before it took 9 s for such a file (and hours
+/// for one at the size limit); the loaders now index a mapping once it
+/// grows, and the fast path leaves streams of very many keys to the full parser.
+#[test]
+fn a_mapping_of_100000_keys() {
+    const KEYS: usize = 100_000;
+    let block: String = (0..KEYS).map(|i| format!("  k{i}: {i}\n")).collect();
+    let flow: Vec<String> = (0..KEYS).map(|i| format!("\"k{i}\": {i}")).collect();
+    let lines = |n: usize| block.lines().take(n).map(|l| format!("{l}\n")).collect::<String>();
+    let repeated = format!("a:\n{}b:\n{}", lines(5_000), lines(5_000));
+    let cases = [
+        ("block.yaml", format!("m:\n{block}"), false, KEYS),
+        ("flow.json", format!("{{\"m\": {{{}}}}}\n", flow.join(", ")), false, KEYS),
+        ("fast.yaml", format!("m:\n{}", lines(5_000)), true, 5_000),
+        ("fast.json", format!("{{\"m\": {{{}}}}}\n", flow[..5_000].join(", ")), true, 5_000),
+        // The same keys again in a second mapping are no new keys.
+        ("repeated.yaml", repeated, true, 5_000),
+        // An anchor sends the stream to the full parser.
+        ("full.yaml", format!("a: &x 1\nm:\n{}", lines(5_000)), false, 5_000),
+    ];
+    for (name, text, fast, keys) in &cases {
+        assert_eq!(document::yaml::fast_path_reads(text, &Default::default()).is_some(), *fast, "{name}: read by the parser meant");
+        let format = if name.ends_with(".json") { Format::Json } else { Format::Yaml };
+        let loaded = document::load_bytes(text.clone().into_bytes(), name, format, &LoadOptions::default());
+        assert!(loaded.errors.is_empty(), "{name}: {:?}", loaded.errors);
+        let last = if *name == "repeated.yaml" { "b" } else { "m" };
+        let m = loaded.documents[0].root.get(&path::parse(last).unwrap()).and_then(|n| n.as_map()).map(|e| e.len());
+        assert_eq!(m, Some(*keys), "{name}");
+    }
+
+    // The fast path finds the duplicate in its index and leaves the stream to the full parser, which reports it.
+    let duplicated = format!("m:\n{}  k7: again\n", lines(5_000));
+    assert!(document::yaml::fast_path_reads(&duplicated, &Default::default()).is_none());
+    let (message, at) = first_error(&beside_good("dup.yaml", duplicated.as_bytes()));
+    assert_eq!(message, "duplicate key `k7` (first defined at line 9, column 3)");
+    assert_eq!(at, Some(Position::new(5_002, 3)));
+    let (message, at) = first_error(&beside_good("dup.json", format!("{{\"m\": {{{},\n\"k7\": 0}}}}\n", flow.join(", ")).as_bytes()));
+    assert!(message.starts_with("duplicate key `k7` (first defined at line 1, column "), "{message}");
+    assert_eq!(at, Some(Position::new(2, 1)));
+
+    // Merged (half as many, within the limit on what aliases expand to):
+    // keys written in the mapping still win, whatever its size.
+    let merged = format!("base: &b {{{}}}\nd:\n  <<: *b\n  k5: mine\n", flow[..KEYS / 2].join(", "));
+    let loaded = document::load_bytes(merged.into_bytes(), "merge.yaml", Format::Yaml, &LoadOptions::default());
+    assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
+    let root = &loaded.documents[0].root;
+    assert_eq!(root.get(&path::parse("d").unwrap()).and_then(|n| n.as_map()).map(|e| e.len()), Some(KEYS / 2));
+    assert_eq!(root.get(&path::parse("d.k5").unwrap()).and_then(|n| n.as_str()), Some("mine"));
+    assert_eq!(root.get(&path::parse("d.k6").unwrap()).map(|n| n.to_json()), Some(serde_json::json!(6)));
+}
+
 #[test]
 fn tags_and_merge_keys() {
     let text = b"base: &b {x: 1, y: 2}\nother: &o {z: 3}\nd:\n  <<: [*b, *o]\n  y: 9\ns: !!str 123\nc: !Custom thing\nbad: !!int nope\n";

@@ -10,8 +10,10 @@
 
 use std::borrow::Cow;
 use std::cell::Cell;
+use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 
+use super::key_index::KeyIndex;
 use super::value::Key as EntryKey;
 use crate::fxhash::FxBuild;
 
@@ -202,6 +204,8 @@ struct Parser<'a, 'p> {
 /// `Scratch` holds.
 struct Stream {
     nodes: usize,
+    /// Keys this stream added to the tables.
+    new_keys: usize,
     limits: Limits,
     short_keys: HashMap<ShortKey, EntryKey, FxBuild>,
     keys: HashSet<EntryKey, FxBuild>,
@@ -229,6 +233,11 @@ thread_local! {
 /// it lets its stacks go, once a stream is read: a file with keys of its own
 /// (generated names) or one huge collection must not keep memory after it.
 const MAX_KEYS: usize = 4096;
+/// A stream with more distinct keys than this is the full parser's. The
+/// tables that share keys hash them with FxHash, which keys chosen to
+/// collide could slow to a scan of every key at each lookup; this bounds
+/// what such a file costs here.
+const MAX_NEW_KEYS: usize = 8192;
 const MAX_KEPT_ENTRIES: usize = 4096;
 
 impl Stream {
@@ -237,7 +246,7 @@ impl Stream {
         // Left over when the last stream was declined half-way.
         entries.clear();
         items.clear();
-        Stream { nodes: 0, limits: *limits, short_keys, keys, entries, items }
+        Stream { nodes: 0, new_keys: 0, limits: *limits, short_keys, keys, entries, items }
     }
 
     /// What is worth keeping for the thread's next stream. Keys are
@@ -266,22 +275,34 @@ impl Stream {
 
     /// The shared string for a key. Every key of the stream comes from here
     /// (and the set is never cleared during a stream), so two keys are equal
-    /// exactly when they are the same allocation.
-    fn key(&mut self, name: &str) -> EntryKey {
+    /// exactly when they are the same allocation. `None` past `MAX_NEW_KEYS`.
+    fn key(&mut self, name: &str) -> Option<EntryKey> {
         if let Some(short) = ShortKey::pack(name.as_bytes()) {
-            return self.short_keys.entry(short).or_insert_with(|| name.into()).clone();
+            return match self.short_keys.entry(short) {
+                Entry::Occupied(found) => Some(found.get().clone()),
+                Entry::Vacant(slot) => {
+                    self.new_keys += 1;
+                    (self.new_keys <= MAX_NEW_KEYS).then(|| slot.insert(name.into()).clone())
+                }
+            };
         }
         if let Some(key) = self.keys.get(name) {
-            return key.clone();
+            return Some(key.clone());
+        }
+        self.new_keys += 1;
+        if self.new_keys > MAX_NEW_KEYS {
+            return None;
         }
         let key = EntryKey::from(name);
         self.keys.insert(key.clone());
-        key
+        Some(key)
     }
 
-    /// Whether a mapping whose entries start at `base` of the entry stack already has `key`.
-    fn has_key(&self, base: usize, key: &EntryKey) -> bool {
-        self.entries.get(base..).is_some_and(|entries| entries.iter().any(|(k, _)| EntryKey::ptr_eq(k, key)))
+    /// Whether a mapping whose entries start at `base` of the entry stack
+    /// already has `key` (found through `keys`, the mapping's index).
+    #[inline]
+    fn has_key(&self, base: usize, key: &EntryKey, keys: &mut KeyIndex) -> bool {
+        keys.find_interned(self.entries.get(base..).unwrap_or_default(), key).is_some()
     }
 }
 
@@ -354,13 +375,14 @@ impl<'a, 'p> Parser<'a, 'p> {
         self.stream.count(depth)?;
         let start = self.line()?.pos(key.start);
         let base = self.stream.entries.len();
+        let mut keys = KeyIndex::default();
         loop {
             let line = self.line()?;
             if key.name == "<<" {
                 return None;
             }
-            let name = self.stream.key(&key.name);
-            if self.stream.has_key(base, &name) {
+            let name = self.stream.key(&key.name)?;
+            if self.stream.has_key(base, &name, &mut keys) {
                 return None;
             }
             let key_pos = line.pos(key.start);
@@ -455,12 +477,13 @@ fn flow(line: &Line<'_>, at: usize, depth: usize, stream: &mut Stream) -> Option
     let close = if open == b'[' { b']' } else { b'}' };
     let mut pos = skip_spaces(line.text, at + 1);
     let (entries_base, items_base) = (stream.entries.len(), stream.items.len());
+    let mut keys = KeyIndex::default();
     if line.byte(pos) != Some(close) {
         loop {
             if open == b'{' {
                 let (name, key_start, colon) = flow_key(line.text, pos)?;
-                let name = stream.key(&name);
-                if stream.has_key(entries_base, &name) {
+                let name = stream.key(&name)?;
+                if stream.has_key(entries_base, &name, &mut keys) {
                     return None;
                 }
                 let (mut value, next) = flow_item(line, skip_spaces(line.text, colon + 1), depth + 1, stream)?;

@@ -5,6 +5,7 @@ pub mod canonical;
 pub mod discover;
 mod fast_yaml;
 pub mod json;
+mod key_index;
 pub mod kind;
 pub mod path;
 pub mod position;

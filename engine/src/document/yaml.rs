@@ -5,6 +5,7 @@
 
 use std::collections::HashMap;
 
+use super::key_index::KeyIndex;
 use super::value::Key;
 use saphyr_parser::{Event, Marker, Parser, ScalarStyle, Span, Tag};
 
@@ -52,7 +53,7 @@ pub struct Parsed {
 
 enum Frame {
     Seq { items: Vec<Node>, start: Position, anchor: usize },
-    Map { entries: Vec<(Key, Node)>, key: Option<(Key, Position)>, merges: Vec<Node>, start: Position, anchor: usize },
+    Map { entries: Vec<(Key, Node)>, keys: KeyIndex, key: Option<(Key, Position)>, merges: Vec<Node>, start: Position, anchor: usize },
 }
 
 struct Builder<'a> {
@@ -174,10 +175,10 @@ impl Builder<'_> {
         let at = position(&span.start);
         match event {
             Event::Scalar(text, style, anchor, tag) => {
-                if let Some(Frame::Map { key: key @ None, entries, .. }) = self.stack.last_mut() {
+                if let Some(Frame::Map { key: key @ None, entries, keys, .. }) = self.stack.last_mut() {
                     // Keys are taken as written: `on:` and `1:` are the keys "on" and "1".
                     let name: Key = text.as_ref().into();
-                    if let Some((_, first)) = entries.iter().find(|(k, _)| *k == name) {
+                    if let Some((_, first)) = keys.find(entries, &name).and_then(|i| entries.get(i)) {
                         return Err(error(
                             at,
                             format!(
@@ -207,7 +208,10 @@ impl Builder<'_> {
             }
             Event::MappingStart(anchor, _) => {
                 self.check_not_key(at)?;
-                self.open(Frame::Map { entries: Vec::new(), key: None, merges: Vec::new(), start: at, anchor }, at)
+                self.open(
+                    Frame::Map { entries: Vec::new(), keys: KeyIndex::default(), key: None, merges: Vec::new(), start: at, anchor },
+                    at,
+                )
             }
             Event::SequenceEnd | Event::MappingEnd => {
                 let end = position(&span.end);
@@ -298,10 +302,11 @@ impl Builder<'_> {
 /// Merge keys (`<<: *defaults`): keys written in the map win over merged
 /// ones, and earlier merged maps win over later ones.
 fn apply_merges(entries: &mut Vec<(Key, Node)>, merges: Vec<Node>) {
+    let mut keys = KeyIndex::default();
     for merged in merges {
         if let Value::Map(more) = merged.value {
             for (k, v) in more {
-                if !entries.iter().any(|(e, _)| *e == k) {
+                if keys.find(entries, &k).is_none() {
                     entries.push((k, v));
                 }
             }
