@@ -194,6 +194,35 @@ fn long_minified_lines_keep_their_columns() {
     }
 }
 
+/// Anchors nested one inside the other, over one long list: each anchor
+/// keeps a copy of everything below it for the aliases to come. A 3 MB file
+/// of 100 of them made 4.8 GB of copies; the copies now count against the
+/// node limit, and the error points at the anchored value that passed it.
+#[test]
+fn nested_anchors_count_the_copies_they_keep() {
+    const DEPTH: usize = 20;
+    let list = format!("[{}]", vec!["1"; 10_000].join(", "));
+    let nested: String = (0..DEPTH).map(|d| format!("{}k{d}: &a{d}\n", "  ".repeat(d))).collect();
+    let text = format!("{nested}{}items: {list}\n", "  ".repeat(DEPTH));
+    let options = LoadOptions { yaml: document::yaml::Limits { max_nodes: 100_000, ..Default::default() }, ..Default::default() };
+    let loaded = document::load_bytes(text.clone().into_bytes(), "nested.yaml", Format::Yaml, &options);
+    assert!(loaded.documents.is_empty());
+    let error = loaded.errors.first().expect("an error");
+    assert_eq!(error.message, "more than 100000 nodes in one stream, counting the copies anchors keep");
+    // At the anchor of a mapping of the chain, not at the end of the stream.
+    let at = error.position.expect("located");
+    let line = text.lines().nth(at.line as usize - 1).unwrap_or_default();
+    assert!(at.line < DEPTH as u32, "{at:?}");
+    assert_eq!(line.get(at.col as usize - 1..), Some(format!("&a{}", at.line - 1).as_str()), "{at:?}");
+
+    // One anchored list and an alias of it stay well within the limit.
+    let text = format!("base: &b {list}\nother: *b\n");
+    let loaded = document::load_bytes(text.into_bytes(), "alias.yaml", Format::Yaml, &options);
+    assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
+    let other = loaded.documents[0].root.get(&path::parse("other").unwrap()).and_then(|n| n.as_seq()).map(<[_]>::len);
+    assert_eq!(other, Some(10_000));
+}
+
 #[test]
 fn tags_and_merge_keys() {
     let text = b"base: &b {x: 1, y: 2}\nother: &o {z: 3}\nd:\n  <<: [*b, *o]\n  y: 9\ns: !!str 123\nc: !Custom thing\nbad: !!int nope\n";
