@@ -5,7 +5,7 @@ use std::io::IsTerminal;
 
 use annexa_engine::document::{InputError, Position};
 use annexa_engine::rules::RuleError;
-use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, NamedSource, SourceSpan};
+use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, SourceSpan};
 
 /// One located problem, ready for miette.
 #[derive(Debug, thiserror::Error)]
@@ -13,7 +13,7 @@ use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, NamedSource, So
 pub struct Located {
     message: String,
     code: &'static str,
-    snippet: Option<NamedSource<String>>,
+    snippet: Option<Excerpt>,
     span: Option<SourceSpan>,
     label: String,
     hint: Option<String>,
@@ -35,33 +35,85 @@ impl Diagnostic for Located {
     }
 }
 
-/// The byte offset of a 1-based line and character column in `text`.
-fn offset(text: &str, position: Position) -> Option<usize> {
-    let mut start = 0;
-    for (i, line) in text.split_inclusive('\n').enumerate() {
-        if i + 1 == position.line as usize {
-            let col = line.char_indices().nth(position.col.saturating_sub(1) as usize).map_or(line.trim_end().len(), |(b, _)| b);
-            return Some(start + col);
-        }
-        start += line.len();
+/// Characters of a line shown around a problem's column: a minified JSON
+/// file is one line, and a report must not print megabytes of it.
+const SHOWN_CHARS: usize = 160;
+
+/// The lines around a problem, each cut to the same `SHOWN_CHARS` columns
+/// around it, under their real line numbers.
+#[derive(Debug)]
+struct Excerpt {
+    name: String,
+    text: String,
+    /// The 0-based line of the file that `text` starts at.
+    first_line: usize,
+    /// The problem's byte offset in `text`, and its 0-based column in the
+    /// file (in characters, as the message counts), for the snippet's header.
+    at: (usize, usize),
+}
+
+impl miette::SourceCode for Excerpt {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        before: usize,
+        after: usize,
+    ) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
+        let inner = self.text.read_span(span, before, after)?;
+        let column = if span.offset() == self.at.0 && before == 0 { self.at.1 } else { inner.column() };
+        Ok(Box::new(miette::MietteSpanContents::new_named(
+            self.name.clone(),
+            inner.data(),
+            *inner.span(),
+            inner.line() + self.first_line,
+            column,
+            inner.line_count(),
+        )))
     }
-    (position.line as usize == text.split_inclusive('\n').count() + 1).then_some(text.len())
+}
+
+/// The excerpt of `text` around a 1-based line and character column, and
+/// the byte offset of that column in it: the line, and one on each side.
+fn excerpt(name: &str, text: &str, position: Position) -> Option<(Excerpt, usize)> {
+    let target = (position.line as usize).checked_sub(1)?;
+    let first_line = target.saturating_sub(1);
+    let mut lines: Vec<&str> = text.split_inclusive('\n').skip(first_line).take(target + 2 - first_line).collect();
+    // A position just past the last line (the end of the stream) points at an empty line.
+    if lines.len() == target - first_line {
+        lines.push("");
+    }
+    let line = lines.get(target - first_line)?;
+    let width = line.trim_end().chars().count();
+    let col = (position.col as usize).saturating_sub(1).min(width);
+    // The columns shown: all of a short line, else a window around the problem.
+    let start = if width <= SHOWN_CHARS { 0 } else { col.saturating_sub(SHOWN_CHARS / 2).min(width - SHOWN_CHARS) };
+    let mut shown = String::new();
+    let mut offset = 0;
+    for (i, line) in lines.iter().enumerate() {
+        let body = line.trim_end_matches(['\n', '\r']);
+        let chars = body.chars().count();
+        if start > 0 {
+            shown.push('…');
+        }
+        if i == target - first_line {
+            offset = shown.len() + body.chars().skip(start).take(col - start).map(char::len_utf8).sum::<usize>();
+        }
+        shown.extend(body.chars().skip(start).take(SHOWN_CHARS));
+        if chars > start + SHOWN_CHARS {
+            shown.push('…');
+        }
+        shown.push('\n');
+    }
+    Some((Excerpt { name: name.to_string(), text: shown, first_line, at: (offset, col) }, offset))
 }
 
 fn located(code: &'static str, file: &str, text: Option<String>, position: Option<Position>, message: &str, hint: Option<&str>) -> Located {
     let where_ = position.map_or_else(|| file.to_string(), |p| format!("{file}:{}:{}", p.line, p.col));
-    let span = match (&text, position) {
-        (Some(t), Some(p)) => offset(t, p).map(|o| SourceSpan::from((o, 0))),
-        _ => None,
+    let (snippet, span) = match text.as_deref().zip(position).and_then(|(t, p)| excerpt(file, t, p)) {
+        Some((excerpt, offset)) => (Some(excerpt), Some(SourceSpan::from((offset, 0)))),
+        None => (None, None),
     };
-    Located {
-        message: format!("{where_}: {message}"),
-        code,
-        snippet: text.filter(|_| span.is_some()).map(|t| NamedSource::new(file, t)),
-        span,
-        label: "here".into(),
-        hint: hint.map(str::to_string),
-    }
+    Located { message: format!("{where_}: {message}"), code, snippet, span, label: "here".into(), hint: hint.map(str::to_string) }
 }
 
 pub fn input_error(e: &InputError, text: Option<String>) -> Located {
@@ -91,4 +143,55 @@ pub fn print_fatal(report: miette::Report) {
 
 pub fn config_error(e: &annexa_engine::config::ConfigError, text: Option<String>) -> Located {
     located("annexa::config", &e.file, text, e.position, &e.message, e.hint.as_deref())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shown(text: &str, line: u32, col: u32) -> (String, usize, char) {
+        let (excerpt, offset) = excerpt("f.yaml", text, Position::new(line, col)).expect("an excerpt");
+        let at = excerpt.text.get(offset..).and_then(|rest| rest.chars().next()).unwrap_or('$');
+        (excerpt.text, excerpt.first_line, at)
+    }
+
+    #[test]
+    fn short_lines_are_shown_whole_with_their_neighbours() {
+        let text = "a: 1\nb: [x\nc: 3\nd: 4\n";
+        assert_eq!(shown(text, 3, 4), ("b: [x\nc: 3\nd: 4\n".to_string(), 1, '3'));
+        assert_eq!(shown(text, 1, 1), ("a: 1\nb: [x\n".to_string(), 0, 'a'));
+        // Just past the last line: the end of the stream.
+        assert_eq!(shown(text, 5, 1), ("d: 4\n\n".to_string(), 3, '\n'));
+        assert!(excerpt("f.yaml", text, Position::new(7, 1)).is_none());
+    }
+
+    /// A minified file is one line: a window of it around the column is shown, not megabytes.
+    #[test]
+    fn a_long_line_is_cut_around_the_column() {
+        let line: String = (0..20_000)
+            .map(|i| {
+                if i == 12_345 {
+                    '@'
+                } else if i % 7 == 0 {
+                    'é'
+                } else {
+                    'x'
+                }
+            })
+            .collect();
+        let text = format!("{{\n{line}\n}}\n");
+        let (text_shown, first_line, at) = shown(&text, 2, 12_346);
+        assert_eq!((first_line, at), (0, '@'));
+        let middle = text_shown.lines().nth(1).unwrap();
+        assert_eq!(middle.chars().count(), SHOWN_CHARS + 2, "{middle}");
+        assert!(middle.starts_with('…') && middle.ends_with('…'));
+        assert_eq!(middle.chars().position(|c| c == '@'), Some(1 + SHOWN_CHARS / 2));
+        // Near either end of the line, the window stops at it.
+        let (start, _, at) = shown(&line, 1, 3);
+        assert!(!start.starts_with('…') && start.trim_end().ends_with('…'));
+        assert_eq!(at, 'x');
+        let (end, _, at) = shown(&line, 1, 20_000);
+        assert!(end.starts_with('…') && !end.trim_end().ends_with('…'));
+        assert_eq!(at, 'é', "the last character, 19,999 = 7 x 2,857");
+    }
 }

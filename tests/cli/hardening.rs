@@ -82,3 +82,24 @@ fn a_fifo_named_on_the_command_line_is_refused_not_read() {
     );
     assert!(run.stdout.contains("\"doc\":\"good\""));
 }
+
+/// Minified JSON with a syntax error half-way along its one line of a
+/// megabyte: the diagnostic shows a window of the line around the error,
+/// under its real line and column, not the whole line.
+#[test]
+fn a_syntax_error_in_minified_json_shows_a_window_of_the_line() {
+    let items: Vec<String> = (0..20_000).map(|i| format!("{{\"name\": \"modèle-{i}\", \"provider\": \"ö\"}}")).collect();
+    let mut text = format!("{{\"kind\": \"AISystem\", \"spec\": {{\"models\": [{}]}}}}\n", items.join(", "));
+    let at = text.find("\"modèle-12000\"").unwrap();
+    text.insert_str(at, "\"oops");
+    // The error is at what follows the string `"oops"`.
+    let col = text[..text.find("modèle-12000").unwrap()].chars().count() + 1;
+    let dir = tree(&[("good.yaml", GOOD), ("min.json", &text)]);
+    let run = annexa_bounded(dir.path(), &["scan", ".", "--now", "2025-07-01"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains(&format!("min.json:1:{col}: invalid trailing content after double-quoted scalar")), "{}", run.stderr);
+    assert!(run.stderr.contains(&format!("[min.json:1:{col}]")), "the snippet's header: {}", run.stderr);
+    assert!(run.stderr.contains("{\"name\": \"oops\"modèle-12000\", \"provider\": \"ö\"}"), "{}", run.stderr);
+    assert!(run.stderr.len() < 2_000, "{} bytes of {} in the file", run.stderr.len(), text.len());
+    assert!(run.stdout.contains("good.yaml"), "the other file is still scanned");
+}
