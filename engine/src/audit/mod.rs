@@ -637,8 +637,8 @@ fn read_references(
         .iter()
         .filter_map(|&(record, slot)| {
             let outcome = file.outcomes.get(slot)?;
-            let doc = loaded.documents.iter().find(|d| d.index == outcome.document)?;
-            let scanned = file.documents.iter().find(|d| d.index == outcome.document)?;
+            let doc = crate::report::in_stream(&loaded.documents, outcome.document, |d| d.index)?;
+            let scanned = file.document(outcome.document)?;
             let paths = checked.get(outcome.rule.as_str())?;
             (scanned.hash.as_deref() == Some(doc.hash())).then(|| (record, evidence::references(doc, paths)))
         })

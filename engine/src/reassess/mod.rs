@@ -215,7 +215,10 @@ impl<'a> Classifier<'a> {
     /// Fills `disposition` on every outcome of one file.
     pub fn classify(&mut self, result: &mut FileResult) {
         for outcome in &mut result.outcomes {
-            let Some(system) = result.documents.iter().find(|d| d.index == outcome.document).map(|d| d.identity.clone()) else { continue };
+            let Some(system) = crate::report::in_stream(&result.documents, outcome.document, |d| d.index).map(|d| d.identity.clone())
+            else {
+                continue;
+            };
             self.seen.insert((system.clone(), outcome.rule.clone()));
             outcome.disposition = self.outcome(&system, outcome).map(Box::new);
             if let Some(c) = &outcome.disposition {
@@ -494,7 +497,7 @@ impl<'a> Recorder<'a> {
     /// Takes one classified file (see `Classifier::classify`).
     pub fn file(&mut self, result: &FileResult, rules: &[RuleInfo]) {
         for outcome in &result.outcomes {
-            let Some(system) = result.documents.iter().find(|d| d.index == outcome.document).map(|d| d.identity.clone()) else { continue };
+            let Some(system) = result.document(outcome.document).map(|d| d.identity.clone()) else { continue };
             self.seen_systems.insert(system.clone());
             let key = (system.clone(), outcome.rule.clone());
             // Two documents with one identity: the first one's outcome is recorded.

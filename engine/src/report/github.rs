@@ -71,7 +71,7 @@ impl super::Renderer for GithubRenderer {
             let rule = header.rule(&outcome.rule);
             let severity = header.severity_of(&outcome.rule);
             if outcome.status == Status::Error {
-                let start = file.documents.iter().find(|d| d.index == outcome.document).map(|d| d.region.start);
+                let start = file.document(outcome.document).map(|d| d.region.start);
                 let message = outcome.error.as_ref().map_or("the rule failed", |e| e.message.as_str());
                 annotation(out, "error", &file.path, start, None, &format!("{} could not be evaluated", outcome.rule), message)?;
             }

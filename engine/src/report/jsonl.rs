@@ -270,7 +270,7 @@ fn pointer_of_plain(dotted: &str, out: &mut String) -> bool {
 /// The lines of one outcome: one per finding when it failed, else one.
 fn outcome(header: Option<&Header>, file: (&FileResult, &[u8]), outcome: &Outcome, out: &mut Vec<u8>, pointer_scratch: &mut String) {
     let (file, file_json) = file;
-    let info = file.documents.iter().find(|d| d.index == outcome.document);
+    let info = file.document(outcome.document);
     let severity = header.map(|h| h.severity_of(&outcome.rule).as_str());
     let base = || {
         let mut line = Line::new("outcome", outcome.status.as_str(), &file.path);

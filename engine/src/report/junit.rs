@@ -78,7 +78,7 @@ impl super::Renderer for JunitRenderer {
             );
         }
         for outcome in &file.outcomes {
-            let identity = file.documents.iter().find(|d| d.index == outcome.document).map_or("", |d| d.identity.as_str());
+            let identity = file.document(outcome.document).map_or("", |d| d.identity.as_str());
             let rule = header.rule(&outcome.rule);
             let title = rule.map_or("", |r| r.title.as_str());
             let severity = header.severity_of(&outcome.rule);

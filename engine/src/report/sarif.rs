@@ -118,11 +118,8 @@ fn region(start: crate::document::Position, end: crate::document::Position) -> V
 
 impl SarifRenderer {
     fn result(&self, file: &FileResult, outcome: &Outcome, finding: &Finding, rule_index: Option<usize>) -> Value {
-        let identity = file
-            .documents
-            .iter()
-            .find(|d| d.index == outcome.document)
-            .map_or_else(|| format!("{}#{}", file.path, outcome.document), |d| d.identity.clone());
+        let identity =
+            file.document(outcome.document).map_or_else(|| format!("{}#{}", file.path, outcome.document), |d| d.identity.clone());
         let severity = self.header.as_ref().map_or(Severity::Info, |h| h.severity_of(&outcome.rule));
         let mut result = json!({
             "ruleId": outcome.rule,
@@ -193,7 +190,7 @@ impl super::Renderer for SarifRenderer {
                     outcome.rule,
                     outcome.error.as_ref().map_or("the rule failed", |e| e.message.as_str())
                 );
-                let start = file.documents.iter().find(|d| d.index == outcome.document).map(|d| d.region.start);
+                let start = file.document(outcome.document).map(|d| d.region.start);
                 self.notifications.push(Self::notification(message, &file.path, start, Some(&outcome.rule)));
             }
             for finding in &outcome.findings {

@@ -94,7 +94,7 @@ impl Renderer for TextRenderer {
         }
         for outcome in file.outcomes.iter().filter(|o| o.status == Status::Error) {
             let message = outcome.error.as_ref().map_or("rule failed", |e| e.message.as_str());
-            let doc = file.documents.iter().find(|d| d.index == outcome.document);
+            let doc = file.document(outcome.document);
             let start = doc.map(|d| d.region.start).unwrap_or_default();
             let place = match outcome.error.as_ref().and_then(|e| e.rule_position) {
                 Some(p) => format!(" (at {}:{}:{})", header.rule(&outcome.rule).map_or("", |r| r.source.as_str()), p.line, p.col),
