@@ -10,6 +10,10 @@ use super::{FileResult, Header, Outcome, Renderer, Status, Summary};
 use crate::document::canonical::hex_digit;
 use crate::document::{path, Position};
 
+/// A file's lines are handed to the writer once they reach this size: a
+/// stream of 50,000 documents made 160 MB of lines, held until its last one.
+const HAND_ON_AT: usize = 1 << 20;
+
 #[derive(Default)]
 pub struct JsonlRenderer {
     header: Option<Header>,
@@ -331,8 +335,17 @@ impl Renderer for JsonlRenderer {
         string(&mut self.file_json, &file.path);
         for o in &file.outcomes {
             outcome(self.header.as_ref(), (file, &self.file_json), o, &mut self.buffer, &mut self.pointer);
+            // A file of many documents: its lines go out as they grow, not all at once.
+            if self.buffer.len() >= HAND_ON_AT {
+                out.write_all(&self.buffer)?;
+                self.buffer.clear();
+            }
         }
-        out.write_all(&self.buffer)
+        out.write_all(&self.buffer)?;
+        if self.buffer.capacity() > 2 * HAND_ON_AT {
+            self.buffer = Vec::new();
+        }
+        Ok(())
     }
 
     fn end(&mut self, _summary: &Summary, _out: &mut dyn Write) -> io::Result<()> {
@@ -418,6 +431,62 @@ mod tests {
             pointer(p, &mut out);
             assert_eq!(out, expected, "{p:?}");
         }
+    }
+
+    /// The lines of a file of many documents reach the writer in pieces of
+    /// about `HAND_ON_AT` bytes, and together they are what one piece was.
+    #[test]
+    fn a_large_file_is_handed_on_in_pieces() {
+        use crate::report::{DocumentInfo, FileResult, Outcome, Renderer, Status};
+        let at = Position::new(1, 1);
+        let documents = 20_000;
+        let file = FileResult {
+            path: "many.yaml".into(),
+            documents: (0..documents)
+                .map(|index| DocumentInfo {
+                    index,
+                    identity: format!("system-{index}"),
+                    kind: "AISystem".into(),
+                    api_version: None,
+                    hash: None,
+                    region: crate::document::Region::new(at, at),
+                })
+                .collect(),
+            outcomes: (0..documents)
+                .map(|document| Outcome {
+                    rule: "R001".into(),
+                    document,
+                    status: Status::Pass,
+                    findings: Vec::new(),
+                    error: None,
+                    logs: Vec::new(),
+                    fingerprint: "0".repeat(32),
+                    evidence: None,
+                    disposition: None,
+                })
+                .collect(),
+            errors: Vec::new(),
+        };
+        struct Pieces(Vec<usize>, Vec<u8>);
+        impl Write for Pieces {
+            fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+                self.0.push(bytes.len());
+                self.1.extend_from_slice(bytes);
+                Ok(bytes.len())
+            }
+            fn flush(&mut self) -> io::Result<()> {
+                Ok(())
+            }
+        }
+        let mut pieces = Pieces(Vec::new(), Vec::new());
+        JsonlRenderer::default().file(&file, &mut pieces).unwrap();
+        let text = String::from_utf8(pieces.1).unwrap();
+        assert_eq!(text.lines().count(), documents);
+        assert!(text.lines().all(|l| l.starts_with("{\"record\":\"outcome\",\"doc\":\"system-")));
+        assert_eq!(text.lines().last().map(|l| l.contains("\"doc\":\"system-19999\"")), Some(true));
+        let line = text.len() / documents;
+        assert!(pieces.0.len() > 1, "{} bytes in one piece", text.len());
+        assert!(pieces.0.iter().all(|&n| n < HAND_ON_AT + 2 * line), "{:?}", pieces.0);
     }
 
     #[test]
