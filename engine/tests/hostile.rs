@@ -194,6 +194,21 @@ fn long_minified_lines_keep_their_columns() {
     }
 }
 
+/// A finding carries its source line for the text report, unless the line
+/// is longer than 512 bytes: copied under each of its findings, one line of
+/// minified JSON made gigabytes of report. The location stays exact.
+#[test]
+fn findings_on_long_lines_carry_no_source_line() {
+    let long = "x".repeat(600);
+    let text = format!("kind: AISystem\nspec:\n  short: 1\n  long: {long}\n");
+    let body = "fn check(doc) { doc.fail(\"spec.short\", \"s\"); doc.fail(\"spec.long\", \"l\"); }";
+    let results = scan(&[&rule("X001", body)], &[("a.yaml", text.as_bytes())]);
+    let x = outcome(&results, "a.yaml", "X001");
+    let found = |path: &str| x.findings.iter().find(|f| f.path == path).map(|f| (f.region.start, f.snippet.clone()));
+    assert_eq!(found("spec.short"), Some((Position::new(3, 3), Some("  short: 1".to_string()))));
+    assert_eq!(found("spec.long"), Some((Position::new(4, 3), None)));
+}
+
 /// Anchors nested one inside the other, over one long list: each anchor
 /// keeps a copy of everything below it for the aliases to come. A 3 MB file
 /// of 100 of them made 4.8 GB of copies; the copies now count against the

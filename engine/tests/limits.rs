@@ -161,6 +161,25 @@ fn findings_per_rule_and_document() {
     assert_eq!(at, None, "the limit is the rule's, not a line's");
 }
 
+/// Findings whose paths or messages are very long (a document's key can be
+/// a megabyte) stop at 4 MiB for one rule on one document, long before the
+/// count limit: a thousand findings of a megabyte each held gigabytes.
+#[test]
+fn finding_bytes_per_rule_and_document() {
+    // A key of 131,072 characters, in every path and every message.
+    let body =
+        "fn check(doc) {\n  let k = \"k\";\n  for i in 0..17 { k += k; }\n  for i in 0..1000 { doc.fail(`spec.${k}`, `${k} ${i}`); }\n}";
+    let (message, at) = runaway(body, slow());
+    assert_eq!(message, "the findings of one rule on one document take more than 4194304 bytes");
+    assert_eq!(at, None, "the limit is the rule's, not a line's");
+    // Below it, as many findings as the rule raises.
+    let fits =
+        "fn check(doc) {\n  let k = \"k\";\n  for i in 0..17 { k += k; }\n  for i in 0..7 { doc.fail(`spec.${k}`, `${k} ${i}`); }\n}";
+    let results = scan_with(&[&rule("X001", fits)], &[("a.yaml", GOOD)], slow(), LoadOptions::default());
+    let x = outcome(&results, "a.yaml", "X001");
+    assert_eq!((x.status, x.findings.len()), (Status::Fail, 7), "{:?}", x.error);
+}
+
 #[test]
 fn time_budget() {
     let limits = Limits { max_operations: u64::MAX, max_millis: 50, ..Limits::default() };

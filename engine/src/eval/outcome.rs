@@ -8,7 +8,7 @@ use crate::document::Document;
 use crate::reassess::evidence;
 use crate::report::{DocumentInfo, Finding, Outcome, ScriptError, Status};
 use crate::rules::Rule;
-use crate::script::context::Context;
+use crate::script::context::{Context, Overflow, MAX_FINDING_BYTES};
 
 /// How reports describe `doc`; `with_hash` hashes the whole document.
 pub fn document_info(doc: &Document, with_hash: bool) -> DocumentInfo {
@@ -39,14 +39,12 @@ pub fn build(
     let mut findings: Vec<Finding> =
         ctx.findings.iter().filter(|f| f.slot == slot).filter_map(|f| Some(locate(doc?, &f.path, &f.message, options.snippets))).collect();
     findings.sort_by(|a, b| (a.region.start, &a.path, &a.message).cmp(&(b.region.start, &b.path, &b.message)));
-    let (status, error) = if ctx.overflowed {
-        (
-            Status::Error,
-            Some(ScriptError {
-                message: format!("more than {} findings from one rule on one document", ctx.max_findings),
-                rule_position: None,
-            }),
-        )
+    let (status, error) = if let Some(overflow) = ctx.overflow {
+        let message = match overflow {
+            Overflow::Count => format!("more than {} findings from one rule on one document", ctx.max_findings),
+            Overflow::Bytes => format!("the findings of one rule on one document take more than {MAX_FINDING_BYTES} bytes"),
+        };
+        (Status::Error, Some(ScriptError { message, rule_position: None }))
     } else if status == Status::Pass && !findings.is_empty() {
         (Status::Fail, None)
     } else {
@@ -68,6 +66,10 @@ pub fn build(
     }
 }
 
+/// Source lines longer than this are not copied under findings: one line of
+/// minified JSON, copied for each of its findings, made gigabytes of text.
+const MAX_SNIPPET_BYTES: usize = 512;
+
 fn locate(doc: &Document, segments: &Segments, message: &str, snippet: bool) -> Finding {
     let (node, depth) = doc.root.locate(segments);
     let located_at = (depth < segments.len()).then(|| path::render(segments.get(..depth).unwrap_or_default()));
@@ -76,7 +78,11 @@ fn locate(doc: &Document, segments: &Segments, message: &str, snippet: bool) -> 
         located_at,
         region: node.region,
         message: message.to_string(),
-        snippet: snippet.then(|| doc.source.line(node.region.start.line).map(str::to_string)).flatten(),
+        snippet: snippet
+            .then(|| doc.source.line(node.region.start.line))
+            .flatten()
+            .filter(|line| line.len() <= MAX_SNIPPET_BYTES)
+            .map(str::to_string),
     }
 }
 

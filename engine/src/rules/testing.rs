@@ -630,8 +630,12 @@ fn evaluate(rule: &Rule, docs: &[Arc<Document>], now: jiff::civil::Date, limits:
     });
     let mut findings: Vec<Finding> = ctx.findings.iter().filter(|f| f.slot == 0).map(|f| locate(subject, &f.path, &f.message)).collect();
     findings.sort_by(|a, b| (a.region.start, &a.path, &a.message).cmp(&(b.region.start, &b.path, &b.message)));
-    if ctx.overflowed {
-        return Actual { status: Status::Error, findings, error: Some(format!("more than {} findings", ctx.max_findings)) };
+    if let Some(overflow) = ctx.overflow {
+        let error = match overflow {
+            context::Overflow::Count => format!("more than {} findings", ctx.max_findings),
+            context::Overflow::Bytes => format!("findings of more than {} bytes", context::MAX_FINDING_BYTES),
+        };
+        return Actual { status: Status::Error, findings, error: Some(error) };
     }
     if let Some(error) = rule.read_outside(&ctx) {
         return Actual { status: Status::Error, findings, error: Some(error) };

@@ -51,6 +51,9 @@ thread_local! {
 /// Past this many paths a thread forgets them (paths built with `${i}`
 /// differ per item).
 const MAX_PARSED: usize = 1024;
+/// Longer paths are parsed each time, not kept: a document's key can be a
+/// megabyte long, and the cache would keep a thousand of them.
+const MAX_PARSED_LEN: usize = 256;
 
 /// A path as a rule wrote it, wildcards allowed.
 fn parse_any_path(path: &str) -> Fallible<Rc<Segments>> {
@@ -58,6 +61,9 @@ fn parse_any_path(path: &str) -> Fallible<Rc<Segments>> {
         return Ok(parsed);
     }
     let parsed = Rc::new(path::parse(path).map_err(|reason| format!("invalid path `{path}`: {reason}"))?);
+    if path.len() > MAX_PARSED_LEN {
+        return Ok(parsed);
+    }
     PARSED.with(|cache| {
         let mut cache = cache.borrow_mut();
         if cache.len() >= MAX_PARSED {

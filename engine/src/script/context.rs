@@ -8,7 +8,7 @@ use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use super::fields::Fields;
-use crate::document::path::Segments;
+use crate::document::path::{Segment, Segments};
 
 /// A finding as a rule raised it, before positions are resolved.
 #[derive(Clone, Debug)]
@@ -34,8 +34,10 @@ pub struct Context {
     pub reads: Vec<Read>,
     pub logs: Vec<String>,
     pub max_findings: usize,
-    /// Set when a rule raised more findings than allowed.
-    pub overflowed: bool,
+    /// Set when a rule raised more findings than allowed, in number or in size.
+    pub overflow: Option<Overflow>,
+    /// The bytes of the paths and messages of `findings`.
+    finding_bytes: usize,
     pub started: Instant,
     /// For a corpus rule that declares `reads`: the paths it may read.
     pub allowed: Option<Rc<[Segments]>>,
@@ -44,6 +46,20 @@ pub struct Context {
     /// The calls of the running rule whose maps need only some keys.
     pub fields: Option<Rc<Fields>>,
 }
+
+/// Why a rule's findings were cut off.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Overflow {
+    /// More than `Context::max_findings`.
+    Count,
+    /// Paths and messages of more than `MAX_FINDING_BYTES` bytes.
+    Bytes,
+}
+
+/// The bytes of paths and messages one rule may raise on one document. A
+/// rule that puts a document's megabyte-long key into each path and message
+/// (MCP001 naming a server) held gigabytes before the count limit stopped it.
+pub const MAX_FINDING_BYTES: usize = 4 << 20;
 
 thread_local! {
     static CURRENT: RefCell<Option<Context>> = const { RefCell::new(None) };
@@ -66,7 +82,8 @@ impl Context {
             reads: Vec::new(),
             logs: Vec::new(),
             max_findings,
-            overflowed: false,
+            overflow: None,
+            finding_bytes: 0,
             started: Instant::now(),
             allowed: None,
             outside: None,
@@ -127,10 +144,16 @@ pub fn record_read(slot: usize, path: Rc<Segments>) {
 pub fn record_finding(finding: RawFinding) -> bool {
     with(|c| {
         c.check_allowed(&finding.path);
+        let bytes =
+            finding.message.len() + finding.path.iter().map(|s| if let Segment::Key(k) = s { k.len() + 1 } else { 8 }).sum::<usize>();
         if c.findings.len() >= c.max_findings {
-            c.overflowed = true;
+            c.overflow.get_or_insert(Overflow::Count);
+            false
+        } else if c.finding_bytes + bytes > MAX_FINDING_BYTES {
+            c.overflow.get_or_insert(Overflow::Bytes);
             false
         } else {
+            c.finding_bytes += bytes;
             c.findings.push(finding);
             true
         }
