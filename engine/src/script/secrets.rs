@@ -29,11 +29,108 @@ const FORMATS: [(&str, &str); 14] = [
 
 static KNOWN: LazyLock<Vec<Regex>> = LazyLock::new(|| FORMATS.iter().filter_map(|(re, _)| Regex::new(re).ok()).collect());
 
-/// `${VAR}`, `${input:x}`, `$VAR`, `$(VAR)`, `{{ x }}`, `%VAR%`, `<placeholder>`, `{name}`:
-/// parts of a value that name a secret instead of holding it.
-static REFERENCE_PART: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    Regex::new(r"\$\{[^}]*\}|\$\([A-Za-z_][A-Za-z0-9_]*\)|\$[A-Za-z_][A-Za-z0-9_]*|\{\{[^}]*\}\}|%[A-Za-z_][A-Za-z0-9_]*%|<[^<>]*>|\{[A-Za-z_][A-Za-z0-9_]*\}").ok()
-});
+/// The parts of a value that name a secret instead of holding it, as byte
+/// ranges, left to right: `${VAR}`, `${input:x}`, `$(VAR)`, `$VAR`, `{{ x }}`,
+/// `%VAR%`, `<placeholder>`, `{name}`. The same matches as the regex
+/// `REFERENCE_PATTERN` (in the tests) in one pass: its iterator looks to the end
+/// of the text for the `}` of every `${` or `{{` left open, quadratic in the text.
+struct ReferenceParts<'a> {
+    bytes: &'a [u8],
+    at: usize,
+    /// The last search for a `}`: where it started and the first one found, so
+    /// that a run of open `${` or `{{` looks for it once.
+    close: Option<(usize, Option<usize>)>,
+}
+
+impl<'a> ReferenceParts<'a> {
+    fn new(text: &'a str) -> Self {
+        ReferenceParts { bytes: text.as_bytes(), at: 0, close: None }
+    }
+
+    /// The first `}` at or after `from`.
+    fn close_from(&mut self, from: usize) -> Option<usize> {
+        if let Some((searched, found)) = self.close {
+            if searched <= from && found.is_none_or(|close| close >= from) {
+                return found;
+            }
+        }
+        let found = self.bytes.get(from..).and_then(|rest| rest.iter().position(|&b| b == b'}')).map(|i| from + i);
+        self.close = Some((from, found));
+        found
+    }
+
+    /// The end of the part that starts at `start`, if one does. The branches
+    /// are the regex's, in its order; its first two characters pick one.
+    fn part_at(&mut self, start: usize) -> Option<usize> {
+        let bytes = self.bytes;
+        let is = |i: usize, wanted: u8| bytes.get(i) == Some(&wanted);
+        match (*bytes.get(start)?, *bytes.get(start + 1)?) {
+            // `\$\{[^}]*\}`
+            (b'$', b'{') => self.close_from(start + 2).map(|close| close + 1),
+            // `\$\([A-Za-z_][A-Za-z0-9_]*\)`
+            (b'$', b'(') => identifier_end(bytes, start + 2).filter(|&end| is(end, b')')).map(|end| end + 1),
+            // `\$[A-Za-z_][A-Za-z0-9_]*`
+            (b'$', _) => identifier_end(bytes, start + 1),
+            // `\{\{[^}]*\}\}`
+            (b'{', b'{') => self.close_from(start + 2).filter(|&close| is(close + 1, b'}')).map(|close| close + 2),
+            // `\{[A-Za-z_][A-Za-z0-9_]*\}`
+            (b'{', _) => identifier_end(bytes, start + 1).filter(|&end| is(end, b'}')).map(|end| end + 1),
+            // `%[A-Za-z_][A-Za-z0-9_]*%`
+            (b'%', _) => identifier_end(bytes, start + 1).filter(|&end| is(end, b'%')).map(|end| end + 1),
+            // `<[^<>]*>`: stops at the next `<`, so no byte is looked at from two of them.
+            (b'<', _) => {
+                let after = start + 1;
+                let stop = bytes.get(after..)?.iter().position(|&b| b == b'<' || b == b'>')? + after;
+                is(stop, b'>').then_some(stop + 1)
+            }
+            _ => None,
+        }
+    }
+}
+
+impl Iterator for ReferenceParts<'_> {
+    type Item = std::ops::Range<usize>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        // Every part starts with an ASCII character, never inside another character.
+        while self.at < self.bytes.len() {
+            let start = self.at;
+            if let Some(end) = self.part_at(start) {
+                self.at = end;
+                return Some(start..end);
+            }
+            self.at += 1;
+        }
+        None
+    }
+}
+
+/// The end of `[A-Za-z_][A-Za-z0-9_]*` starting at `start`, if it does.
+fn identifier_end(bytes: &[u8], start: usize) -> Option<usize> {
+    let first = *bytes.get(start)?;
+    if !(first.is_ascii_alphabetic() || first == b'_') {
+        return None;
+    }
+    let rest = bytes.get(start + 1..).unwrap_or_default();
+    Some(start + 1 + rest.iter().take_while(|&&b| b.is_ascii_alphanumeric() || b == b'_').count())
+}
+
+/// `text` with each reference part replaced by a space.
+fn without_references(text: &str) -> Cow<'_, str> {
+    let mut parts = ReferenceParts::new(text).peekable();
+    if parts.peek().is_none() {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut copied = 0;
+    for part in parts {
+        out.push_str(text.get(copied..part.start).unwrap_or_default());
+        out.push(' ');
+        copied = part.end;
+    }
+    out.push_str(text.get(copied..).unwrap_or_default());
+    Cow::Owned(out)
+}
 
 /// Whole values that point at a secret store or the environment.
 const REFERENCE_PREFIXES: [&str; 12] = [
@@ -62,7 +159,7 @@ pub fn is_secret_ref(text: &str) -> bool {
     if REFERENCE_PREFIXES.iter().any(|p| lower.starts_with(p)) {
         return true;
     }
-    REFERENCE_PART.as_ref().is_some_and(|re| re.find(t).is_some_and(|m| m.start() == 0 && m.end() == t.len()))
+    ReferenceParts::new(t).next() == Some(0..t.len())
 }
 
 /// Whether `text` is a placeholder an example file asks you to replace:
@@ -149,7 +246,7 @@ pub fn looks_like_secret(text: &str) -> bool {
     if is_secret_ref(text) || is_placeholder(text) {
         return false;
     }
-    let without_refs = REFERENCE_PART.as_ref().map_or(Cow::Borrowed(text), |re| re.replace_all(text, " "));
+    let without_refs = without_references(text);
     if known_format(&without_refs).is_some() {
         return true;
     }
@@ -311,6 +408,69 @@ mod tests {
             assert!(is_placeholder(s), "{s}");
         }
         assert!(!is_placeholder("my-fake-key"));
+    }
+
+    /// The regex the reference scan replaced (quadratic over open `${`): the tests' oracle.
+    const REFERENCE_PATTERN: &str = r"\$\{[^}]*\}|\$\([A-Za-z_][A-Za-z0-9_]*\)|\$[A-Za-z_][A-Za-z0-9_]*|\{\{[^}]*\}\}|%[A-Za-z_][A-Za-z0-9_]*%|<[^<>]*>|\{[A-Za-z_][A-Za-z0-9_]*\}";
+
+    fn parts(text: &str) -> Vec<std::ops::Range<usize>> {
+        ReferenceParts::new(text).collect()
+    }
+
+    fn regex_parts(text: &str) -> Vec<std::ops::Range<usize>> {
+        let re = Regex::new(REFERENCE_PATTERN).unwrap();
+        re.find_iter(text).map(|m| m.range()).collect()
+    }
+
+    #[test]
+    fn reference_parts_are_the_regex_matches() {
+        let re = Regex::new(REFERENCE_PATTERN).unwrap();
+        let same = |text: &str| {
+            let expected: Vec<_> = re.find_iter(text).map(|m| m.range()).collect();
+            assert_eq!(parts(text), expected, "{text:?}");
+            let whole = re.find(text).is_some_and(|m| m.range() == (0..text.len()));
+            assert_eq!(ReferenceParts::new(text).next() == Some(0..text.len()), whole, "{text:?}");
+        };
+        // Every text of up to five characters over the ones the branches turn on.
+        let alphabet = ['$', '{', '}', '(', ')', 'a', '1', '%', '<', '>'];
+        let mut texts = vec![String::new()];
+        for _ in 0..5 {
+            texts = texts.iter().flat_map(|t| alphabet.iter().map(move |c| format!("{t}{c}"))).collect();
+            texts.iter().for_each(|t| same(t));
+        }
+        // Longer ones, pseudo-random, with spaces, a colon and a two-byte character.
+        let alphabet = ['$', '{', '}', '(', ')', 'a', 'Z', '_', '1', '%', '<', '>', ' ', ':', 'é'];
+        let mut seed = 0x2545_f491_u64;
+        for _ in 0..20_000 {
+            let mut text = String::new();
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            for _ in 0..(seed >> 59) * 2 {
+                seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+                text.push(alphabet[(seed >> 33) as usize % alphabet.len()]);
+            }
+            same(&text);
+        }
+        // The cases the quadratic regex hung on, and ones that reuse a found `}`.
+        for text in ["${$a".repeat(300), "{{$a".repeat(300), "{{{{{{{{x}y}}".to_string(), "${${${a}$b}".to_string(), "<$a".repeat(300)] {
+            same(&text);
+        }
+    }
+
+    #[test]
+    fn open_references_leave_the_variables_inside_them() {
+        let text = "${$a".repeat(3);
+        assert_eq!(parts(&text), [2..4, 6..8, 10..12]);
+        assert_eq!(parts(&format!("{text}}} $b")), [0..13, 14..16]);
+        assert_eq!(parts("{{ x }} {{ y } {{z}}"), [0..7, 15..20]);
+        assert_eq!(parts("{{{a} }} ${b}"), [2..5, 9..13]);
+        assert_eq!(parts("${a} $(B) $C %D% <e> {f} $(g h)"), [0..4, 5..9, 10..12, 13..16, 17..20, 21..24]);
+        assert_eq!(regex_parts("${a} $(B) $C %D% <e> {f} $(g h)"), parts("${a} $(B) $C %D% <e> {f} $(g h)"));
+        assert_eq!(without_references("key=${A}:sk-1234"), "key= :sk-1234");
+        assert!(matches!(without_references("no references"), Cow::Borrowed("no references")));
+        let hostile = "${$a".repeat(10_000);
+        assert!(!looks_like_secret(&hostile));
+        assert!(!is_secret_ref(&hostile));
+        assert!(looks_like_secret(&format!("{hostile} sk-proj-abcdefghijklmnopqrstuvwxyz012345")));
     }
 
     #[test]
