@@ -56,14 +56,49 @@ fn body(text: &str) -> &str {
 /// Whether a section says nothing: blank, HTML comments, or template fillers
 /// such as `[More Information Needed]`.
 pub fn is_empty_section(content: &str) -> bool {
-    let mut rest = content.to_string();
-    while let (Some(start), Some(end)) = (rest.find("<!--"), rest.find("-->")) {
+    without_comments(content).replace("[More Information Needed]", "").replace("{{", "").trim().is_empty()
+}
+
+const OPEN: &str = "<!--";
+const CLOSE: &str = "-->";
+
+/// `content` without its HTML comments: as many times as the first `-->` does
+/// not come before the first `<!--`, the text from that `<!--` to that `-->`
+/// is cut, and the text on either side may join into a new marker. In one pass:
+/// searching the whole text again after every cut is quadratic in the comments.
+fn without_comments(content: &str) -> String {
+    // The text is `kept` followed by `rest`. `kept` is what came before a first
+    // `<!--`, so no marker lies wholly in it: a search looks at its last bytes only.
+    let mut kept = String::with_capacity(content.len());
+    let mut rest = content;
+    while let (Some(start), Some(end)) = (first(&kept, rest, OPEN), first(&kept, rest, CLOSE)) {
         if end < start {
             break;
         }
-        rest.replace_range(start..end + 3, "");
+        let kept_len = kept.len();
+        // The `-->` ends in `rest`, since none lies wholly in `kept`.
+        let Some(cut_end) = (end + CLOSE.len()).checked_sub(kept_len) else { break };
+        // Both markers are ASCII: `start` and `cut_end` are character boundaries.
+        match start.checked_sub(kept_len) {
+            Some(before) => kept.push_str(rest.get(..before).unwrap_or_default()),
+            None => kept.truncate(start),
+        }
+        rest = rest.get(cut_end..).unwrap_or_default();
     }
-    rest.replace("[More Information Needed]", "").replace("{{", "").trim().is_empty()
+    kept.push_str(rest);
+    kept
+}
+
+/// Where `marker` first occurs in `kept` followed by `rest`, when none lies wholly in `kept`.
+fn first(kept: &str, rest: &str, marker: &str) -> Option<usize> {
+    let (kept_bytes, marker_bytes) = (kept.as_bytes(), marker.as_bytes());
+    // A marker that starts in the last bytes of `kept` and ends in `rest`.
+    let straddling = (kept.len().saturating_sub(marker.len().saturating_sub(1))..kept.len()).find(|&at| {
+        marker_bytes
+            .split_at_checked(kept.len() - at)
+            .is_some_and(|(head, tail)| kept_bytes.get(at..) == Some(head) && rest.as_bytes().starts_with(tail))
+    });
+    straddling.or_else(|| rest.find(marker).map(|i| kept.len() + i))
 }
 
 /// Registers the model-card helpers of the rule API.
@@ -97,5 +132,51 @@ mod tests {
         assert_eq!(section(CARD, &re("license")), None, "front matter is not the body");
         assert!(!is_empty_section("Chat. <!-- note -->"));
         assert!(is_empty_section("<!-- Provide details -->\n[More Information Needed]\n"));
+    }
+
+    /// The removal loop this pass replaced, quadratic in the comments: the tests' oracle.
+    fn without_comments_by_repeated_search(content: &str) -> String {
+        let mut rest = content.to_string();
+        while let (Some(start), Some(end)) = (rest.find("<!--"), rest.find("-->")) {
+            if end < start {
+                break;
+            }
+            rest.replace_range(start..end + 3, "");
+        }
+        rest
+    }
+
+    #[test]
+    fn comments_are_cut_as_by_repeated_search() {
+        // Every text of up to ten characters over the markers' characters: long
+        // enough for a cut to join a marker that a second cut then removes.
+        let alphabet = ['<', '!', '-', '>'];
+        let mut texts = vec![String::new()];
+        for _ in 0..10 {
+            texts = texts.iter().flat_map(|t| alphabet.iter().map(move |c| format!("{t}{c}"))).collect();
+            for text in &texts {
+                assert_eq!(without_comments(text), without_comments_by_repeated_search(text), "{text:?}");
+            }
+        }
+        let many = "<!--x-->\n".repeat(10_000);
+        for (text, expected) in [
+            (many.as_str(), "\n".repeat(10_000)),
+            ("a <!-- b <!-- c --> d --> e", "a  d --> e".to_string()),
+            ("a <!-- unclosed", "a <!-- unclosed".to_string()),
+            ("--> a <!-- b -->", "--> a <!-- b -->".to_string()),
+            ("<!<!--x-->--y-->z", "z".to_string()),
+            ("<!-<!--x-->-y-->z", "z".to_string()),
+            ("--<!--x-->><!--a-->", "--><!--a-->".to_string()),
+            ("a<!--x--->-->b", "a-->b".to_string()),
+            ("<!-->é<!--->", "é".to_string()),
+            ("é<!-- ü -->ß", "éß".to_string()),
+        ] {
+            assert_eq!(without_comments(text), expected, "{text:?}");
+            assert_eq!(without_comments_by_repeated_search(text), expected, "{text:?}");
+        }
+        assert!(is_empty_section(&many));
+        assert!(!is_empty_section(&format!("{many}Chat.")));
+        assert!(is_empty_section("<!<!--x-->-- [More Information Needed] -->"));
+        assert!(!is_empty_section("a <!-- b <!-- c --> d --> e"));
     }
 }
