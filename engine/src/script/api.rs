@@ -144,6 +144,9 @@ thread_local! {
 thread_local! {
     // The schema problems of the last document validated on this thread, by its serial.
     static SCHEMA_PROBLEMS: std::cell::RefCell<Option<(u64, Vec<crate::schema::Problem>)>> = const { std::cell::RefCell::new(None) };
+    // The architecture graph of the last document that asked on this thread, by its serial:
+    // AIS010 asks once per component it reaches.
+    static ARCHITECTURE: std::cell::RefCell<Option<(u64, Rc<Graph>)>> = const { std::cell::RefCell::new(None) };
 }
 
 fn with_regex<T>(pattern: &str, f: impl FnOnce(&regex::Regex) -> T) -> Fallible<T> {
@@ -275,20 +278,15 @@ pub fn register(engine: &mut Engine) {
     engine.register_fn("reachable", |d: &mut Doc, from: &str, stop_types: Array| -> Fallible<Array> {
         let stops = strings(&stop_types)?;
         let stops: Vec<&str> = stops.iter().map(|s| s.as_str()).collect();
-        record_architecture(d);
-        let graph = Graph::from_root(&d.doc.root);
-        Ok(graph.reachable(from, &stops).iter().map(|c| Dynamic::from(c.id.to_string())).collect())
+        Ok(architecture(d).reachable(from, &stops).iter().map(|c| Dynamic::from(c.id.clone())).collect())
     });
     engine.register_fn("reaches", |d: &mut Doc, from: &str, to: &str, avoiding: Array| -> Fallible<bool> {
         let stops = strings(&avoiding)?;
         let stops: Vec<&str> = stops.iter().map(|s| s.as_str()).collect();
-        record_architecture(d);
-        let graph = Graph::from_root(&d.doc.root);
-        Ok(graph.reachable(from, &stops).iter().any(|c| c.id == to))
+        Ok(architecture(d).reachable(from, &stops).iter().any(|c| c.id == to))
     });
     engine.register_fn("component_index", |d: &mut Doc, id: &str| -> Dynamic {
-        record_architecture(d);
-        Graph::from_root(&d.doc.root).components.iter().find(|c| c.id == id).map_or(Dynamic::UNIT, |c| Dynamic::from_int(c.index as INT))
+        architecture(d).component(id).map_or(Dynamic::UNIT, |c| Dynamic::from_int(c.index as INT))
     });
 
     // Real configuration formats: credentials (`looks_like_secret`, `redact`, ...), Kubernetes workloads, model-card sections.
@@ -299,10 +297,23 @@ pub fn register(engine: &mut Engine) {
     super::bom::register(engine);
 }
 
-fn record_architecture(d: &Doc) {
+/// The architecture graph of a document, recorded as evidence on every call
+/// but read once per document and thread.
+fn architecture(d: &Doc) -> Rc<Graph> {
     if let Ok(segments) = parse_any_path("spec.architecture") {
         context::record_read(d.slot, segments);
     }
+    ARCHITECTURE.with(|last| {
+        let mut last = last.borrow_mut();
+        match &*last {
+            Some((serial, graph)) if *serial == d.doc.serial() => Rc::clone(graph),
+            _ => {
+                let graph = Rc::new(Graph::from_root(&d.doc.root));
+                *last = Some((d.doc.serial(), Rc::clone(&graph)));
+                graph
+            }
+        }
+    })
 }
 
 fn strings(array: &Array) -> Fallible<Vec<ImmutableString>> {
@@ -322,11 +333,18 @@ mod tests {
     use crate::document::{describe, yaml, Source};
 
     fn eval(text: &str, script: &str) -> Array {
+        eval_with(&[("doc", text)], script)
+    }
+
+    /// Evaluates `script` with each text's document in a variable of its own.
+    fn eval_with(docs: &[(&str, &str)], script: &str) -> Array {
         let engine = crate::script::build_engine(&crate::script::Limits::default());
-        let source = Arc::new(Source::new("x.yaml".into(), text.into()));
-        let root = yaml::parse_stream(text, &yaml::Limits::default()).0.remove(0).root;
         let mut scope = rhai::Scope::new();
-        scope.push("doc", Doc::new(Arc::new(describe(&source, 0, root)), 0));
+        for (slot, (name, text)) in docs.iter().enumerate() {
+            let source = Arc::new(Source::new("x.yaml".into(), text.to_string()));
+            let root = yaml::parse_stream(text, &yaml::Limits::default()).0.remove(0).root;
+            scope.push(name.to_string(), Doc::new(Arc::new(describe(&source, 0, root)), slot));
+        }
         engine.eval_with_scope::<Array>(&mut scope, script).unwrap()
     }
 
@@ -340,5 +358,35 @@ mod tests {
             eval("kind: Deployment\nfoo: 1\n", "doc.schema_problems()").is_empty(),
             "kinds without a published schema have no problems"
         );
+    }
+
+    #[test]
+    fn one_graph_per_document_answers_every_call_and_each_call_is_evidence() {
+        // `a` twice (the first counts), a component without an id, flows from and to unknown ids.
+        let first = "spec:\n  architecture:\n    components:\n      - {id: a, type: ui}\n      - {id: b, type: gate}\n      - {id: a, type: tool}\n      - {id: c, type: tool}\n      - {type: tool}\n    flows:\n      - {from: a, to: b}\n      - {from: b, to: c}\n      - {from: a, to: nowhere}\n      - {from: ghost, to: c}\n      - {from: c, to: a}\n";
+        // The same ids, other flows and order.
+        let second = "spec:\n  architecture:\n    components:\n      - {id: c, type: tool}\n      - {id: a, type: ui}\n    flows:\n      - {from: a, to: c}\n";
+        let calls = "[doc.reachable(\"a\", []), doc.reachable(\"a\", [\"gate\"]), doc.reaches(\"c\", \"a\", [\"gate\"]), doc.reaches(\"c\", \"b\", [\"ui\"]), \
+                     doc.component_index(\"a\"), doc.component_index(\"c\"), doc.component_index(\"nowhere\"), doc.reachable(\"nowhere\", [])]";
+        let first_answers = r#"[["a", "b", "c"], ["b"], true, false, 0, 3, (), []]"#;
+        let second_answers = r#"[["c"], ["c"], false, false, 1, 0, (), []]"#;
+        let date = "2025-07-01".parse().unwrap();
+        for _ in 0..2 {
+            let (answers, context) = context::with_context(date, 10, || eval(first, calls));
+            assert_eq!(format!("{answers:?}"), first_answers);
+            let architecture = parse_any_path("spec.architecture").unwrap();
+            assert_eq!(
+                context.reads.iter().map(|r| Rc::clone(&r.path)).collect::<Vec<_>>(),
+                vec![architecture; 8],
+                "every call is evidence"
+            );
+            assert_eq!(format!("{:?}", eval(second, calls)), second_answers);
+        }
+        // Two documents in turn on one thread.
+        let both = eval_with(
+            &[("doc", first), ("other", second)],
+            "[doc.component_index(\"c\"), other.component_index(\"c\"), doc.reachable(\"a\", []), other.reachable(\"a\", [])]",
+        );
+        assert_eq!(format!("{both:?}"), r#"[3, 0, ["a", "b", "c"], ["c"]]"#);
     }
 }

@@ -3,66 +3,77 @@
 //! another without passing through a component of a given type (a human
 //! approval gate, a guardrail).
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 
 use crate::document::Node;
 
-/// Components in document order, and flows as index pairs.
-pub struct Graph<'a> {
-    pub components: Vec<Component<'a>>,
+/// Components in document order, and flows as index pairs. It owns its ids,
+/// so that rules calling the graph functions many times on one document can
+/// share one graph.
+pub struct Graph {
+    pub components: Vec<Component>,
+    /// Position in `components` by id; the first component of an id repeated.
+    positions: HashMap<String, usize>,
     /// For each component, the components it sends to, in flow order.
     edges: Vec<Vec<usize>>,
 }
 
-pub struct Component<'a> {
+pub struct Component {
     pub index: usize,
-    pub id: &'a str,
-    pub kind: &'a str,
+    pub id: String,
+    pub kind: String,
 }
 
 fn field<'a>(node: &'a Node, name: &str) -> Option<&'a str> {
     node.child_key(name).and_then(Node::as_str)
 }
 
-impl<'a> Graph<'a> {
+impl Graph {
     /// Reads the graph from a document root; missing parts make an empty graph.
-    pub fn from_root(root: &'a Node) -> Self {
+    pub fn from_root(root: &Node) -> Self {
         let architecture = root.child_key("spec").and_then(|s| s.child_key("architecture"));
         let list = |name: &str| architecture.and_then(|a| a.child_key(name)).and_then(Node::as_seq).unwrap_or_default();
-        let components: Vec<Component<'a>> = list("components")
+        let components: Vec<Component> = list("components")
             .iter()
             .enumerate()
-            .filter_map(|(index, c)| Some(Component { index, id: field(c, "id")?, kind: field(c, "type").unwrap_or_default() }))
+            .filter_map(|(index, c)| {
+                Some(Component { index, id: field(c, "id")?.to_string(), kind: field(c, "type").unwrap_or_default().to_string() })
+            })
             .collect();
-        let position = |id: &str| components.iter().position(|c| c.id == id);
+        let mut positions = HashMap::with_capacity(components.len());
+        for (position, c) in components.iter().enumerate() {
+            positions.entry(c.id.clone()).or_insert(position);
+        }
         let mut edges = vec![Vec::new(); components.len()];
         for flow in list("flows") {
+            let position = |end: &str| field(flow, end).and_then(|id| positions.get(id)).copied();
             // Flows that name no known component are ignored.
-            if let (Some(from), Some(to)) = (field(flow, "from").and_then(position), field(flow, "to").and_then(position)) {
+            if let (Some(from), Some(to)) = (position("from"), position("to")) {
                 if let Some(out) = edges.get_mut(from) {
                     out.push(to);
                 }
             }
         }
-        Graph { components, edges }
+        Graph { components, positions, edges }
     }
 
-    fn position(&self, id: &str) -> Option<usize> {
-        self.components.iter().position(|c| c.id == id)
+    /// The first component with this id.
+    pub fn component(&self, id: &str) -> Option<&Component> {
+        self.positions.get(id).and_then(|&position| self.components.get(position))
     }
 
     /// Components reachable from `from` along flows, not passing through
     /// components whose type is in `stop_types` (those are reached but not
     /// expanded; `from` itself is always expanded). Sorted by document order;
     /// `from` is included only if a cycle leads back to it.
-    pub fn reachable(&self, from: &str, stop_types: &[&str]) -> Vec<&Component<'a>> {
-        let Some(start) = self.position(from) else { return Vec::new() };
+    pub fn reachable(&self, from: &str, stop_types: &[&str]) -> Vec<&Component> {
+        let Some(&start) = self.positions.get(from) else { return Vec::new() };
         let mut seen = vec![false; self.components.len()];
         let mut queue = VecDeque::from([start]);
         let mut expanded_start = false;
         while let Some(current) = queue.pop_front() {
             let stop = current != start || expanded_start;
-            if stop && self.components.get(current).is_some_and(|c| stop_types.contains(&c.kind)) {
+            if stop && self.components.get(current).is_some_and(|c| stop_types.contains(&c.kind.as_str())) {
                 continue;
             }
             expanded_start |= current == start;
