@@ -305,11 +305,14 @@ impl<'a> Classifier<'a> {
     /// What nothing in this scan matched: dispositions recorded as failing
     /// (now resolved) and waivers.
     pub fn finish(mut self) -> DispositionSummary {
+        // Once, not a pass over `seen` for each entry: 20,000 entries for
+        // systems not scanned took 4.5 s.
+        let seen_systems: HashSet<&str> = self.seen.iter().map(|(system, _)| system.as_str()).collect();
         for d in &self.file.dispositions {
             if d.status == Status::Fail && !self.seen.contains(&(d.system.clone(), d.rule.clone())) {
                 let reason = if !self.rules.contains_key(d.rule.as_str()) {
                     format!("was fail (assessed {}), the rule is not loaded", d.assessed)
-                } else if self.seen.iter().any(|(system, _)| *system == d.system) {
+                } else if seen_systems.contains(d.system.as_str()) {
                     format!("was fail (assessed {}), the rule no longer applies to this system", d.assessed)
                 } else {
                     format!("was fail (assessed {}), the system is not in this scan", d.assessed)
@@ -772,6 +775,53 @@ mod tests {
         // The first entry's fingerprint differs: no evidence is reused.
         assert_eq!((r4.status, r4.assessed, r4.fingerprint.as_str(), r4.evidence.is_empty()), (Status::Fail, now, "f4", true));
         assert_eq!(summary, RecordSummary { added: 0, updated: 2, unchanged: 1, removed: 0 });
+    }
+
+    #[test]
+    fn failures_nothing_matched_are_resolved_with_their_reason() {
+        let now = jiff::civil::date(2025, 6, 1);
+        let rules = [rule("R1"), rule("R2")];
+        let waiver = |system: &str, line: u32| Waiver {
+            system: system.into(),
+            rule: "R1".into(),
+            reason: "sandboxed".into(),
+            by: "alice".into(),
+            granted: jiff::civil::date(2025, 1, 1),
+            expires: jiff::civil::date(2026, 1, 1),
+            fingerprint: "f1".into(),
+            rule_hash: "hash".into(),
+            evidence: Evidence::new(),
+            position: Position::new(line, 5),
+        };
+        let file = Dispositions {
+            dispositions: vec![
+                recorded("bot", "R1", Status::Fail, 1, "f1"),
+                recorded("bot", "R2", Status::Fail, 2, "f2"),
+                recorded("ghost", "R1", Status::Fail, 3, "f1"),
+                recorded("bot", "R9", Status::Fail, 4, "f9"),
+                recorded("ghost", "R2", Status::Pass, 5, "f2"),
+                recorded("helper", "R2", Status::Fail, 6, "f2"),
+            ],
+            waivers: vec![waiver("bot", 20), waiver("ghost", 30)],
+        };
+        let mut result = scanned(&["bot", "helper"], &[(0, "R1", Status::Fail, "f1"), (1, "R1", Status::Pass, "f1")]);
+        let mut classifier = Classifier::new(&file, "d.yaml", &rules, now);
+        classifier.classify(&mut result);
+        let gone = |system: &str, rule: &str, reason: &str| Gone { system: system.into(), rule: rule.into(), reason: reason.into() };
+        let expected = DispositionSummary {
+            file: "d.yaml".into(),
+            statuses: [(DispositionStatus::New, 1), (DispositionStatus::Unchanged, 1), (DispositionStatus::Resolved, 4)].into(),
+            waived: 1,
+            lapsed_waivers: 0,
+            gone: vec![
+                gone("bot", "R2", "was fail (assessed 2025-01-02), the rule no longer applies to this system"),
+                gone("ghost", "R1", "was fail (assessed 2025-01-03), the system is not in this scan"),
+                gone("bot", "R9", "was fail (assessed 2025-01-04), the rule is not loaded"),
+                gone("helper", "R2", "was fail (assessed 2025-01-06), the rule no longer applies to this system"),
+            ],
+            unmatched_waivers: vec![UnmatchedWaiver { system: "ghost".into(), rule: "R1".into(), at: Position::new(30, 5) }],
+        };
+        assert_eq!(classifier.finish(), expected);
     }
 
     #[test]
