@@ -72,12 +72,36 @@ impl miette::SourceCode for Excerpt {
     }
 }
 
-/// The excerpt of `text` around a 1-based line and character column, and
+/// A file's text and where each of its lines starts, built once per file:
+/// walking to each problem's line from the top made 64,000 problems in one
+/// file take over a minute.
+pub struct Source<'t> {
+    text: &'t str,
+    /// The byte offset of each line, lines cut as `split_inclusive('\n')` cuts them.
+    line_starts: Vec<usize>,
+}
+
+impl<'t> Source<'t> {
+    pub fn new(text: &'t str) -> Self {
+        let after_newlines = text.match_indices('\n').map(|(at, _)| at + 1).filter(|&start| start < text.len());
+        let line_starts = if text.is_empty() { Vec::new() } else { std::iter::once(0).chain(after_newlines).collect() };
+        Source { text, line_starts }
+    }
+
+    /// Up to `count` lines from the 0-based line `first`, each with its line break.
+    fn lines(&self, first: usize, count: usize) -> Vec<&'t str> {
+        let starts = self.line_starts.get(first..).unwrap_or_default();
+        let ends = starts.iter().skip(1).copied().chain(std::iter::once(self.text.len()));
+        starts.iter().zip(ends).take(count).filter_map(|(&start, end)| self.text.get(start..end)).collect()
+    }
+}
+
+/// The excerpt of `source` around a 1-based line and character column, and
 /// the byte offset of that column in it: the line, and one on each side.
-fn excerpt(name: &str, text: &str, position: Position) -> Option<(Excerpt, usize)> {
+fn excerpt(name: &str, source: &Source, position: Position) -> Option<(Excerpt, usize)> {
     let target = (position.line as usize).checked_sub(1)?;
     let first_line = target.saturating_sub(1);
-    let mut lines: Vec<&str> = text.split_inclusive('\n').skip(first_line).take(target + 2 - first_line).collect();
+    let mut lines = source.lines(first_line, target + 2 - first_line);
     // A position just past the last line (the end of the stream) points at an empty line.
     if lines.len() == target - first_line {
         lines.push("");
@@ -107,21 +131,28 @@ fn excerpt(name: &str, text: &str, position: Position) -> Option<(Excerpt, usize
     Some((Excerpt { name: name.to_string(), text: shown, first_line, at: (offset, col) }, offset))
 }
 
-fn located(code: &'static str, file: &str, text: Option<String>, position: Option<Position>, message: &str, hint: Option<&str>) -> Located {
+fn located(
+    code: &'static str,
+    file: &str,
+    source: Option<&Source>,
+    position: Option<Position>,
+    message: &str,
+    hint: Option<&str>,
+) -> Located {
     let where_ = position.map_or_else(|| file.to_string(), |p| format!("{file}:{}:{}", p.line, p.col));
-    let (snippet, span) = match text.as_deref().zip(position).and_then(|(t, p)| excerpt(file, t, p)) {
+    let (snippet, span) = match source.zip(position).and_then(|(s, p)| excerpt(file, s, p)) {
         Some((excerpt, offset)) => (Some(excerpt), Some(SourceSpan::from((offset, 0)))),
         None => (None, None),
     };
     Located { message: format!("{where_}: {message}"), code, snippet, span, label: "here".into(), hint: hint.map(str::to_string) }
 }
 
-pub fn input_error(e: &InputError, text: Option<String>) -> Located {
-    located("annexa::input", &e.file, text, e.position, &e.message, e.hint.as_deref())
+pub fn input_error(e: &InputError, source: Option<&Source>) -> Located {
+    located("annexa::input", &e.file, source, e.position, &e.message, e.hint.as_deref())
 }
 
-pub fn rule_error(e: &RuleError, text: Option<String>) -> Located {
-    located("annexa::rule", &e.file, text, e.position, &e.message, e.hint.as_deref())
+pub fn rule_error(e: &RuleError, source: Option<&Source>) -> Located {
+    located("annexa::rule", &e.file, source, e.position, &e.message, e.hint.as_deref())
 }
 
 fn render(diagnostic: &dyn Diagnostic) -> String {
@@ -141,8 +172,8 @@ pub fn print_fatal(report: miette::Report) {
     eprint(report.as_ref());
 }
 
-pub fn config_error(e: &annexa_engine::config::ConfigError, text: Option<String>) -> Located {
-    located("annexa::config", &e.file, text, e.position, &e.message, e.hint.as_deref())
+pub fn config_error(e: &annexa_engine::config::ConfigError, source: Option<&Source>) -> Located {
+    located("annexa::config", &e.file, source, e.position, &e.message, e.hint.as_deref())
 }
 
 #[cfg(test)]
@@ -150,7 +181,7 @@ mod tests {
     use super::*;
 
     fn shown(text: &str, line: u32, col: u32) -> (String, usize, char) {
-        let (excerpt, offset) = excerpt("f.yaml", text, Position::new(line, col)).expect("an excerpt");
+        let (excerpt, offset) = excerpt("f.yaml", &Source::new(text), Position::new(line, col)).expect("an excerpt");
         let at = excerpt.text.get(offset..).and_then(|rest| rest.chars().next()).unwrap_or('$');
         (excerpt.text, excerpt.first_line, at)
     }
@@ -162,7 +193,45 @@ mod tests {
         assert_eq!(shown(text, 1, 1), ("a: 1\nb: [x\n".to_string(), 0, 'a'));
         // Just past the last line: the end of the stream.
         assert_eq!(shown(text, 5, 1), ("d: 4\n\n".to_string(), 3, '\n'));
-        assert!(excerpt("f.yaml", text, Position::new(7, 1)).is_none());
+        assert!(excerpt("f.yaml", &Source::new(text), Position::new(7, 1)).is_none());
+    }
+
+    /// Lines are cut as walking the text with `split_inclusive` cuts them.
+    #[test]
+    fn lines_by_their_starts_are_the_walked_lines() {
+        for text in ["", "a", "a\n", "\n", "\n\n", "a\n\nb", "a\r\nb\r\n", "é\nxy\n\nz", "x\n\n\n"] {
+            let source = Source::new(text);
+            for first in 0..6 {
+                for count in 0..4 {
+                    let walked: Vec<&str> = text.split_inclusive('\n').skip(first).take(count).collect();
+                    assert_eq!(source.lines(first, count), walked, "{text:?} from {first}, {count} lines");
+                }
+            }
+        }
+    }
+
+    /// One stream of documents, each with a problem: every problem is shown
+    /// under its own line, with the lines around it.
+    #[test]
+    fn many_problems_in_one_file_each_show_their_lines() {
+        let documents = 2_000;
+        let text = "---\nkind: X\na: 1\na: 2\n".repeat(documents);
+        let source = Source::new(&text);
+        for document in 0..documents {
+            let line = 4 * document as u32 + 4;
+            let error = InputError {
+                file: "e.yaml".into(),
+                position: Some(Position::new(line, 1)),
+                message: "duplicate key `a`".into(),
+                hint: None,
+            };
+            let located = input_error(&error, Some(&source));
+            assert_eq!(located.message, format!("e.yaml:{line}:1: duplicate key `a`"));
+            let snippet = located.snippet.expect("a snippet");
+            let shown = if document + 1 == documents { "a: 1\na: 2\n" } else { "a: 1\na: 2\n---\n" };
+            assert_eq!((snippet.text.as_str(), snippet.first_line, snippet.at), (shown, line as usize - 2, (5, 0)));
+            assert_eq!(located.span, Some(SourceSpan::from((5, 0))));
+        }
     }
 
     /// A minified file is one line: a window of it around the column is shown, not megabytes.

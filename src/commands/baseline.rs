@@ -12,7 +12,7 @@ use miette::miette;
 use super::scan::{collect, evaluation_date};
 use super::{ExitStatus, Written};
 use crate::args::RecordArgs;
-use crate::diagnostics;
+use crate::diagnostics::{self, Source};
 
 /// Reads a dispositions file, reporting every problem on standard error
 /// (located, with the source line). Returns how many there were on failure.
@@ -34,8 +34,9 @@ pub fn read(path: &Path, must_exist: bool) -> Result<Dispositions, usize> {
         }
     };
     file::read(&text, &display).map_err(|errors| {
+        let source = Source::new(&text);
         for error in &errors {
-            diagnostics::eprint(&diagnostics::input_error(error, Some(text.clone())));
+            diagnostics::eprint(&diagnostics::input_error(error, Some(&source)));
         }
         errors.len()
     })

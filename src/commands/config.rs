@@ -6,11 +6,12 @@ use annexa_engine::config::{self, Config, ConfigError};
 use annexa_engine::rules::RuleSet;
 
 use crate::args::ConfigArgs;
-use crate::diagnostics;
+use crate::diagnostics::{self, Source};
 
 fn print(errors: &[ConfigError], text: Option<&str>) {
+    let source = text.map(Source::new);
     for error in errors {
-        diagnostics::eprint(&diagnostics::config_error(error, text.map(str::to_string)));
+        diagnostics::eprint(&diagnostics::config_error(error, source.as_ref()));
     }
 }
 

@@ -20,7 +20,8 @@ use annexa_engine::rules::{self as engine_rules, RuleSet};
 use annexa_engine::script::Limits;
 
 use crate::args::{BaselineCommand, Cli, Command, RuleSelection, RulesCommand, SeverityArg};
-use crate::{builtin, diagnostics};
+use crate::builtin;
+use crate::diagnostics::{self, Source};
 
 /// How a command ended: 0 clean, 1 findings at or above the threshold, 2 something could not be evaluated.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -111,8 +112,8 @@ pub fn load_rules(selection: &RuleSelection) -> RuleSet {
     let mut set = engine_rules::load(sources, &Limits::default());
     set.errors.splice(0..0, read_errors);
     for error in &set.errors {
-        let text = set.failed_sources.iter().find(|s| s.path == error.file).map(|s| s.text.to_string());
-        diagnostics::eprint(&diagnostics::rule_error(error, text));
+        let source = set.failed_sources.iter().find(|s| s.path == error.file).map(|s| Source::new(&s.text));
+        diagnostics::eprint(&diagnostics::rule_error(error, source.as_ref()));
     }
     set
 }

@@ -17,7 +17,7 @@ use super::evaluation::Evaluation;
 use super::scan::{evaluation_date, source_for_snippet};
 use super::{configured_rules, ExitStatus, Written};
 use crate::args::{ReportCommand, ReportFormat};
-use crate::diagnostics;
+use crate::diagnostics::{self, Source};
 
 pub fn run(command: ReportCommand) -> miette::Result<ExitStatus> {
     let (args, soa) = match command {
@@ -65,8 +65,9 @@ pub fn run(command: ReportCommand) -> miette::Result<ExitStatus> {
         }
         let located = file.errors.iter().any(|e| e.position.is_some());
         let text = if located { source_for_snippet(&file.path, options.load.max_file_bytes) } else { None };
+        let source = text.as_deref().map(Source::new);
         for error in &file.errors {
-            diagnostics::eprint(&diagnostics::input_error(error, text.clone()));
+            diagnostics::eprint(&diagnostics::input_error(error, source.as_ref()));
         }
         errors += file.errors.len() + file.outcomes.iter().filter(|o| o.status == Status::Error).count();
         builder.add(std::mem::take(file));
@@ -125,8 +126,9 @@ fn read_exclusions(path: &Path) -> miette::Result<(Exclusions, usize)> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| miette!(help = "pass a YAML file with an `exclusions:` list", "cannot read the exclusions file {display}: {e}"))?;
     let parsed = exclusions::parse(&text, &display);
+    let source = Source::new(&text);
     for error in &parsed.errors {
-        diagnostics::eprint(&diagnostics::input_error(error, Some(text.clone())));
+        diagnostics::eprint(&diagnostics::input_error(error, Some(&source)));
     }
     let count = parsed.errors.len();
     Ok((parsed, count))

@@ -8,7 +8,7 @@ use annexa_engine::script::Limits;
 
 use super::{configured_rules, load_rules, ExitStatus, Written};
 use crate::args::{ListFormat, RuleSelection, RulesDocArgs, RulesListArgs, RulesTestArgs};
-use crate::diagnostics;
+use crate::diagnostics::{self, Source};
 
 pub fn list(args: RulesListArgs) -> miette::Result<ExitStatus> {
     let Some((set, _, config_errors)) = configured_rules(&args.selection, &args.config)? else { return Ok(ExitStatus::Error) };
@@ -51,7 +51,7 @@ pub fn test(args: RulesTestArgs) -> miette::Result<ExitStatus> {
     let run = testing::run_dirs(&set.rules, &args.dirs, &Limits::default());
     for error in &run.errors {
         let text = std::fs::read_to_string(&error.file).ok();
-        diagnostics::eprint(&diagnostics::input_error(error, text));
+        diagnostics::eprint(&diagnostics::input_error(error, text.as_deref().map(Source::new).as_ref()));
     }
     let mut out = std::io::stdout().lock();
     for result in &run.results {

@@ -18,7 +18,7 @@ use super::evaluation::Evaluation;
 use super::output::{self, Outputs};
 use super::{changed, load_rules, rules_of, ExitStatus, Written};
 use crate::args::{OutputFormat, ScanArgs, ScanInputs};
-use crate::diagnostics;
+use crate::diagnostics::{self, Source};
 
 /// Batch scans with at least this many files show a progress bar (on a terminal).
 const PROGRESS_MIN_FILES: usize = 200;
@@ -160,8 +160,9 @@ pub fn run(args: ScanArgs, matches: Option<&ArgMatches>) -> miette::Result<ExitS
         progress.suspend(|| {
             let located = file.errors.iter().any(|e| e.position.is_some());
             let text = if located { source_for_snippet(&file.path, max_file_bytes) } else { None };
+            let source = text.as_deref().map(Source::new);
             for error in &file.errors {
-                diagnostics::eprint(&diagnostics::input_error(error, text.clone()));
+                diagnostics::eprint(&diagnostics::input_error(error, source.as_ref()));
             }
         });
         progress.inc(1);
@@ -218,8 +219,9 @@ pub fn collect(inputs: &ScanInputs, now: jiff::civil::Date, evidence: EvidenceMo
     eval::scan(&rule_set.rules, files, &options, &mut |file| {
         let located = file.errors.iter().any(|e| e.position.is_some());
         let text = if located { source_for_snippet(&file.path, options.load.max_file_bytes) } else { None };
+        let source = text.as_deref().map(Source::new);
         for error in &file.errors {
-            diagnostics::eprint(&diagnostics::input_error(error, text.clone()));
+            diagnostics::eprint(&diagnostics::input_error(error, source.as_ref()));
         }
         collected.errors += file.errors.len() + file.outcomes.iter().filter(|o| o.status == report::Status::Error).count();
         collected.results.push(std::mem::take(file));

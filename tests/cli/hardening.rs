@@ -103,3 +103,41 @@ fn a_syntax_error_in_minified_json_shows_a_window_of_the_line() {
     assert!(run.stderr.len() < 2_000, "{} bytes of {} in the file", run.stderr.len(), text.len());
     assert!(run.stdout.contains("good.yaml"), "the other file is still scanned");
 }
+
+/// Several problems in one stream, and in one dispositions file: each is
+/// reported at its own line with the lines around it, read from one copy of the file.
+#[test]
+fn every_problem_of_a_file_shows_its_own_lines() {
+    let stream = "---\nkind: X\na: 1\na: 2\n".repeat(3);
+    let entry = |system: &str| {
+        format!(
+            "  - system: {system}\n    rule: AIS001\n    status: fail\n    assessed: 2025-07-01\n    fingerprint: x\n    rule_hash: y\n"
+        )
+    };
+    let dispositions = format!("version: 1\ndispositions:\n{}{}", entry("a"), entry("b"));
+    let dir = tree(&[("e.yaml", &stream), ("d.yaml", &dispositions), ("good.yaml", GOOD)]);
+    let duplicate = |line: usize, shown: &str| {
+        format!(
+            "annexa::input\n\n  × e.yaml:{line}:1: duplicate key `a` (first defined at line {}, column 1)\n{shown}  help: each key may appear once in a mapping; remove or rename one of them\n",
+            line - 1
+        )
+    };
+    let expected = [
+        duplicate(4, "   ╭─[e.yaml:4:1]\n 3 │ a: 1\n 4 │ a: 2\n   · ▲\n   · ╰── here\n 5 │ ---\n   ╰────\n"),
+        duplicate(8, "   ╭─[e.yaml:8:1]\n 7 │ a: 1\n 8 │ a: 2\n   · ▲\n   · ╰── here\n 9 │ ---\n   ╰────\n"),
+        duplicate(12, "    ╭─[e.yaml:12:1]\n 11 │ a: 1\n 12 │ a: 2\n    · ▲\n    · ╰── here\n    ╰────\n"),
+    ];
+    let run = annexa_bounded(dir.path(), &["scan", "e.yaml", "--now", "2025-07-01"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert_eq!(run.stderr, expected.concat());
+    let run = annexa_bounded(dir.path(), &["baseline", "record", "--dispositions", "d.yaml", "--now", "2025-07-01", "good.yaml"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    let missing =
+        |line: usize, shown: &str| format!("annexa::input\n\n  × d.yaml:{line}:5: `evidence` is missing from this disposition\n{shown}");
+    let expected = [
+        missing(3, "   ╭─[d.yaml:3:5]\n 2 │ dispositions:\n 3 │   - system: a\n   ·     ▲\n   ·     ╰── here\n 4 │     rule: AIS001\n   ╰────\n"),
+        missing(9, "    ╭─[d.yaml:9:5]\n  8 │     rule_hash: y\n  9 │   - system: b\n    ·     ▲\n    ·     ╰── here\n 10 │     rule: AIS001\n    ╰────\n"),
+        "d.yaml: not modified\n".to_string(),
+    ];
+    assert_eq!(run.stderr, expected.concat());
+}
