@@ -12,8 +12,10 @@ use crate::document::Node;
 /// share one graph.
 pub struct Graph {
     pub components: Vec<Component>,
-    /// Position in `components` by id; the first component of an id repeated.
-    positions: HashMap<String, usize>,
+    /// Position in `components` by id (the first component of an id
+    /// repeated), for a graph of more than `SCAN_UP_TO` components; a
+    /// smaller one is scanned, which costs less than hashing the id.
+    positions: Option<HashMap<String, usize>>,
     /// For each component, the components it sends to, in flow order.
     edges: Vec<Vec<usize>>,
 }
@@ -23,6 +25,9 @@ pub struct Component {
     pub id: String,
     pub kind: String,
 }
+
+/// Up to this many components a scan finds an id sooner than a hash map.
+const SCAN_UP_TO: usize = 64;
 
 fn field<'a>(node: &'a Node, name: &str) -> Option<&'a str> {
     node.child_key(name).and_then(Node::as_str)
@@ -40,26 +45,37 @@ impl Graph {
                 Some(Component { index, id: field(c, "id")?.to_string(), kind: field(c, "type").unwrap_or_default().to_string() })
             })
             .collect();
-        let mut positions = HashMap::with_capacity(components.len());
-        for (position, c) in components.iter().enumerate() {
-            positions.entry(c.id.clone()).or_insert(position);
-        }
-        let mut edges = vec![Vec::new(); components.len()];
+        let positions = (components.len() > SCAN_UP_TO).then(|| {
+            let mut positions = HashMap::with_capacity(components.len());
+            for (position, c) in components.iter().enumerate() {
+                positions.entry(c.id.clone()).or_insert(position);
+            }
+            positions
+        });
+        let mut graph = Graph { edges: vec![Vec::new(); components.len()], components, positions };
         for flow in list("flows") {
-            let position = |end: &str| field(flow, end).and_then(|id| positions.get(id)).copied();
+            let position = |end: &str| field(flow, end).and_then(|id| graph.position(id));
             // Flows that name no known component are ignored.
             if let (Some(from), Some(to)) = (position("from"), position("to")) {
-                if let Some(out) = edges.get_mut(from) {
+                if let Some(out) = graph.edges.get_mut(from) {
                     out.push(to);
                 }
             }
         }
-        Graph { components, positions, edges }
+        graph
+    }
+
+    /// Where the first component with this id is in `components`.
+    fn position(&self, id: &str) -> Option<usize> {
+        match &self.positions {
+            Some(positions) => positions.get(id).copied(),
+            None => self.components.iter().position(|c| c.id == id),
+        }
     }
 
     /// The first component with this id.
     pub fn component(&self, id: &str) -> Option<&Component> {
-        self.positions.get(id).and_then(|&position| self.components.get(position))
+        self.position(id).and_then(|position| self.components.get(position))
     }
 
     /// Components reachable from `from` along flows, not passing through
@@ -67,7 +83,7 @@ impl Graph {
     /// expanded; `from` itself is always expanded). Sorted by document order;
     /// `from` is included only if a cycle leads back to it.
     pub fn reachable(&self, from: &str, stop_types: &[&str]) -> Vec<&Component> {
-        let Some(&start) = self.positions.get(from) else { return Vec::new() };
+        let Some(start) = self.position(from) else { return Vec::new() };
         let mut seen = vec![false; self.components.len()];
         let mut queue = VecDeque::from([start]);
         let mut expanded_start = false;
@@ -109,5 +125,30 @@ mod tests {
         assert_eq!(ids(g.reachable("web", &[])), vec!["orch", "gate", "refunds", "shell"]);
         assert_eq!(ids(g.reachable("gate", &["human-approval"])), vec!["refunds"], "the start is always expanded");
         assert!(g.reachable("missing", &[]).is_empty());
+    }
+
+    /// Past `SCAN_UP_TO` components ids are found through the map, with
+    /// the same answers: the first of a repeated id, unknown ids ignored.
+    #[test]
+    fn a_large_graph_answers_as_a_small_one() {
+        let count = SCAN_UP_TO + 36;
+        let mut text = String::from("spec:\n  architecture:\n    components:\n");
+        for i in 0..count {
+            text.push_str(&format!("      - {{id: c{i}, type: service}}\n"));
+        }
+        text.push_str("      - {id: c5, type: tool}\n    flows:\n      - {from: c0, to: ghost}\n");
+        for i in 1..count {
+            text.push_str(&format!("      - {{from: c{}, to: c{i}}}\n", i - 1));
+        }
+        let root = parse_stream(&text, &Limits::default()).0.remove(0).root;
+        let g = Graph::from_root(&root);
+        assert!(g.positions.is_some(), "indexed");
+        let reached: Vec<String> = g.reachable("c0", &[]).iter().map(|c| c.id.clone()).collect();
+        assert_eq!(reached, (1..count).map(|i| format!("c{i}")).collect::<Vec<_>>());
+        assert_eq!(g.component("c5").map(|c| (c.index, c.kind.as_str())), Some((5, "service")), "the first c5");
+        assert_eq!(g.component(&format!("c{}", count - 1)).map(|c| c.index), Some(count - 1));
+        assert!(g.component("ghost").is_none());
+        let stopped: Vec<usize> = g.reachable("c3", &["service"]).iter().map(|c| c.index).collect();
+        assert_eq!(stopped, vec![4], "c4 is reached, not passed through");
     }
 }
