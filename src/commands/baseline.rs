@@ -1,7 +1,7 @@
 //! `annexa baseline record`, and reading and writing the dispositions file
 //! for every command that uses it.
 
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::Path;
 
 use annexa_engine::document::discover::{display_path, InputFile};
@@ -19,7 +19,7 @@ use crate::diagnostics::{self, Source};
 /// A missing file is an empty one unless `must_exist`.
 pub fn read(path: &Path, must_exist: bool) -> Result<Dispositions, usize> {
     let display = display_path(path);
-    let text = match std::fs::read_to_string(path) {
+    let text = match read_text(path) {
         Ok(text) => text,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound && !must_exist => return Ok(Dispositions::default()),
         Err(e) => {
@@ -42,10 +42,31 @@ pub fn read(path: &Path, must_exist: bool) -> Result<Dispositions, usize> {
     })
 }
 
+/// The file's text, refused past `file::MAX_BYTES` without reading further.
+fn read_text(path: &Path) -> std::io::Result<String> {
+    read_text_within(path, file::MAX_BYTES)
+}
+
+fn read_text_within(path: &Path, max_bytes: usize) -> std::io::Result<String> {
+    let mut text = String::new();
+    std::fs::File::open(path)?.take(max_bytes as u64 + 1).read_to_string(&mut text)?;
+    if text.len() > max_bytes {
+        let message = format!("it is larger than {max_bytes} bytes, the most annexa reads from a dispositions file");
+        return Err(std::io::Error::new(std::io::ErrorKind::InvalidData, message));
+    }
+    Ok(text)
+}
+
 /// Writes the file only when its bytes change, through a temporary file
 /// beside it, so an interrupted write never leaves half a file.
 pub fn write(path: &Path, dispositions: &Dispositions) -> miette::Result<bool> {
-    let text = file::write(dispositions);
+    let text = file::write(dispositions).map_err(|refused| {
+        miette!(
+            help = "record each folder of systems in its own file: `annexa baseline record --dispositions FOLDER/dispositions.yaml FOLDER`",
+            "{}: not written: {refused}",
+            display_path(path)
+        )
+    })?;
     if std::fs::read_to_string(path).is_ok_and(|old| old == text) {
         return Ok(false);
     }
@@ -105,4 +126,22 @@ pub fn record(args: RecordArgs) -> miette::Result<ExitStatus> {
     )
     .written()?;
     Ok(ExitStatus::Clean)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_dispositions_file_past_the_byte_bound_is_refused_unread() {
+        let dir = std::env::temp_dir().join(format!("annexa-read-text-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("dispositions.yaml");
+        std::fs::write(&path, "version: 1\n").unwrap();
+        assert_eq!(read_text_within(&path, 11).unwrap(), "version: 1\n");
+        let refused = read_text_within(&path, 10).unwrap_err();
+        assert_eq!(refused.kind(), std::io::ErrorKind::InvalidData);
+        assert_eq!(refused.to_string(), "it is larger than 10 bytes, the most annexa reads from a dispositions file");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }

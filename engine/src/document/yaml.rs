@@ -26,9 +26,14 @@ pub struct Limits {
     pub max_documents: usize,
 }
 
+impl Limits {
+    /// The bounds on every scanned stream.
+    pub const DEFAULT: Limits = Limits { max_depth: 200, max_nodes: 4_000_000, max_alias_nodes: 100_000, max_documents: 100_000 };
+}
+
 impl Default for Limits {
     fn default() -> Self {
-        Limits { max_depth: 200, max_nodes: 4_000_000, max_alias_nodes: 100_000, max_documents: 100_000 }
+        Limits::DEFAULT
     }
 }
 

@@ -16,8 +16,79 @@ pub const VERSION: i64 = 1;
 const HEADER: &str = "# Reviewed outcomes and accepted risks for annexa (see docs/reassessment.md).\n\
 # Written by `annexa baseline record` and `annexa waive`; review changes to it like code.\n";
 
-/// Writes the file. Entries are sorted here, whatever order they came in.
-pub fn write(file: &Dispositions) -> String {
+/// Bounds for reading the dispositions file. It holds an entry for every
+/// (system, rule) a scan records, so it outgrows the bounds on scanned
+/// documents: 24,000 systems under the built-in rules wrote 744,000 entries,
+/// 7.4 million nodes and 389 MB. `write` refuses a file past these bounds, so
+/// annexa never writes a file it cannot read back.
+pub const LIMITS: yaml::Limits = yaml::Limits { max_nodes: 16_000_000, ..yaml::Limits::DEFAULT };
+
+/// The largest dispositions file read or written, in bytes.
+pub const MAX_BYTES: usize = 1 << 30;
+
+/// Why `write` refused: `read` would not accept the file.
+#[derive(Debug, PartialEq, Eq)]
+pub struct TooLarge {
+    /// The nodes the file would hold, as the YAML reader counts them.
+    pub nodes: usize,
+    /// Its size, when the node count is within bounds (else it is not written out).
+    pub bytes: Option<usize>,
+    pub dispositions: usize,
+    pub waivers: usize,
+}
+
+impl std::fmt::Display for TooLarge {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let entries = format!("dispositions: {}, waivers: {}", self.dispositions, self.waivers);
+        match self.bytes {
+            Some(bytes) => {
+                write!(f, "it would take {bytes} bytes ({entries}), and annexa reads at most {MAX_BYTES} from a dispositions file")
+            }
+            None => write!(
+                f,
+                "it would hold {} nodes ({entries}), and annexa reads at most {} from a dispositions file",
+                self.nodes, LIMITS.max_nodes
+            ),
+        }
+    }
+}
+
+/// Writes the file, or refuses one that `read` would not accept.
+pub fn write(file: &Dispositions) -> Result<String, TooLarge> {
+    write_within(file, LIMITS.max_nodes, MAX_BYTES)
+}
+
+/// The nodes `file` takes in YAML, counted as the reader counts them: one
+/// per value (scalar, list or mapping), none for keys.
+fn nodes(file: &Dispositions) -> usize {
+    // The root mapping, `version`, and the two lists.
+    let mut nodes = 4;
+    for d in &file.dispositions {
+        // The entry, system, rule, status, assessed, fingerprint, rule_hash, and the evidence mapping.
+        nodes += 8 + usize::from(d.reviewer.is_some()) + usize::from(d.note.is_some()) + d.evidence.len();
+    }
+    for w in &file.waivers {
+        // The entry, its eight fields, and the evidence mapping.
+        nodes += 10 + w.evidence.len();
+    }
+    nodes
+}
+
+fn write_within(file: &Dispositions, max_nodes: usize, max_bytes: usize) -> Result<String, TooLarge> {
+    let too_large = |nodes, bytes| TooLarge { nodes, bytes, dispositions: file.dispositions.len(), waivers: file.waivers.len() };
+    let nodes = nodes(file);
+    if nodes > max_nodes {
+        return Err(too_large(nodes, None));
+    }
+    let text = render(file);
+    if text.len() > max_bytes {
+        return Err(too_large(nodes, Some(text.len())));
+    }
+    Ok(text)
+}
+
+/// The file's text. Entries are sorted here, whatever order they came in.
+fn render(file: &Dispositions) -> String {
     let mut dispositions: Vec<&Disposition> = file.dispositions.iter().collect();
     dispositions.sort_by(|a, b| (&a.system, &a.rule).cmp(&(&b.system, &b.rule)));
     let mut waivers: Vec<&Waiver> = file.waivers.iter().collect();
@@ -86,7 +157,11 @@ fn quote(s: &str) -> String {
 
 /// Reads a dispositions file. Every problem found is returned, each located.
 pub fn read(text: &str, display: &str) -> Result<Dispositions, Vec<InputError>> {
-    let (parsed, syntax) = yaml::parse_stream(text, &yaml::Limits::default());
+    read_within(text, display, &LIMITS)
+}
+
+fn read_within(text: &str, display: &str, limits: &yaml::Limits) -> Result<Dispositions, Vec<InputError>> {
+    let (parsed, syntax) = yaml::parse_stream(text, limits);
     let mut errors: Vec<InputError> = syntax
         .into_iter()
         .map(|e| InputError { file: display.into(), position: Some(e.position), message: e.message, hint: e.hint.map(str::to_string) })
@@ -375,7 +450,7 @@ mod tests {
 
     #[test]
     fn writes_sorted_and_reads_back_the_same() {
-        let text = write(&sample());
+        let text = write(&sample()).unwrap();
         assert!(text.find("system: support-assistant").unwrap() < text.find("system: zeta").unwrap(), "sorted by system");
         assert!(text.contains("    fingerprint: \"1234e5\"\n"), "a value that would read as a number is quoted:\n{text}");
         assert!(text.contains("  - system: \"true\"\n"));
@@ -383,11 +458,34 @@ mod tests {
         assert!(text.contains("      \"spec.suppliers\": '[{\"name\":\"o''neil\"}]'\n"));
         assert!(text.contains("      \"metadata.labels[\\\"app.kubernetes.io/name\\\"]\": ~\n"));
         let back = read(&text, "d.yaml").unwrap();
-        assert_eq!(write(&back), text, "byte-identical round trip");
+        assert_eq!(write(&back).unwrap(), text, "byte-identical round trip");
         let ais003 = back.dispositions.iter().find(|d| d.rule == "AIS003").unwrap();
         assert_eq!(ais003.evidence, sample().dispositions[1].evidence);
         assert_eq!(ais003.position, Position::new(5, 5), "the first entry after sorting");
         assert_eq!(back.dispositions[1].note.as_deref(), Some("known: \"legacy\"\nsecond line"));
+    }
+
+    #[test]
+    fn write_refuses_what_read_would_refuse() {
+        assert_eq!(nodes(&Dispositions::default()), yaml::parse_stream(&render(&Dispositions::default()), &LIMITS).0[0].root.count());
+        let file = sample();
+        let text = write(&file).unwrap();
+        let counted = yaml::parse_stream(&text, &LIMITS).0[0].root.count();
+        assert_eq!(nodes(&file), counted, "the writer counts nodes as the reader does");
+        // At the bound both accept; one node under it, both refuse.
+        assert!(read_within(&text, "d.yaml", &yaml::Limits { max_nodes: counted, ..LIMITS }).is_ok());
+        let errors = read_within(&text, "d.yaml", &yaml::Limits { max_nodes: counted - 1, ..LIMITS }).unwrap_err();
+        assert_eq!(errors[0].message, format!("more than {} nodes in one stream", counted - 1));
+        assert_eq!(write_within(&file, counted, text.len()).as_ref(), Ok(&text));
+        let refused = write_within(&file, counted - 1, usize::MAX).unwrap_err();
+        assert_eq!(refused, TooLarge { nodes: counted, bytes: None, dispositions: 2, waivers: 1 });
+        assert_eq!(
+            refused.to_string(),
+            format!(
+                "it would hold {counted} nodes (dispositions: 2, waivers: 1), and annexa reads at most 16000000 from a dispositions file"
+            )
+        );
+        assert_eq!(write_within(&file, counted, text.len() - 1).unwrap_err().bytes, Some(text.len()));
     }
 
     #[test]
