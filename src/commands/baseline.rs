@@ -67,7 +67,7 @@ pub fn write(path: &Path, dispositions: &Dispositions) -> miette::Result<bool> {
             display_path(path)
         )
     })?;
-    if std::fs::read_to_string(path).is_ok_and(|old| old == text) {
+    if read_text(path).is_ok_and(|old| old == text) {
         return Ok(false);
     }
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
