@@ -49,9 +49,13 @@ pub fn test(args: RulesTestArgs) -> miette::Result<ExitStatus> {
     let selection = RuleSelection { rules: args.dirs.clone(), no_builtin: true };
     let set = load_rules(&selection);
     let run = testing::run_dirs(&set.rules, &args.dirs, &Limits::default());
-    for error in &run.errors {
-        let text = std::fs::read_to_string(&error.file).ok();
-        diagnostics::eprint(&diagnostics::input_error(error, text.as_deref().map(Source::new).as_ref()));
+    // A case file's errors come together: it is read, and its lines found, once for all of them.
+    for errors in run.errors.chunk_by(|a, b| a.file == b.file) {
+        let text = errors.first().and_then(|e| std::fs::read_to_string(&e.file).ok());
+        let source = text.as_deref().map(Source::new);
+        for error in errors {
+            diagnostics::eprint(&diagnostics::input_error(error, source.as_ref()));
+        }
     }
     let mut out = std::io::stdout().lock();
     for result in &run.results {

@@ -119,6 +119,10 @@ fn broken_case_files_are_located_errors_and_exit_2() {
         "pack/tests/TST0011/prefix.yaml:1:1: rule `TST001` does not match the folder `TST0011` this",
         "pack/tests/TST999/missing.yaml:1:1: no loaded rule has id `TST999`",
         "pack/tests/loose.yaml: a case file must sit directly in a folder named after its rule",
+        // The three problems of one file, read once, each show their own lines.
+        " 2 │ description: x\n 3 │ bogus: 1\n   · ▲\n",
+        " 4 │ document: {kind: AISystem}\n 5 │ base: x.yaml\n   · ▲\n",
+        " 5 │ base: x.yaml\n 6 │ expect: {status: maybe}\n   ·          ▲\n",
     ] {
         assert!(run.stderr.contains(expected), "missing `{expected}` in:\n{}", run.stderr);
     }
