@@ -79,7 +79,12 @@ pub fn from_mapping(node: &Node, file: &str, what: &str, out: &mut Exclusions) {
 }
 
 fn error(file: &str, position: Position, message: String) -> InputError {
-    InputError { file: file.into(), position: Some(position), message, hint: Some(HINT.into()) }
+    error_with(file, position, message, HINT)
+}
+
+/// An error whose fix is not the file's shape.
+fn error_with(file: &str, position: Position, message: String, hint: &str) -> InputError {
+    InputError { file: file.into(), position: Some(position), message, hint: Some(hint.into()) }
 }
 
 /// Reads the list of exclusions from `node` (the value of an `exclusions:` key,
@@ -117,10 +122,11 @@ pub fn from_node(node: &Node, file: &str, out: &mut Exclusions) {
         let (standard, control) = (standard.trim().to_string(), control.trim().to_string());
         let annex_a = catalogs().control(&standard, &control).is_some_and(|c| c.part == "annex-a");
         if !(standard == "iso42001" || standard == "iso27001") || !annex_a {
-            out.errors.push(error(
+            out.errors.push(error_with(
                 file,
                 control_node.region.start,
                 format!("`{standard}:{control}` is not an ISO/IEC 42001 or ISO/IEC 27001 Annex A control"),
+                "`annexa controls` lists the control ids; only Annex A controls can be excluded from the Statement of Applicability",
             ));
             continue;
         }
@@ -137,10 +143,11 @@ pub fn from_node(node: &Node, file: &str, out: &mut Exclusions) {
         }
         let key = (standard.clone(), control.clone());
         if let Some(first) = out.by_control.get(&key) {
-            out.errors.push(error(
+            out.errors.push(error_with(
                 file,
                 control_node.region.start,
                 format!("{standard}:{control} is already excluded at {}", first.source),
+                "keep one exclusion per control, with one justification",
             ));
             continue;
         }
@@ -172,6 +179,15 @@ mod tests {
                 (5, 5, "`control` must be qualified by its standard, as in \"iso42001:A.10.4\" or \"iso27001:A.7.4\""),
                 (7, 5, "iso27001:A.7.4 is already excluded at soa.yaml:2:5"),
                 (9, 6, "`iso42001:A.99` is not an ISO/IEC 42001 or ISO/IEC 27001 Annex A control"),
+            ]
+        );
+        let hints: Vec<&str> = ex.errors.iter().map(|e| e.hint.as_deref().unwrap()).collect();
+        assert_eq!(
+            hints[1..],
+            [
+                HINT,
+                "keep one exclusion per control, with one justification",
+                "`annexa controls` lists the control ids; only Annex A controls can be excluded from the Statement of Applicability",
             ]
         );
     }
