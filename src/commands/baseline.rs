@@ -107,7 +107,7 @@ pub fn record(args: RecordArgs) -> miette::Result<ExitStatus> {
     let options = RecordOptions { reviewer: args.reviewer, note: args.note, prune: args.prune };
     let mut recorder = Recorder::new(&old, &collected.rules, now, options);
     for result in &collected.results {
-        recorder.file(result, &collected.rules);
+        recorder.file(result);
     }
     let (new, counts) = recorder.finish();
     let written = write(path, &new)?;

@@ -477,7 +477,8 @@ pub struct Recorder<'a> {
     /// The first old entry of each (system, rule): looking each outcome up in
     /// the file made recording over 50,000 entries take 11 s.
     first_old: HashMap<(&'a str, &'a str), &'a Disposition>,
-    loaded_rules: HashSet<&'a str>,
+    /// The loaded rules by id: each new entry takes its rule's hash from here.
+    loaded_rules: HashMap<&'a str, &'a RuleInfo>,
     now: jiff::civil::Date,
     options: RecordOptions,
     entries: BTreeMap<(String, String), Disposition>,
@@ -495,7 +496,7 @@ impl<'a> Recorder<'a> {
         Recorder {
             old,
             first_old,
-            loaded_rules: rules.iter().map(|r| r.id.as_str()).collect(),
+            loaded_rules: rules.iter().map(|r| (r.id.as_str(), r)).collect(),
             now,
             options,
             entries: BTreeMap::new(),
@@ -506,7 +507,7 @@ impl<'a> Recorder<'a> {
     }
 
     /// Takes one classified file (see `Classifier::classify`).
-    pub fn file(&mut self, result: &FileResult, rules: &[RuleInfo]) {
+    pub fn file(&mut self, result: &FileResult) {
         for outcome in &result.outcomes {
             let Some(system) = result.document(outcome.document).map(|d| d.identity.clone()) else { continue };
             self.seen_systems.insert(system.clone());
@@ -539,7 +540,7 @@ impl<'a> Recorder<'a> {
                     } else {
                         self.summary.added += 1;
                     }
-                    let rule_hash = rules.iter().find(|r| r.id == outcome.rule).map(|r| r.source_hash.clone()).unwrap_or_default();
+                    let rule_hash = self.loaded_rules.get(outcome.rule.as_str()).map(|r| r.source_hash.clone()).unwrap_or_default();
                     self.entries.insert(
                         key,
                         Disposition {
@@ -577,7 +578,7 @@ impl<'a> Recorder<'a> {
                 }
                 continue;
             }
-            let evaluated_here = self.seen_systems.contains(&d.system) && self.loaded_rules.contains(d.rule.as_str());
+            let evaluated_here = self.seen_systems.contains(&d.system) && self.loaded_rules.contains_key(d.rule.as_str());
             if evaluated_here || self.options.prune {
                 self.summary.removed += 1;
             } else {
@@ -763,7 +764,7 @@ mod tests {
         let mut classifier = Classifier::new(&old, "d.yaml", &rules, now);
         classifier.classify(&mut result);
         let mut recorder = Recorder::new(&old, &rules, now, RecordOptions::default());
-        recorder.file(&result, &rules);
+        recorder.file(&result);
         let (file, summary) = recorder.finish();
         let [r1, r2, r3, r4, other] = file.dispositions.as_slice() else { panic!("five entries: {file:?}") };
         // An error keeps the first entry, and so does an unchanged outcome.
