@@ -9,7 +9,7 @@ use annexa_engine::document::InputError;
 use annexa_engine::reassess::{file, Classifier, Dispositions, RecordOptions, Recorder};
 use miette::miette;
 
-use super::scan::{collect, evaluation_date};
+use super::scan::{evaluation_date, plan};
 use super::{ExitStatus, Written};
 use crate::args::RecordArgs;
 use crate::diagnostics::{self, Source};
@@ -91,23 +91,19 @@ pub fn record(args: RecordArgs) -> miette::Result<ExitStatus> {
         eprintln!("{}: not modified", display_path(path));
         return Ok(ExitStatus::Error);
     };
-    let mut collected = collect(&args.inputs, now, old.evidence_mode())?;
-    if collected.errors > 0 {
-        eprintln!(
-            "{}: not modified: {} inputs, rules or evaluations failed (`annexa scan` shows them)",
-            display_path(path),
-            collected.errors
-        );
-        return Ok(ExitStatus::Error);
-    }
-    let mut classifier = Classifier::new(&old, "", &collected.rules, now);
-    for result in &mut collected.results {
-        classifier.classify(result);
-    }
+    let (planned, files) = plan(&args.inputs)?;
+    // Each file's outcomes are classified and recorded as they come, then let
+    // go: holding every result of 24,000 systems took gigabytes.
+    let mut classifier = Classifier::new(&old, "", &planned.rules, now);
     let options = RecordOptions { reviewer: args.reviewer, note: args.note, prune: args.prune };
-    let mut recorder = Recorder::new(&old, &collected.rules, now, options);
-    for result in &collected.results {
+    let mut recorder = Recorder::new(&old, &planned.rules, now, options);
+    let errors = planned.run(files, now, old.evidence_mode(), |result| {
+        classifier.classify(result);
         recorder.file(result);
+    })?;
+    if errors > 0 {
+        eprintln!("{}: not modified: {errors} inputs, rules or evaluations failed (`annexa scan` shows them)", display_path(path));
+        return Ok(ExitStatus::Error);
     }
     let (new, counts) = recorder.finish();
     let written = write(path, &new)?;

@@ -4,7 +4,7 @@
 
 use std::io::{IsTerminal, Read};
 
-use annexa_engine::document::discover::{discover, DiscoverOptions, Shard};
+use annexa_engine::document::discover::{discover, DiscoverOptions, InputFile, Shard};
 use annexa_engine::document::Format as DocFormat;
 use annexa_engine::eval::{self, Input, ScanOptions};
 use annexa_engine::reassess::evidence::EvidenceMode;
@@ -188,16 +188,17 @@ fn progress_bar(files: usize) -> indicatif::ProgressBar {
     bar
 }
 
-/// What `baseline record` and `waive` scan: every result held, with evidence.
-pub struct Collected {
+/// A scan for `baseline record` and `waive`, its rules loaded and its files
+/// found (with the problems of both reported), ready to run.
+pub struct Planned {
+    rule_set: annexa_engine::rules::RuleSet,
     pub rules: Vec<RuleInfo>,
-    pub results: Vec<FileResult>,
-    /// Inputs and rules that could not be evaluated (reported on standard error).
+    /// Rules and paths that could not be read.
     pub errors: usize,
 }
 
-/// Scans `inputs` keeping the watched values `evidence` asks for.
-pub fn collect(inputs: &ScanInputs, now: jiff::civil::Date, evidence: EvidenceMode) -> miette::Result<Collected> {
+/// Loads the rules and finds the files of `inputs`, leaving out the dispositions file.
+pub fn plan(inputs: &ScanInputs) -> miette::Result<(Planned, Vec<InputFile>)> {
     let rule_set = load_rules(&inputs.selection);
     let discovered = discover(
         &inputs.paths,
@@ -206,27 +207,60 @@ pub fn collect(inputs: &ScanInputs, now: jiff::civil::Date, evidence: EvidenceMo
     for error in &discovered.errors {
         diagnostics::eprint(&diagnostics::input_error(error, None));
     }
-    let mut options = ScanOptions::new(now);
-    options.evidence = evidence;
-    let mut collected = Collected {
+    let planned = Planned {
         rules: rule_set.rules.iter().map(RuleInfo::from_rule).collect(),
-        results: Vec::new(),
         errors: rule_set.errors.len() + discovered.errors.len(),
+        rule_set,
     };
     let mut files = discovered.files;
     super::baseline::skip_dispositions_file(&mut files, Some(&inputs.dispositions));
-    let files = files.into_iter().map(Input::File).collect();
-    eval::scan(&rule_set.rules, files, &options, &mut |file| {
-        let located = file.errors.iter().any(|e| e.position.is_some());
-        let text = if located { source_for_snippet(&file.path, options.load.max_file_bytes) } else { None };
-        let source = text.as_deref().map(Source::new);
-        for error in &file.errors {
-            diagnostics::eprint(&diagnostics::input_error(error, source.as_ref()));
-        }
-        collected.errors += file.errors.len() + file.outcomes.iter().filter(|o| o.status == report::Status::Error).count();
-        collected.results.push(std::mem::take(file));
-        Ok(())
-    })
-    .written()?;
-    Ok(collected)
+    Ok((planned, files))
+}
+
+impl Planned {
+    /// Scans `files` keeping the watched values `evidence` asks for, and hands
+    /// each file's result to `each`, in order, before letting it go. Returns
+    /// the problems of loading and of this scan: inputs that could not be
+    /// read and evaluations that failed (each reported on standard error).
+    pub fn run(
+        &self,
+        files: Vec<InputFile>,
+        now: jiff::civil::Date,
+        evidence: EvidenceMode,
+        mut each: impl FnMut(&mut FileResult),
+    ) -> miette::Result<usize> {
+        let mut options = ScanOptions::new(now);
+        options.evidence = evidence;
+        let mut errors = self.errors;
+        let files = files.into_iter().map(Input::File).collect();
+        eval::scan(&self.rule_set.rules, files, &options, &mut |file| {
+            let located = file.errors.iter().any(|e| e.position.is_some());
+            let text = if located { source_for_snippet(&file.path, options.load.max_file_bytes) } else { None };
+            let source = text.as_deref().map(Source::new);
+            for error in &file.errors {
+                diagnostics::eprint(&diagnostics::input_error(error, source.as_ref()));
+            }
+            errors += file.errors.len() + file.outcomes.iter().filter(|o| o.status == report::Status::Error).count();
+            each(file);
+            Ok(())
+        })
+        .written()?;
+        Ok(errors)
+    }
+}
+
+/// What `waive` scans: every result held, with evidence.
+pub struct Collected {
+    pub rules: Vec<RuleInfo>,
+    pub results: Vec<FileResult>,
+    /// Inputs and rules that could not be evaluated (reported on standard error).
+    pub errors: usize,
+}
+
+/// Scans `inputs` keeping the watched values `evidence` asks for, and every result.
+pub fn collect(inputs: &ScanInputs, now: jiff::civil::Date, evidence: EvidenceMode) -> miette::Result<Collected> {
+    let (planned, files) = plan(inputs)?;
+    let mut results = Vec::new();
+    let errors = planned.run(files, now, evidence, |file| results.push(std::mem::take(file)))?;
+    Ok(Collected { rules: planned.rules, results, errors })
 }

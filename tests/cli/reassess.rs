@@ -340,6 +340,36 @@ fn a_malformed_dispositions_file_is_located_and_left_alone() {
 }
 
 #[test]
+fn an_input_that_cannot_be_read_leaves_the_dispositions_file_alone() {
+    let dir = custom_repo();
+    assert_eq!(custom(dir.path(), &["baseline", "record"], NOW).code, 0);
+    let recorded = std::fs::read_to_string(dir.path().join(FILE)).unwrap();
+    // A second system, and a broken file beside it: record evaluates the good
+    // files as they come, but writes nothing once one input has failed.
+    std::fs::write(dir.path().join("systems/bot2.yaml"), BOT.replace("name: bot", "name: bot2")).unwrap();
+    std::fs::write(
+        dir.path().join("systems/broken.yaml"),
+        "kind: AISystem
+spec: [
+",
+    )
+    .unwrap();
+    let run = custom(dir.path(), &["baseline", "record"], "2025-07-01");
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert_eq!(run.stdout, "");
+    assert!(run.stderr.contains("systems/broken.yaml:3:1: "), "{}", run.stderr);
+    assert!(
+        run.stderr.ends_with(&format!("{FILE}: not modified: 1 inputs, rules or evaluations failed (`annexa scan` shows them)\n")),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(std::fs::read_to_string(dir.path().join(FILE)).unwrap(), recorded);
+    std::fs::remove_file(dir.path().join("systems/broken.yaml")).unwrap();
+    let run = custom(dir.path(), &["baseline", "record"], "2025-07-01");
+    assert_eq!(run.stdout, format!("{FILE}: written (1 added, 0 updated, 1 unchanged, 0 removed; 2 dispositions, 0 waivers)\n"));
+}
+
+#[test]
 fn fixed_failures_are_resolved_and_spare_waivers_are_reported() {
     let dir = custom_repo();
     assert_eq!(custom(dir.path(), &["baseline", "record"], NOW).code, 0);
