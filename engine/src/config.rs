@@ -73,7 +73,7 @@ pub fn find(start: &Path) -> Option<PathBuf> {
 /// Reads and validates a config file.
 pub fn load(path: &Path) -> Result<Config, Vec<ConfigError>> {
     let display = crate::document::discover::display_path(path);
-    match std::fs::read_to_string(path) {
+    match crate::document::read_text_within(path, crate::document::MAX_FILE_BYTES, "a config file") {
         Ok(text) => parse(&text, &display, path),
         Err(e) => Err(vec![ConfigError { file: display, position: None, message: format!("cannot read: {e}"), hint: None }]),
     }

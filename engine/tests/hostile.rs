@@ -420,3 +420,39 @@ fn a_rule_cannot_change_the_document_the_next_rule_sees() {
     let results = scan(&[&writer, &reader], &[("a.yaml", GOOD)]);
     assert_eq!(outcome(&results, "a.yaml", "S002").status, Status::Pass);
 }
+
+/// A rules folder: a linked rule is loaded, and a broken link, a link loop
+/// and a FIFO named `.rhai` are each an error at their path, never a rule
+/// silently left out.
+#[cfg(unix)]
+#[test]
+fn a_rules_folder_follows_links_and_reports_what_it_cannot_read() {
+    use std::os::unix::fs::symlink;
+    let dir = tempfile::tempdir().unwrap();
+    let rule = |id: &str| {
+        format!("const RULE = #{{ id: \"{id}\", title: \"t\", severity: \"low\", kinds: [\"AISystem\"], controls: #{{ iso42001: [\"A.9.2\"] }}, remediation: \"r\" }};\nfn check(doc) {{}}\n")
+    };
+    let (pack, shared) = (dir.path().join("pack"), dir.path().join("shared"));
+    std::fs::create_dir_all(&pack).unwrap();
+    std::fs::create_dir_all(&shared).unwrap();
+    std::fs::write(pack.join("A001.rhai"), rule("A001")).unwrap();
+    std::fs::write(shared.join("S001.rhai"), rule("S001")).unwrap();
+    symlink(shared.join("S001.rhai"), pack.join("S001.rhai")).unwrap();
+    symlink(dir.path().join("nowhere.rhai"), pack.join("broken.rhai")).unwrap();
+    symlink(&pack, pack.join("again")).unwrap();
+    let made = std::process::Command::new("mkfifo").arg(pack.join("pipe.rhai")).status().map(|s| s.success()).unwrap_or(false);
+    assert!(made, "mkfifo is available");
+
+    let (sources, errors) = annexa_engine::rules::read_dir(&pack);
+    let at = |p: &std::path::Path| annexa_engine::document::discover::display_path(p);
+    let loaded: Vec<&str> = sources.iter().map(|s| s.path.as_str()).collect();
+    assert_eq!(loaded, [at(&pack.join("A001.rhai")), at(&pack.join("S001.rhai"))]);
+    let mut reported: Vec<(String, String)> = errors.iter().map(|e| (e.file.clone(), e.message.clone())).collect();
+    reported.sort();
+    assert_eq!(reported.len(), 3, "{reported:?}");
+    assert_eq!(reported[0].0, at(&pack.join("again")));
+    assert_eq!(reported[0].1, format!("symbolic link loop back to {}", at(&pack)));
+    assert_eq!(reported[1].0, at(&pack.join("broken.rhai")));
+    assert!(reported[1].1.contains("No such file or directory"), "{}", reported[1].1);
+    assert_eq!(reported[2], (at(&pack.join("pipe.rhai")), "not a regular file".to_string()));
+}

@@ -1,11 +1,11 @@
 //! `annexa baseline record`, and reading and writing the dispositions file
 //! for every command that uses it.
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::Path;
 
 use annexa_engine::document::discover::{display_path, InputFile};
-use annexa_engine::document::InputError;
+use annexa_engine::document::{read_text_within, InputError};
 use annexa_engine::reassess::{file, Classifier, Dispositions, RecordOptions, Recorder};
 use miette::miette;
 
@@ -44,17 +44,7 @@ pub fn read(path: &Path, must_exist: bool) -> Result<Dispositions, usize> {
 
 /// The file's text, refused past `file::MAX_BYTES` without reading further.
 fn read_text(path: &Path) -> std::io::Result<String> {
-    read_text_within(path, file::MAX_BYTES)
-}
-
-fn read_text_within(path: &Path, max_bytes: usize) -> std::io::Result<String> {
-    let mut text = String::new();
-    std::fs::File::open(path)?.take(max_bytes as u64 + 1).read_to_string(&mut text)?;
-    if text.len() > max_bytes {
-        let message = format!("it is larger than {max_bytes} bytes, the most annexa reads from a dispositions file");
-        return Err(std::io::Error::new(std::io::ErrorKind::InvalidData, message));
-    }
-    Ok(text)
+    read_text_within(path, file::MAX_BYTES as u64, "a dispositions file")
 }
 
 /// Writes the file only when its bytes change, through a temporary file
@@ -122,22 +112,4 @@ pub fn record(args: RecordArgs) -> miette::Result<ExitStatus> {
     )
     .written()?;
     Ok(ExitStatus::Clean)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_dispositions_file_past_the_byte_bound_is_refused_unread() {
-        let dir = std::env::temp_dir().join(format!("annexa-read-text-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("dispositions.yaml");
-        std::fs::write(&path, "version: 1\n").unwrap();
-        assert_eq!(read_text_within(&path, 11).unwrap(), "version: 1\n");
-        let refused = read_text_within(&path, 10).unwrap_err();
-        assert_eq!(refused.kind(), std::io::ErrorKind::InvalidData);
-        assert_eq!(refused.to_string(), "it is larger than 10 bytes, the most annexa reads from a dispositions file");
-        std::fs::remove_dir_all(&dir).unwrap();
-    }
 }

@@ -2,14 +2,22 @@
 //! found by walking up from the working directory; its problems are printed
 //! here with their snippets.
 
+use std::path::Path;
+
 use annexa_engine::config::{self, Config, ConfigError};
+use annexa_engine::document::{read_text_within, MAX_FILE_BYTES};
 use annexa_engine::rules::RuleSet;
 
 use crate::args::ConfigArgs;
 use crate::diagnostics::{self, Source};
 
-fn print(errors: &[ConfigError], text: Option<&str>) {
-    let source = text.map(Source::new);
+/// Prints `errors` of the config file at `path`, with its lines where they have one.
+fn print(errors: &[ConfigError], path: &Path) {
+    // Read again only for lines to show, and within the loader's bound:
+    // `--config /dev/zero` must not read until memory runs out.
+    let located = errors.iter().any(|e| e.position.is_some());
+    let text = located.then(|| read_text_within(path, MAX_FILE_BYTES, "a config file").ok()).flatten();
+    let source = text.as_deref().map(Source::new);
     for error in errors {
         diagnostics::eprint(&diagnostics::config_error(error, source.as_ref()));
     }
@@ -35,7 +43,7 @@ pub fn load(args: &ConfigArgs) -> miette::Result<Option<Config>> {
     match config::load(&path) {
         Ok(config) => Ok(Some(config)),
         Err(errors) => {
-            print(&errors, std::fs::read_to_string(&path).ok().as_deref());
+            print(&errors, &path);
             Ok(None)
         }
     }
@@ -44,6 +52,6 @@ pub fn load(args: &ConfigArgs) -> miette::Result<Option<Config>> {
 /// Applies `disable` and `severity` to the loaded rules; returns how many problems were printed.
 pub fn apply(config: &Config, set: &mut RuleSet) -> usize {
     let errors = config.apply(set);
-    print(&errors, std::fs::read_to_string(&config.file).ok().as_deref());
+    print(&errors, &config.file);
     errors.len()
 }

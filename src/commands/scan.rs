@@ -41,7 +41,8 @@ pub(super) fn source_for_snippet(path: &str, max_bytes: u64) -> Option<String> {
     if !meta.is_file() || meta.len() > max_bytes {
         return None;
     }
-    std::fs::read_to_string(path).ok()
+    // Bounded again: the file may have grown since.
+    annexa_engine::document::read_text_within(std::path::Path::new(path), max_bytes, "a scanned file").ok()
 }
 
 pub fn run(args: ScanArgs, matches: Option<&ArgMatches>) -> miette::Result<ExitStatus> {

@@ -141,3 +141,17 @@ fn every_problem_of_a_file_shows_its_own_lines() {
     ];
     assert_eq!(run.stderr, expected.concat());
 }
+
+/// A config path that names an endless device is refused after 64 MiB, not
+/// read until memory runs out.
+#[test]
+fn a_config_file_that_never_ends_is_refused_at_its_bound() {
+    let dir = tree(&[("good.yaml", GOOD)]);
+    let run = annexa_bounded(dir.path(), &["scan", "good.yaml", "--now", "2025-07-01", "--config", "/dev/zero"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert_eq!(run.stdout, "");
+    assert_eq!(
+        run.stderr.replace("\n  │ ", " "),
+        "annexa::config\n\n  × /dev/zero: cannot read: it is larger than 67108864 bytes, the most annexa reads from a config file\n"
+    );
+}

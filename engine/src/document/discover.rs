@@ -205,7 +205,8 @@ pub fn discover(roots: &[PathBuf], options: &DiscoverOptions) -> Result<Discover
     Ok(out)
 }
 
-fn walk_error(e: &ignore::Error) -> super::InputError {
+/// A walk's error at the path it concerns (empty when it names none).
+pub(crate) fn walk_error(e: &ignore::Error) -> super::InputError {
     let (path, message) = match e {
         ignore::Error::WithPath { path, err } => (display_path(path), err.to_string()),
         ignore::Error::Loop { child, ancestor } => (display_path(child), format!("symbolic link loop back to {}", display_path(ancestor))),

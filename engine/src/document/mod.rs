@@ -163,10 +163,28 @@ pub struct LoadOptions {
     pub kind_globs: Option<Arc<kind::KindGlobs>>,
 }
 
+/// The largest document, config or rule file annexa reads.
+pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+
 impl Default for LoadOptions {
     fn default() -> Self {
-        LoadOptions { max_file_bytes: 64 * 1024 * 1024, yaml: yaml::Limits::default(), kind_globs: None }
+        LoadOptions { max_file_bytes: MAX_FILE_BYTES, yaml: yaml::Limits::default(), kind_globs: None }
     }
+}
+
+/// Reads a whole UTF-8 file that annexa does not scan (a config, a rule,
+/// the dispositions file), refusing one past `max_bytes` without reading
+/// further: a path that names `/dev/zero`, or a file that keeps growing,
+/// must not take all memory. `what` names the file in that refusal.
+pub fn read_text_within(path: &std::path::Path, max_bytes: u64, what: &str) -> std::io::Result<String> {
+    use std::io::Read;
+    let mut text = String::new();
+    std::fs::File::open(path)?.take(max_bytes.saturating_add(1)).read_to_string(&mut text)?;
+    if text.len() as u64 > max_bytes {
+        let message = format!("it is larger than {max_bytes} bytes, the most annexa reads from {what}");
+        return Err(std::io::Error::new(std::io::ErrorKind::InvalidData, message));
+    }
+    Ok(text)
 }
 
 /// Reads and parses one file. Never fails: problems become `InputError`s.
@@ -353,6 +371,23 @@ mod tests {
     fn load(text: &str, name: &str) -> LoadedFile {
         let format = Format::from_path(std::path::Path::new(name)).unwrap();
         load_bytes(text.as_bytes().to_vec(), name, format, &LoadOptions::default())
+    }
+
+    #[test]
+    fn a_text_file_past_its_bound_is_refused_unread() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("annexa.yaml");
+        std::fs::write(&path, "rules: []\n").unwrap();
+        assert_eq!(read_text_within(&path, 10, "a config file").unwrap(), "rules: []\n");
+        let refused = read_text_within(&path, 9, "a config file").unwrap_err();
+        assert_eq!(refused.kind(), std::io::ErrorKind::InvalidData);
+        assert_eq!(refused.to_string(), "it is larger than 9 bytes, the most annexa reads from a config file");
+        // An endless device: the read stops one byte past the bound.
+        let zero = std::path::Path::new("/dev/zero");
+        if zero.exists() {
+            let refused = read_text_within(zero, 1 << 20, "a rule file").unwrap_err();
+            assert_eq!(refused.to_string(), "it is larger than 1048576 bytes, the most annexa reads from a rule file");
+        }
     }
 
     #[test]

@@ -114,7 +114,10 @@ pub struct RuleSet {
     pub failed_sources: Vec<RuleSource>,
 }
 
-/// Reads every `.rhai` file under `dir` (skipping `tests/` folders), sorted by path.
+/// Reads every `.rhai` file under `dir` (skipping `tests/` folders), sorted
+/// by path. Symbolic links are followed (a pack may link rules it shares with
+/// another); a link loop, a broken link or a `.rhai` that is not a regular
+/// file is an error, never a rule silently left out.
 pub fn read_dir(dir: &Path) -> (Vec<RuleSource>, Vec<RuleError>) {
     let mut sources = Vec::new();
     let mut errors = Vec::new();
@@ -131,25 +134,42 @@ pub fn read_dir(dir: &Path) -> (Vec<RuleSource>, Vec<RuleError>) {
     }
     let walker = ignore::WalkBuilder::new(dir)
         .standard_filters(false)
+        .follow_links(true)
         .filter_entry(|e| e.file_name() != "tests")
         .sort_by_file_path(|a, b| a.cmp(b))
         .build();
+    let error = |path: &Path, message: String, hint: Option<&str>| RuleError {
+        file: display(path),
+        rule: None,
+        position: None,
+        message,
+        hint: hint.map(str::to_string),
+    };
     for entry in walker {
-        match entry {
-            Ok(entry) if entry.path().extension().is_some_and(|e| e == "rhai") && entry.file_type().is_some_and(|t| t.is_file()) => {
-                match std::fs::read_to_string(entry.path()) {
-                    Ok(text) => sources.push(RuleSource { path: display(entry.path()), text: text.into() }),
-                    Err(e) => errors.push(RuleError {
-                        file: display(entry.path()),
-                        rule: None,
-                        position: None,
-                        message: format!("cannot read: {e}"),
-                        hint: None,
-                    }),
-                }
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(e) => {
+                let located = crate::document::discover::walk_error(&e);
+                let file = if located.file.is_empty() { display(dir) } else { located.file };
+                errors.push(RuleError { file, rule: None, position: None, message: located.message, hint: None });
+                continue;
             }
-            Ok(_) => {}
-            Err(e) => errors.push(RuleError { file: display(dir), rule: None, position: None, message: e.to_string(), hint: None }),
+        };
+        let kind = entry.file_type();
+        if entry.path().extension().is_none_or(|e| e != "rhai") || kind.is_some_and(|t| t.is_dir()) {
+            continue;
+        }
+        if !kind.is_some_and(|t| t.is_file()) {
+            errors.push(error(
+                entry.path(),
+                "not a regular file".into(),
+                Some("rules are read from regular files; FIFOs, devices and sockets are not read"),
+            ));
+            continue;
+        }
+        match crate::document::read_text_within(entry.path(), crate::document::MAX_FILE_BYTES, "a rule file") {
+            Ok(text) => sources.push(RuleSource { path: display(entry.path()), text: text.into() }),
+            Err(e) => errors.push(error(entry.path(), format!("cannot read: {e}"), None)),
         }
     }
     (sources, errors)
