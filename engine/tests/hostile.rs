@@ -456,3 +456,26 @@ fn a_rules_folder_follows_links_and_reports_what_it_cannot_read() {
     assert!(reported[1].1.contains("No such file or directory"), "{}", reported[1].1);
     assert_eq!(reported[2], (at(&pack.join("pipe.rhai")), "not a regular file".to_string()));
 }
+
+/// Case files: a linked case is found, and a FIFO where a case would be is
+/// an error at its path.
+#[cfg(unix)]
+#[test]
+fn case_files_follow_links_and_report_what_they_cannot_read() {
+    use std::os::unix::fs::symlink;
+    let dir = tempfile::tempdir().unwrap();
+    let cases = dir.path().join("pack/tests/A001");
+    std::fs::create_dir_all(&cases).unwrap();
+    std::fs::create_dir_all(dir.path().join("shared")).unwrap();
+    std::fs::write(cases.join("pass.yaml"), "rule: A001\n").unwrap();
+    std::fs::write(dir.path().join("shared/linked.yaml"), "rule: A001\n").unwrap();
+    symlink(dir.path().join("shared/linked.yaml"), cases.join("linked.yaml")).unwrap();
+    let made = std::process::Command::new("mkfifo").arg(cases.join("pipe.yaml")).status().map(|s| s.success()).unwrap_or(false);
+    assert!(made, "mkfifo is available");
+
+    let (files, errors) = annexa_engine::rules::testing::discover(&[dir.path().join("pack")]);
+    assert_eq!(files, [cases.join("linked.yaml"), cases.join("pass.yaml")]);
+    let reported: Vec<(&str, &str)> = errors.iter().map(|e| (e.file.as_str(), e.message.as_str())).collect();
+    let pipe = annexa_engine::document::discover::display_path(&cases.join("pipe.yaml"));
+    assert_eq!(reported, [(pipe.as_str(), "not a regular file")]);
+}

@@ -120,26 +120,38 @@ impl TestRun {
 
 /// Finds the case files under `dirs`: YAML files at `tests/<RULE_ID>/<case>.yaml`.
 /// A YAML file elsewhere under a `tests` folder is an error, so a misplaced case is never skipped silently.
+/// Symbolic links are followed, as for rules; a broken link, a loop, or a
+/// case that is not a regular file is an error at its path.
 pub fn discover(dirs: &[PathBuf]) -> (Vec<PathBuf>, Vec<InputError>) {
     let mut files = Vec::new();
     let mut errors = Vec::new();
     for dir in dirs {
-        let walker = ignore::WalkBuilder::new(dir).standard_filters(false).sort_by_file_path(|a, b| a.cmp(b)).build();
+        let walker = ignore::WalkBuilder::new(dir).standard_filters(false).follow_links(true).sort_by_file_path(|a, b| a.cmp(b)).build();
         for entry in walker {
             let entry = match entry {
                 Ok(entry) => entry,
                 Err(e) => {
-                    errors.push(InputError { file: display_path(dir), position: None, message: e.to_string(), hint: None });
+                    let mut located = crate::document::discover::walk_error(&e);
+                    if located.file.is_empty() {
+                        located.file = display_path(dir);
+                    }
+                    errors.push(located);
                     continue;
                 }
             };
             let path = entry.path();
             let is_yaml = path.extension().is_some_and(|e| e == "yaml" || e == "yml");
-            if !is_yaml || !entry.file_type().is_some_and(|t| t.is_file()) {
+            let under_tests = path.ancestors().skip(1).any(|a| a.file_name().is_some_and(|n| n == "tests"));
+            if !is_yaml || !under_tests || entry.file_type().is_some_and(|t| t.is_dir()) {
                 continue;
             }
-            let under_tests = path.ancestors().skip(1).any(|a| a.file_name().is_some_and(|n| n == "tests"));
-            if !under_tests {
+            if !entry.file_type().is_some_and(|t| t.is_file()) {
+                errors.push(InputError {
+                    file: display_path(path),
+                    position: None,
+                    message: "not a regular file".into(),
+                    hint: Some("case files are read from regular files; FIFOs, devices and sockets are not read".into()),
+                });
                 continue;
             }
             let grandparent = path.parent().and_then(Path::parent);
@@ -182,7 +194,7 @@ pub fn run_dirs(rules: &[Rule], dirs: &[PathBuf], limits: &Limits) -> TestRun {
 /// Reads one case file and builds its document. Every problem is collected, located in the case file.
 pub fn load_case(file: &Path, rules: &[Rule]) -> Result<Case, Vec<InputError>> {
     let display = display_path(file);
-    let text = std::fs::read_to_string(file)
+    let text = crate::document::read_text_within(file, crate::document::MAX_FILE_BYTES, "a case file")
         .map_err(|e| vec![InputError { file: display.clone(), position: None, message: format!("cannot read: {e}"), hint: None }])?;
     let mut problems = Problems { file: display.clone(), errors: Vec::new() };
     let (mut parsed, syntax) = yaml::parse_stream(&text, &yaml::Limits::default());
