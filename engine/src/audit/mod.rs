@@ -393,7 +393,6 @@ impl<'a> Builder<'a> {
         let checked: HashMap<&str, Vec<document::path::Segments>> =
             rules.iter().map(|r| (r.id.as_str(), evidence::checked_paths(&r.source.text))).collect();
 
-        // Digests need the files' bytes again; read them in parallel.
         // Digests need the files' bytes again: read them (in parallel) only for the forms that carry them.
         let digests = evidence == EvidenceScope::All;
         let read: Vec<Option<InputRecord>> = files.par_iter().map(|file| input_record(inputs.get(&file.path), digests)).collect();
