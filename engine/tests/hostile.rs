@@ -479,3 +479,33 @@ fn case_files_follow_links_and_report_what_they_cannot_read() {
     let pipe = annexa_engine::document::discover::display_path(&cases.join("pipe.yaml"));
     assert_eq!(reported, [(pipe.as_str(), "not a regular file")]);
 }
+
+/// The audit lists each input with the digests of the bytes that were
+/// evaluated: a file rewritten after the scan read it keeps the digests of
+/// what was read, not of what is on disk when the report is written.
+#[test]
+fn audit_digests_are_of_the_bytes_evaluated_not_of_the_file_afterwards() {
+    use annexa_engine::audit::{exclusions::Exclusions, Builder, EvidenceScope};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("good.yaml");
+    std::fs::write(&path, GOOD).unwrap();
+    let set = load_rules(&Limits::default(), &[&witness()]);
+    let found = discover(&[dir.path().to_path_buf()], &DiscoverOptions::default()).unwrap();
+    let mut options = ScanOptions::new(now());
+    options.load.digests = true;
+    let mut builder = Builder::new(&set.rules, now(), &found.files);
+    let inputs = found.files.iter().cloned().map(Input::File).collect();
+    eval::scan(&set.rules, inputs, &options, &mut |r| {
+        // The file changes once it has been read and evaluated.
+        std::fs::write(&path, b"kind: AISystem\nmetadata: {name: changed}\n").unwrap();
+        builder.add(std::mem::take(r));
+        Ok(())
+    })
+    .unwrap();
+    let audit = builder.finish(&Exclusions::default(), EvidenceScope::All);
+    let [input] = audit.inputs.as_slice() else { panic!("one input: {:?}", audit.inputs) };
+    assert_eq!(input.blake3.as_deref(), Some(blake3::hash(GOOD).to_hex().as_str()));
+    let sha256: String = <sha2::Sha256 as sha2::Digest>::digest(GOOD).iter().map(|b| format!("{b:02x}")).collect();
+    assert_eq!(input.sha256, Some(sha256));
+    assert_ne!(std::fs::read(&path).unwrap(), GOOD, "the file on disk did change");
+}

@@ -55,9 +55,18 @@ pub fn run(command: ReportCommand) -> miette::Result<ExitStatus> {
     if let Some(display) = dispositions_display.clone() {
         builder = builder.with_dispositions(display);
     }
+    // Markdown and HTML name a few systems per control; JSON and OSCAL carry every value.
+    let evidence = match args.format {
+        ReportFormat::Markdown => EvidenceScope::FirstSystems(audit::markdown::EVIDENCE_SYSTEMS),
+        ReportFormat::Html => EvidenceScope::FirstSystems(audit::html::EVIDENCE_SYSTEMS),
+        ReportFormat::Csv => EvidenceScope::FirstSystems(0),
+        ReportFormat::Json | ReportFormat::Oscal => EvidenceScope::All,
+    };
     let mut options = evaluation.scan_options()?;
     // Reports count findings; they never show source lines, so nothing is redacted for display.
     options.snippets = false;
+    // The forms that list every input with its digests take them from the bytes as read.
+    options.load.digests = evidence == EvidenceScope::All;
     let inputs = files.into_iter().map(Input::File).collect();
     eval::scan(&rule_set.rules, inputs, &options, &mut |file| {
         if let Some(classifier) = classifier.as_mut() {
@@ -74,13 +83,6 @@ pub fn run(command: ReportCommand) -> miette::Result<ExitStatus> {
         Ok(())
     })
     .written()?;
-    // Markdown and HTML name a few systems per control; JSON and OSCAL carry every value.
-    let evidence = match args.format {
-        ReportFormat::Markdown => EvidenceScope::FirstSystems(audit::markdown::EVIDENCE_SYSTEMS),
-        ReportFormat::Html => EvidenceScope::FirstSystems(audit::html::EVIDENCE_SYSTEMS),
-        ReportFormat::Csv => EvidenceScope::FirstSystems(0),
-        ReportFormat::Json | ReportFormat::Oscal => EvidenceScope::All,
-    };
     let audit = builder.finish(&exclusions, evidence);
 
     let mut out: Box<dyn Write> = match &args.output {

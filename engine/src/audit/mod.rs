@@ -393,9 +393,8 @@ impl<'a> Builder<'a> {
         let checked: HashMap<&str, Vec<document::path::Segments>> =
             rules.iter().map(|r| (r.id.as_str(), evidence::checked_paths(&r.source.text))).collect();
 
-        // Digests need the files' bytes again: read them (in parallel) only for the forms that carry them.
+        // Only the forms that carry every value show digests: those of the bytes the scan read.
         let digests = evidence == EvidenceScope::All;
-        let read: Vec<Option<InputRecord>> = files.par_iter().map(|file| input_record(inputs.get(&file.path), digests)).collect();
 
         let mut systems: BTreeMap<String, SystemInfo> = BTreeMap::new();
         let mut outcomes = Vec::with_capacity(files.iter().map(|f| f.outcomes.len()).sum());
@@ -404,8 +403,12 @@ impl<'a> Builder<'a> {
         let mut origin: Vec<(usize, usize)> = Vec::with_capacity(outcomes.capacity());
         let rule_ids: HashMap<&str, Text> = rules.iter().map(|r| (r.id.as_str(), Text::from(r.id.as_str()))).collect();
         let mut dates = DateTexts::default();
-        for (file_index, (file, input)) in files.iter_mut().zip(read).enumerate() {
-            input_records.extend(input);
+        for (file_index, file) in files.iter_mut().enumerate() {
+            input_records.push(InputRecord {
+                path: file.path.clone(),
+                blake3: file.digests.as_ref().filter(|_| digests).map(|d| d.blake3.clone()),
+                sha256: file.digests.as_ref().filter(|_| digests).map(|d| d.sha256.clone()),
+            });
             let mut identities: Vec<(usize, Text)> = Vec::with_capacity(file.documents.len());
             for doc in &file.documents {
                 let system = systems.entry(doc.identity.clone()).or_insert_with(|| SystemInfo {
@@ -607,16 +610,6 @@ fn assessment_dates(outcome: &crate::report::Outcome, now: jiff::civil::Date, ev
 /// `from` plus a rule's `reassess.every` (`90d`, `6m`, `1y`).
 pub fn due_date(from: jiff::civil::Date, every: &str) -> Option<jiff::civil::Date> {
     from.checked_add(crate::script::api::parse_duration(every).ok()?).ok()
-}
-
-/// An input file, with the digests of its bytes when asked.
-fn input_record(input: Option<&InputFile>, digests: bool) -> Option<InputRecord> {
-    let input = input?;
-    if !digests {
-        return Some(InputRecord { path: input.display.clone(), blake3: None, sha256: None });
-    }
-    let bytes = std::fs::read(&input.path).ok()?;
-    Some(InputRecord { path: input.display.clone(), blake3: Some(evidence::digest(&bytes)), sha256: Some(evidence::sha256(&bytes)) })
 }
 
 /// Reads one scanned file again for the values its passing outcomes checked:

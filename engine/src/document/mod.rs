@@ -152,12 +152,44 @@ pub struct InputError {
 pub struct LoadedFile {
     pub documents: Vec<Document>,
     pub errors: Vec<InputError>,
+    /// The digests of the bytes read, when `LoadOptions::digests` asks.
+    pub digests: Option<FileDigests>,
+}
+
+/// The digests of a file's bytes as they were read. The audit lists each
+/// input with them, so they name the bytes that were evaluated, not the
+/// file as it may be by the time the report is written.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileDigests {
+    /// BLAKE3, 64 hex digits.
+    pub blake3: String,
+    /// SHA-256, 64 hex digits: the digest OSCAL tools expect.
+    pub sha256: String,
+}
+
+impl LoadedFile {
+    /// A file that gave no documents, only `error`.
+    fn failed(error: InputError) -> Self {
+        LoadedFile { errors: vec![error], ..LoadedFile::default() }
+    }
+}
+
+impl FileDigests {
+    pub fn of(bytes: &[u8]) -> Self {
+        use sha2::Digest;
+        FileDigests {
+            blake3: blake3::hash(bytes).to_hex().to_string(),
+            sha256: sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect(),
+        }
+    }
 }
 
 /// Limits on what one file may cost, and how kinds are found.
 #[derive(Clone, Debug)]
 pub struct LoadOptions {
     pub max_file_bytes: u64,
+    /// Whether each file's bytes are digested as they are read (`LoadedFile::digests`).
+    pub digests: bool,
     pub yaml: yaml::Limits,
     /// Kinds by path glob, for documents whose kind is otherwise `unknown`.
     pub kind_globs: Option<Arc<kind::KindGlobs>>,
@@ -168,7 +200,7 @@ pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
 
 impl Default for LoadOptions {
     fn default() -> Self {
-        LoadOptions { max_file_bytes: MAX_FILE_BYTES, yaml: yaml::Limits::default(), kind_globs: None }
+        LoadOptions { max_file_bytes: MAX_FILE_BYTES, digests: false, yaml: yaml::Limits::default(), kind_globs: None }
     }
 }
 
@@ -189,9 +221,8 @@ pub fn read_text_within(path: &std::path::Path, max_bytes: u64, what: &str) -> s
 
 /// Reads and parses one file. Never fails: problems become `InputError`s.
 pub fn load_file(fs_path: &std::path::Path, display: &str, format: Format, options: &LoadOptions) -> LoadedFile {
-    let error = |position, message: String, hint: Option<&str>| LoadedFile {
-        documents: Vec::new(),
-        errors: vec![InputError { file: display.to_string(), position, message, hint: hint.map(str::to_string) }],
+    let error = |position, message: String, hint: Option<&str>| {
+        LoadedFile::failed(InputError { file: display.to_string(), position, message, hint: hint.map(str::to_string) })
     };
     // Open first, then ask the open file what it is: one path lookup instead
     // of two. Non-blocking, so opening a FIFO does not wait for a writer.
@@ -234,6 +265,11 @@ fn open_nonblocking(path: &std::path::Path) -> std::io::Result<std::fs::File> {
 
 /// Parses the bytes of one file (also used for standard input).
 pub fn load_bytes(bytes: Vec<u8>, display: &str, format: Format, options: &LoadOptions) -> LoadedFile {
+    let digests = options.digests.then(|| FileDigests::of(&bytes));
+    LoadedFile { digests, ..load_text(bytes, display, format, options) }
+}
+
+fn load_text(bytes: Vec<u8>, display: &str, format: Format, options: &LoadOptions) -> LoadedFile {
     let text = match String::from_utf8(bytes) {
         Ok(text) => text,
         Err(e) => {
@@ -245,24 +281,18 @@ pub fn load_bytes(bytes: Vec<u8>, display: &str, format: Format, options: &LoadO
             } else {
                 (format!("invalid UTF-8 at byte {}", e.utf8_error().valid_up_to()), "save the file as UTF-8")
             };
-            return LoadedFile {
-                documents: Vec::new(),
-                errors: vec![InputError { file: display.into(), position: Some(position), message, hint: Some(hint.into()) }],
-            };
+            return LoadedFile::failed(InputError { file: display.into(), position: Some(position), message, hint: Some(hint.into()) });
         }
     };
     // NUL is valid UTF-8 but never in a text document: call it binary, not a syntax error.
     let head = text.as_bytes().get(..8192).unwrap_or(text.as_bytes());
     if let Some(nul) = memchr::memchr(0, head) {
-        return LoadedFile {
-            documents: Vec::new(),
-            errors: vec![InputError {
-                file: display.into(),
-                position: Some(position_after(text.as_bytes().get(..nul).unwrap_or_default())),
-                message: "binary file (it contains NUL bytes)".into(),
-                hint: Some("exclude it with --exclude".into()),
-            }],
-        };
+        return LoadedFile::failed(InputError {
+            file: display.into(),
+            position: Some(position_after(text.as_bytes().get(..nul).unwrap_or_default())),
+            message: "binary file (it contains NUL bytes)".into(),
+            hint: Some("exclude it with --exclude".into()),
+        });
     }
     let source = Arc::new(Source::new(display.to_string(), text));
     parse_source(source, format, options)
@@ -286,15 +316,12 @@ fn parse_source(source: Arc<Source>, format: Format, options: &LoadOptions) -> L
             Ok(Some(block)) => block,
             Ok(None) => return LoadedFile::default(),
             Err(message) => {
-                return LoadedFile {
-                    documents: Vec::new(),
-                    errors: vec![InputError {
-                        file: source.path.clone(),
-                        position: Some(Position::new(1, 1)),
-                        message,
-                        hint: Some("close the front matter with a line that holds only `---`".into()),
-                    }],
-                }
+                return LoadedFile::failed(InputError {
+                    file: source.path.clone(),
+                    position: Some(Position::new(1, 1)),
+                    message,
+                    hint: Some("close the front matter with a line that holds only `---`".into()),
+                })
             }
         },
     };
@@ -332,7 +359,7 @@ fn parse_source(source: Arc<Source>, format: Format, options: &LoadOptions) -> L
             doc
         })
         .collect();
-    LoadedFile { documents, errors }
+    LoadedFile { documents, errors, digests: None }
 }
 
 /// The YAML front matter of a Markdown file, including its opening `---` so

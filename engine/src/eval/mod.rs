@@ -336,7 +336,13 @@ impl Evaluator<'_> {
             docs.iter().flat_map(evaluate).collect()
         };
         outcome::sort(&mut outcomes);
-        FileResult { path, documents: docs.iter().map(|d| document_info(d, self.hashes)).collect(), outcomes, errors: loaded.errors }
+        FileResult {
+            path,
+            documents: docs.iter().map(|d| document_info(d, self.hashes)).collect(),
+            outcomes,
+            errors: loaded.errors,
+            digests: loaded.digests,
+        }
     }
 
     /// The first pass of a scan with corpus rules: reads every input (and
@@ -648,7 +654,7 @@ mod tests {
                 region: Default::default(),
             }],
             outcomes: rules.iter().map(|r| outcome(r)).collect(),
-            errors: Vec::new(),
+            ..FileResult::default()
         }
     }
 

@@ -734,7 +734,7 @@ mod tests {
                 disposition: None,
             })
             .collect();
-        FileResult { path: "systems.yaml".into(), documents, outcomes, errors: Vec::new() }
+        FileResult { path: "systems.yaml".into(), documents, outcomes, ..FileResult::default() }
     }
 
     /// The file forbids two entries for one pair, but the API takes any

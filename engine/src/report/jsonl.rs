@@ -465,7 +465,7 @@ mod tests {
                     disposition: None,
                 })
                 .collect(),
-            errors: Vec::new(),
+            ..FileResult::default()
         };
         struct Pieces(Vec<usize>, Vec<u8>);
         impl Write for Pieces {

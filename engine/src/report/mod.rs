@@ -118,6 +118,10 @@ pub struct FileResult {
     pub outcomes: Vec<Outcome>,
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub errors: Vec<InputError>,
+    /// The digests of the bytes evaluated, when the scan asked for them
+    /// (`LoadOptions::digests`: the audit's JSON and OSCAL forms).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub digests: Option<crate::document::FileDigests>,
 }
 
 impl FileResult {
