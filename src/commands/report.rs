@@ -125,7 +125,7 @@ pub fn run(command: ReportCommand) -> miette::Result<ExitStatus> {
 /// Reads `--exclusions FILE`, reporting each located problem; the good entries are kept.
 fn read_exclusions(path: &Path) -> miette::Result<(Exclusions, usize)> {
     let display = annexa_engine::document::discover::display_path(path);
-    let text = std::fs::read_to_string(path)
+    let text = annexa_engine::document::read_text_within(path, annexa_engine::document::MAX_FILE_BYTES, "an exclusions file")
         .map_err(|e| miette!(help = "pass a YAML file with an `exclusions:` list", "cannot read the exclusions file {display}: {e}"))?;
     let parsed = exclusions::parse(&text, &display);
     let source = Source::new(&text);

@@ -2,6 +2,7 @@
 
 use std::io::Write;
 
+use annexa_engine::document::{read_text_within, MAX_FILE_BYTES};
 use annexa_engine::report::RuleInfo;
 use annexa_engine::rules::testing::{self, CaseResult};
 use annexa_engine::script::Limits;
@@ -51,7 +52,7 @@ pub fn test(args: RulesTestArgs) -> miette::Result<ExitStatus> {
     let run = testing::run_dirs(&set.rules, &args.dirs, &Limits::default());
     // A case file's errors come together: it is read, and its lines found, once for all of them.
     for errors in run.errors.chunk_by(|a, b| a.file == b.file) {
-        let text = errors.first().and_then(|e| std::fs::read_to_string(&e.file).ok());
+        let text = errors.first().and_then(|e| read_text_within(std::path::Path::new(&e.file), MAX_FILE_BYTES, "a case file").ok());
         let source = text.as_deref().map(Source::new);
         for error in errors {
             diagnostics::eprint(&diagnostics::input_error(error, source.as_ref()));

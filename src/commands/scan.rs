@@ -86,8 +86,16 @@ pub fn run(args: ScanArgs, matches: Option<&ArgMatches>) -> miette::Result<ExitS
         }
         let display = args.stdin_filename.clone().unwrap_or_else(|| "<stdin>".into());
         let format = args.stdin_filename.as_deref().and_then(|n| DocFormat::from_path(std::path::Path::new(n))).unwrap_or(DocFormat::Yaml);
+        // Held to the bound on any one input, read one byte past it: `yes | annexa scan -` must end.
+        let limit = annexa_engine::document::MAX_FILE_BYTES;
         let mut bytes = Vec::new();
-        std::io::stdin().read_to_end(&mut bytes).map_err(|e| miette!("cannot read standard input: {e}"))?;
+        std::io::stdin().take(limit + 1).read_to_end(&mut bytes).map_err(|e| miette!("cannot read standard input: {e}"))?;
+        if bytes.len() as u64 > limit {
+            return Err(miette!(
+                help = "split it, and scan the parts as files",
+                "standard input is larger than {limit} bytes, the most annexa reads from one input"
+            ));
+        }
         vec![Input::Bytes { display, format, bytes: bytes.into() }]
     } else {
         if args.stdin_filename.is_some() {

@@ -348,6 +348,41 @@ fn stdin_is_one_document_named_by_stdin_filename() {
     assert!(misplaced.stderr.contains("--stdin-filename applies only to `-`"), "{}", misplaced.stderr);
 }
 
+/// Standard input is held to the 64 MiB of any one input: an endless
+/// stream is refused once it passes it, not read until memory runs out.
+#[test]
+fn stdin_past_the_input_bound_is_refused() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_annexa"))
+        .args(["scan", "-", "--now", NOW])
+        .current_dir(root())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    // A comment line over and over, 64 MiB and then some; annexa stops reading at its bound.
+    let writer = std::thread::spawn(move || {
+        let chunk = "# filler\n".repeat(1 << 16);
+        let mut written = 0usize;
+        while written <= (64 << 20) + chunk.len() {
+            if std::io::Write::write_all(&mut stdin, chunk.as_bytes()).is_err() {
+                break;
+            }
+            written += chunk.len();
+        }
+    });
+    let run: Run = child.wait_with_output().unwrap().into();
+    writer.join().unwrap();
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert_eq!(run.stdout, "");
+    assert!(
+        run.stderr.replace("\n  │ ", " ").contains("× standard input is larger than 67108864 bytes, the most annexa reads from one input"),
+        "{}",
+        run.stderr
+    );
+}
+
 fn scan_fixtures_one(path: &str) -> String {
     annexa(&["scan", path, "--now", NOW, "--format", "github"]).stdout
 }

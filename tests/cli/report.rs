@@ -177,6 +177,20 @@ fn an_exclusion_without_justification_is_a_located_error_and_the_report_is_still
 }
 
 #[test]
+fn an_exclusions_file_that_never_ends_is_refused_at_its_bound() {
+    let run = annexa(&["report", "soa", "tests/audit/systems", "--now", "2025-06-01", "--exclusions", "/dev/zero", "--format", "csv"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert_eq!(run.stdout, "");
+    assert!(
+        run.stderr.replace("\n  │ ", " ").contains(
+            "cannot read the exclusions file /dev/zero: it is larger than 67108864 bytes, the most annexa reads from an exclusions file"
+        ),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
 fn output_goes_to_the_named_file() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("soa.csv");

@@ -623,8 +623,8 @@ fn read_references(
     checked: &HashMap<&str, Vec<document::path::Segments>>,
 ) -> Vec<(usize, Vec<Reference>)> {
     let Some(input) = input else { return Vec::new() };
-    let Ok(bytes) = std::fs::read(&input.path) else { return Vec::new() };
-    let loaded = document::load_bytes(bytes, &file.path, input.format, &LoadOptions::default());
+    // Read as the scan read it: within its bounds, and never a FIFO put in the file's place.
+    let loaded = document::load_file(&input.path, &file.path, input.format, &LoadOptions::default());
     wanted
         .iter()
         .filter_map(|&(record, slot)| {
