@@ -328,17 +328,22 @@ fn config_disables_rules_and_overrides_severities() {
     assert!(run.stdout.contains("LOW       AIS010"), "{}", run.stdout);
 }
 
-#[test]
-fn stdin_is_one_document_named_by_stdin_filename() {
-    let text = std::fs::read_to_string(root().join("fixtures/coding-agent.yaml")).unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_annexa"))
-        .args(["scan", "-", "--stdin-filename", "systems/agent.yaml", "--now", NOW, "--format", "github"])
+/// Starts annexa in the repository root with a pipe for its standard input.
+fn annexa_reading_stdin(args: &[&str]) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_annexa"))
+        .args(args)
         .current_dir(root())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .unwrap();
+        .unwrap()
+}
+
+#[test]
+fn stdin_is_one_document_named_by_stdin_filename() {
+    let text = std::fs::read_to_string(root().join("fixtures/coding-agent.yaml")).unwrap();
+    let mut child = annexa_reading_stdin(&["scan", "-", "--stdin-filename", "systems/agent.yaml", "--now", NOW, "--format", "github"]);
     std::io::Write::write_all(&mut child.stdin.take().unwrap(), text.as_bytes()).unwrap();
     let run: Run = child.wait_with_output().unwrap().into();
     assert_eq!(run.code, 1, "{}", run.stderr);
@@ -352,14 +357,7 @@ fn stdin_is_one_document_named_by_stdin_filename() {
 /// stream is refused once it passes it, not read until memory runs out.
 #[test]
 fn stdin_past_the_input_bound_is_refused() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_annexa"))
-        .args(["scan", "-", "--now", NOW])
-        .current_dir(root())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = annexa_reading_stdin(&["scan", "-", "--now", NOW]);
     let mut stdin = child.stdin.take().unwrap();
     // A comment line over and over, 64 MiB and then some; annexa stops reading at its bound.
     let writer = std::thread::spawn(move || {
