@@ -257,19 +257,3 @@ impl Planned {
         Ok(errors)
     }
 }
-
-/// What `waive` scans: every result held, with evidence.
-pub struct Collected {
-    pub rules: Vec<RuleInfo>,
-    pub results: Vec<FileResult>,
-    /// Inputs and rules that could not be evaluated (reported on standard error).
-    pub errors: usize,
-}
-
-/// Scans `inputs` keeping the watched values `evidence` asks for, and every result.
-pub fn collect(inputs: &ScanInputs, now: jiff::civil::Date, evidence: EvidenceMode) -> miette::Result<Collected> {
-    let (planned, files) = plan(inputs)?;
-    let mut results = Vec::new();
-    let errors = planned.run(files, now, evidence, |file| results.push(std::mem::take(file)))?;
-    Ok(Collected { rules: planned.rules, results, errors })
-}

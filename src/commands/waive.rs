@@ -8,7 +8,7 @@ use annexa_engine::reassess::WaiverRequest;
 use miette::miette;
 
 use super::baseline;
-use super::scan::{collect, evaluation_date};
+use super::scan::{evaluation_date, plan};
 use super::{ExitStatus, Written};
 use crate::args::WaiveArgs;
 
@@ -25,8 +25,17 @@ pub fn run(args: WaiveArgs) -> miette::Result<ExitStatus> {
         eprintln!("{}: not modified", display_path(path));
         return Ok(ExitStatus::Error);
     };
-    let collected = collect(&args.inputs, now, EvidenceMode::All)?;
-    request.apply(&mut file, &collected.results, &collected.rules)?;
+    let (planned, files) = plan(&args.inputs)?;
+    // Only a file that holds the system can hold the outcome to waive: the
+    // others are let go as they come, so a waiver over a large tree costs
+    // the memory of one file.
+    let mut holding = Vec::new();
+    let errors = planned.run(files, now, EvidenceMode::All, |result| {
+        if result.documents.iter().any(|d| d.identity == request.system) {
+            holding.push(std::mem::take(result));
+        }
+    })?;
+    request.apply(&mut file, &holding, &planned.rules)?;
     baseline::write(path, &file)?;
     let fingerprint =
         file.waivers.iter().find(|w| w.system == request.system && w.rule == request.rule).map_or("", |w| w.fingerprint.as_str());
@@ -40,5 +49,5 @@ pub fn run(args: WaiveArgs) -> miette::Result<ExitStatus> {
         request.by
     )
     .written()?;
-    Ok(if collected.errors > 0 { ExitStatus::Error } else { ExitStatus::Clean })
+    Ok(if errors > 0 { ExitStatus::Error } else { ExitStatus::Clean })
 }
