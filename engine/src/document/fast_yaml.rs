@@ -25,7 +25,7 @@ use super::yaml::{Limits, Parsed};
 /// C1 controls, a byte order mark (anywhere), non-characters and the Unicode
 /// line separators: found by fuzzing, where the fast path read text the full
 /// parser rejects.
-fn not_plain_text(c: char) -> bool {
+pub(crate) fn not_plain_text(c: char) -> bool {
     matches!(c, '\u{80}'..='\u{9f}' | '\u{feff}' | '\u{fffe}' | '\u{ffff}' | '\u{2028}' | '\u{2029}')
 }
 

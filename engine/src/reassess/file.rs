@@ -60,7 +60,7 @@ pub fn write(file: &Dispositions) -> Result<String, TooLarge> {
 
 /// The nodes `file` takes in YAML, counted as the reader counts them: one
 /// per value (scalar, list or mapping), none for keys.
-fn nodes(file: &Dispositions) -> usize {
+pub(super) fn nodes(file: &Dispositions) -> usize {
     // The root mapping, `version`, and the two lists.
     let mut nodes = 4;
     for d in &file.dispositions {
@@ -88,7 +88,7 @@ fn write_within(file: &Dispositions, max_nodes: usize, max_bytes: usize) -> Resu
 }
 
 /// The file's text. Entries are sorted here, whatever order they came in.
-fn render(file: &Dispositions) -> String {
+pub(super) fn render(file: &Dispositions) -> String {
     let mut dispositions: Vec<&Disposition> = file.dispositions.iter().collect();
     dispositions.sort_by(|a, b| (&a.system, &a.rule).cmp(&(&b.system, &b.rule)));
     let mut waivers: Vec<&Waiver> = file.waivers.iter().collect();
@@ -145,7 +145,7 @@ fn evidence(out: &mut String, evidence: &Evidence) {
 
 /// A string as a YAML scalar: plain when that reads back as the same string,
 /// else double-quoted with JSON escapes (which YAML shares), so it stays on one line.
-fn quote(s: &str) -> String {
+pub(super) fn quote(s: &str) -> String {
     let plain_chars = s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '/' | '@'));
     let starts_well = s.chars().next().is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
     if plain_chars && starts_well && matches!(scalar::resolve_plain(s), Value::Str(_)) {
@@ -157,10 +157,14 @@ fn quote(s: &str) -> String {
 
 /// Reads a dispositions file. Every problem found is returned, each located.
 pub fn read(text: &str, display: &str) -> Result<Dispositions, Vec<InputError>> {
+    // As `write` wrote it: line by line, without a YAML tree (`written`).
+    if let Some(file) = super::written::read(text) {
+        return Ok(file);
+    }
     read_within(text, display, &LIMITS)
 }
 
-fn read_within(text: &str, display: &str, limits: &yaml::Limits) -> Result<Dispositions, Vec<InputError>> {
+pub(super) fn read_within(text: &str, display: &str, limits: &yaml::Limits) -> Result<Dispositions, Vec<InputError>> {
     let (parsed, syntax) = yaml::parse_stream(text, limits);
     let mut errors: Vec<InputError> = syntax
         .into_iter()

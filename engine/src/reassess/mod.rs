@@ -7,6 +7,7 @@
 
 pub mod evidence;
 pub mod file;
+mod written;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
