@@ -205,6 +205,21 @@ pub fn discover(roots: &[PathBuf], options: &DiscoverOptions) -> Result<Discover
     Ok(out)
 }
 
+/// Whether a walk error, met while following links, can have hidden a
+/// file `wanted` would take: a loop leads back to a folder the walk reads
+/// anyway, and a broken link hides only what it is named as.
+pub(crate) fn hides_nothing(e: &ignore::Error, wanted: &dyn Fn(&Path) -> bool) -> bool {
+    match e {
+        ignore::Error::Loop { .. } => true,
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => hides_nothing(err, wanted),
+        ignore::Error::WithPath { path, .. } => {
+            let broken_link = path.symlink_metadata().is_ok_and(|m| m.file_type().is_symlink()) && !path.exists();
+            broken_link && !wanted(path)
+        }
+        _ => false,
+    }
+}
+
 /// A walk's error at the path it concerns (empty when it names none).
 pub(crate) fn walk_error(e: &ignore::Error) -> super::InputError {
     let (path, message) = match e {

@@ -116,8 +116,9 @@ pub struct RuleSet {
 
 /// Reads every `.rhai` file under `dir` (skipping `tests/` folders), sorted
 /// by path. Symbolic links are followed (a pack may link rules it shares with
-/// another); a link loop, a broken link or a `.rhai` that is not a regular
-/// file is an error, never a rule silently left out.
+/// another); a broken link named `.rhai`, a folder that cannot be read, or a
+/// `.rhai` that is not a regular file is an error, never a rule silently left
+/// out. A link loop leads back to a folder read anyway, and is passed over.
 pub fn read_dir(dir: &Path) -> (Vec<RuleSource>, Vec<RuleError>) {
     let mut sources = Vec::new();
     let mut errors = Vec::new();
@@ -148,6 +149,7 @@ pub fn read_dir(dir: &Path) -> (Vec<RuleSource>, Vec<RuleError>) {
     for entry in walker {
         let entry = match entry {
             Ok(entry) => entry,
+            Err(e) if crate::document::discover::hides_nothing(&e, &|p| p.extension().is_some_and(|x| x == "rhai")) => continue,
             Err(e) => {
                 let located = crate::document::discover::walk_error(&e);
                 let file = if located.file.is_empty() { display(dir) } else { located.file };

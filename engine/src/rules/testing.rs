@@ -120,8 +120,8 @@ impl TestRun {
 
 /// Finds the case files under `dirs`: YAML files at `tests/<RULE_ID>/<case>.yaml`.
 /// A YAML file elsewhere under a `tests` folder is an error, so a misplaced case is never skipped silently.
-/// Symbolic links are followed, as for rules; a broken link, a loop, or a
-/// case that is not a regular file is an error at its path.
+/// Symbolic links are followed, as for rules; a broken link named as a case,
+/// or a case that is not a regular file, is an error at its path.
 pub fn discover(dirs: &[PathBuf]) -> (Vec<PathBuf>, Vec<InputError>) {
     let mut files = Vec::new();
     let mut errors = Vec::new();
@@ -130,6 +130,9 @@ pub fn discover(dirs: &[PathBuf]) -> (Vec<PathBuf>, Vec<InputError>) {
         for entry in walker {
             let entry = match entry {
                 Ok(entry) => entry,
+                Err(e) if crate::document::discover::hides_nothing(&e, &|p| p.extension().is_some_and(|x| x == "yaml" || x == "yml")) => {
+                    continue
+                }
                 Err(e) => {
                     let mut located = crate::document::discover::walk_error(&e);
                     if located.file.is_empty() {
