@@ -54,7 +54,8 @@ pub enum Command {
 
 // ---- Re-assessment commands (docs/reassessment.md) ----
 
-/// What `baseline record` and `waive` scan: the inputs and rules of `annexa scan`.
+/// What `baseline record` and `waive` scan: the inputs and rules of `annexa scan`,
+/// the config file's included.
 #[derive(Debug, Args)]
 pub struct ScanInputs {
     /// Files and folders to scan, as for `annexa scan`.
@@ -65,15 +66,18 @@ pub struct ScanInputs {
     /// The evaluation date (YYYY-MM-DD), also the date recorded. Default: today.
     #[arg(long, value_name = "DATE")]
     pub now: Option<String>,
-    /// Only scan files whose path matches this glob (repeatable).
+    /// Only scan files whose path matches this glob (repeatable; replaces the config's `include`).
     #[arg(long, value_name = "GLOB")]
     pub include: Vec<String>,
-    /// Do not scan files whose path matches this glob (repeatable).
+    /// Do not scan files whose path matches this glob (repeatable; replaces the config's `exclude`).
     #[arg(long, value_name = "GLOB")]
     pub exclude: Vec<String>,
-    /// The dispositions file to update (created if missing).
-    #[arg(long, value_name = "FILE", default_value = DEFAULT_DISPOSITIONS)]
-    pub dispositions: PathBuf,
+    /// The dispositions file to update (created if missing). Default: the config's
+    /// `dispositions`, else annexa.dispositions.yaml.
+    #[arg(long, value_name = "FILE")]
+    pub dispositions: Option<PathBuf>,
+    #[command(flatten)]
+    pub config: ConfigArgs,
 }
 
 /// Where `baseline record` and `waive` write when not told.

@@ -76,12 +76,14 @@ pub fn skip_dispositions_file(files: &mut Vec<InputFile>, path: Option<&Path>) {
 
 pub fn record(args: RecordArgs) -> miette::Result<ExitStatus> {
     let now = evaluation_date(args.inputs.now.as_deref())?;
-    let path = &args.inputs.dispositions;
+    let Some((planned, files)) = plan(&args.inputs)? else {
+        return Ok(ExitStatus::Error);
+    };
+    let path = &planned.dispositions;
     let Ok(old) = read(path, false) else {
         eprintln!("{}: not modified", display_path(path));
         return Ok(ExitStatus::Error);
     };
-    let (planned, files) = plan(&args.inputs)?;
     // Each file's outcomes are classified and recorded as they come, then let
     // go: holding every result of 24,000 systems took gigabytes.
     let mut classifier = Classifier::new(&old, "", &planned.rules, now);

@@ -134,10 +134,11 @@ pub fn configured_rules(
 
 /// `configured_rules` for a config file already loaded.
 pub fn rules_of(selection: &RuleSelection, config: &annexa_engine::config::Config) -> (RuleSet, usize) {
-    let merged = RuleSelection {
-        rules: config.rules.iter().cloned().chain(selection.rules.iter().cloned()).collect(),
-        no_builtin: selection.no_builtin || !config.builtin,
-    };
+    // A folder named by the config and by --rules too is read once.
+    let mut seen = std::collections::HashSet::new();
+    let rules =
+        config.rules.iter().chain(&selection.rules).filter(|dir| seen.insert(dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf())));
+    let merged = RuleSelection { rules: rules.cloned().collect(), no_builtin: selection.no_builtin || !config.builtin };
     let mut set = load_rules(&merged);
     let problems = config::apply(config, &mut set);
     (set, problems)

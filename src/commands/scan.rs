@@ -16,7 +16,7 @@ use miette::miette;
 
 use super::evaluation::Evaluation;
 use super::output::{self, Outputs};
-use super::{changed, load_rules, rules_of, ExitStatus, Written};
+use super::{changed, rules_of, ExitStatus, Written};
 use crate::args::{OutputFormat, ScanArgs, ScanInputs};
 use crate::diagnostics::{self, Source};
 
@@ -198,32 +198,50 @@ fn progress_bar(files: usize) -> indicatif::ProgressBar {
 }
 
 /// A scan for `baseline record` and `waive`, its rules loaded and its files
-/// found (with the problems of both reported), ready to run.
+/// found (with the problems of both reported), ready to run. The config
+/// file counts as for `annexa scan`: its rule folders, disabled rules and
+/// severities, globs, kinds and dispositions file, under the flags.
 pub struct Planned {
     rule_set: annexa_engine::rules::RuleSet,
     pub rules: Vec<RuleInfo>,
-    /// Rules and paths that could not be read.
+    /// `--dispositions`, else the config's `dispositions`, else the default.
+    pub dispositions: std::path::PathBuf,
+    kind_globs: Option<std::sync::Arc<annexa_engine::document::kind::KindGlobs>>,
+    /// Rules, config entries and paths that could not be read.
     pub errors: usize,
 }
 
-/// Loads the rules and finds the files of `inputs`, leaving out the dispositions file.
-pub fn plan(inputs: &ScanInputs) -> miette::Result<(Planned, Vec<InputFile>)> {
-    let rule_set = load_rules(&inputs.selection);
-    let discovered = discover(
-        &inputs.paths,
-        &DiscoverOptions { include: inputs.include.clone(), exclude: inputs.exclude.clone(), follow_symlinks: false, shard: None },
-    )?;
+/// Loads the config and the rules and finds the files of `inputs`, leaving
+/// out the dispositions file. `None` when the config file is broken (its
+/// problems are printed).
+pub fn plan(inputs: &ScanInputs) -> miette::Result<Option<(Planned, Vec<InputFile>)>> {
+    let Some(config) = super::config::load(&inputs.config)? else {
+        return Ok(None);
+    };
+    let (rule_set, config_errors) = rules_of(&inputs.selection, &config);
+    let include = if inputs.include.is_empty() { config.include.clone() } else { inputs.include.clone() };
+    let exclude = if inputs.exclude.is_empty() { config.exclude.clone() } else { inputs.exclude.clone() };
+    let discovered = discover(&inputs.paths, &DiscoverOptions { include, exclude, follow_symlinks: false, shard: None })?;
     for error in &discovered.errors {
         diagnostics::eprint(&diagnostics::input_error(error, None));
     }
+    let kind_globs = if config.kinds.is_empty() {
+        None
+    } else {
+        Some(std::sync::Arc::new(annexa_engine::document::kind::KindGlobs::new(&config.kinds)?))
+    };
+    let dispositions =
+        inputs.dispositions.clone().or_else(|| config.dispositions.clone()).unwrap_or_else(|| crate::args::DEFAULT_DISPOSITIONS.into());
+    let mut files = discovered.files;
+    super::baseline::skip_dispositions_file(&mut files, Some(&dispositions));
     let planned = Planned {
         rules: rule_set.rules.iter().map(RuleInfo::from_rule).collect(),
-        errors: rule_set.errors.len() + discovered.errors.len(),
+        errors: rule_set.errors.len() + config_errors + discovered.errors.len(),
         rule_set,
+        dispositions,
+        kind_globs,
     };
-    let mut files = discovered.files;
-    super::baseline::skip_dispositions_file(&mut files, Some(&inputs.dispositions));
-    Ok((planned, files))
+    Ok(Some((planned, files)))
 }
 
 impl Planned {
@@ -240,6 +258,7 @@ impl Planned {
     ) -> miette::Result<usize> {
         let mut options = ScanOptions::new(now);
         options.evidence = evidence;
+        options.load.kind_globs.clone_from(&self.kind_globs);
         let mut errors = self.errors;
         let files = files.into_iter().map(Input::File).collect();
         eval::scan(&self.rule_set.rules, files, &options, &mut |file| {

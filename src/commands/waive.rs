@@ -20,12 +20,14 @@ pub fn run(args: WaiveArgs) -> miette::Result<ExitStatus> {
     let request = WaiverRequest { rule: args.rule, system: args.system, reason: args.reason, by: args.by, expires, now };
     // Refuse before scanning: a waiver without reason, approver or a future expiry is never recorded.
     request.validate()?;
-    let path = &args.inputs.dispositions;
+    let Some((planned, files)) = plan(&args.inputs)? else {
+        return Ok(ExitStatus::Error);
+    };
+    let path = &planned.dispositions;
     let Ok(mut file) = baseline::read(path, false) else {
         eprintln!("{}: not modified", display_path(path));
         return Ok(ExitStatus::Error);
     };
-    let (planned, files) = plan(&args.inputs)?;
     // Only a file that holds the system can hold the outcome to waive: the
     // others are let go as they come, so a waiver over a large tree costs
     // the memory of one file.

@@ -369,6 +369,34 @@ spec: [
     assert_eq!(run.stdout, format!("{FILE}: written (1 added, 0 updated, 1 unchanged, 0 removed; 2 dispositions, 0 waivers)\n"));
 }
 
+/// `baseline record` and `waive` read the config as `scan` does: its rule
+/// folders, disabled rules and dispositions file.
+#[test]
+fn record_and_waive_use_the_config_as_scan_does() {
+    let dir = tempfile::tempdir().unwrap();
+    assert_eq!(annexa_in(dir.path(), &["init"]).code, 0);
+    let run = annexa_in(dir.path(), &["baseline", "record", "--now", NOW]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let recorded = std::fs::read_to_string(dir.path().join(FILE)).unwrap();
+    assert!(recorded.contains("    rule: ACME001\n"), "the config's own rule is recorded:\n{recorded}");
+    let run = annexa_in(dir.path(), &["scan", "--now", NOW, "--dispositions", FILE]);
+    assert!(run.stdout.contains(" 0 new, "), "a scan with the same config finds nothing new:\n{}", run.stdout);
+    // The config's rule is evaluated by waive: it passes, so there is nothing to waive (not "no outcome").
+    let run = annexa_in(
+        dir.path(),
+        &["waive", "ACME001", "--system", "support-assistant", "--reason", "r", "--by", "me", "--expires", "2026-01-01", "--now", NOW],
+    );
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("rule ACME001 does not fail on system `support-assistant` (it is pass)"), "{}", run.stderr);
+    // Another dispositions file and a disabled rule, named by the config.
+    edit(dir.path(), "annexa.yaml", "disable: []", "disable: [ACME001]\ndispositions: reviews.yaml");
+    let run = annexa_in(dir.path(), &["baseline", "record", "--now", NOW]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.starts_with("reviews.yaml: written ("), "{}", run.stdout);
+    let reviews = std::fs::read_to_string(dir.path().join("reviews.yaml")).unwrap();
+    assert!(!reviews.contains("ACME001") && reviews.contains("    rule: AIS"), "{reviews}");
+}
+
 #[test]
 fn fixed_failures_are_resolved_and_spare_waivers_are_reported() {
     let dir = custom_repo();
