@@ -142,16 +142,28 @@ fn every_problem_of_a_file_shows_its_own_lines() {
     assert_eq!(run.stderr, expected.concat());
 }
 
-/// A config path that names an endless device is refused after 64 MiB, not
-/// read until memory runs out.
+/// A config, dispositions or results path that names a device or a FIFO is
+/// refused unread: `/dev/zero` never ends, and a FIFO with no writer would
+/// block for ever.
 #[test]
-fn a_config_file_that_never_ends_is_refused_at_its_bound() {
+fn named_files_that_are_not_regular_files_are_refused_unread() {
     let dir = tree(&[("good.yaml", GOOD)]);
-    let run = annexa_bounded(dir.path(), &["scan", "good.yaml", "--now", "2025-07-01", "--config", "/dev/zero"]);
-    assert_eq!(run.code, 2, "{}", run.stderr);
-    assert_eq!(run.stdout, "");
-    assert_eq!(
-        run.stderr.replace("\n  │ ", " "),
-        "annexa::config\n\n  × /dev/zero: cannot read: it is larger than 67108864 bytes, the most annexa reads from a config file\n"
-    );
+    assert!(Command::new("mkfifo").arg(dir.path().join("pipe")).status().unwrap().success());
+    for (args, shown) in [
+        (&["scan", "good.yaml", "--now", "2025-07-01", "--config", "/dev/zero"][..], "× /dev/zero: cannot read: not a regular file"),
+        (&["scan", "good.yaml", "--now", "2025-07-01", "--config", "pipe"][..], "× pipe: cannot read: not a regular file"),
+        (
+            &["scan", "good.yaml", "--now", "2025-07-01", "--dispositions", "pipe"][..],
+            "× pipe: cannot read the dispositions file: not a regular file",
+        ),
+        (
+            &["baseline", "record", "good.yaml", "--now", "2025-07-01", "--dispositions", "pipe"][..],
+            "× pipe: cannot read the dispositions file: not a regular file",
+        ),
+        (&["render", "pipe"][..], "not a regular file"),
+    ] {
+        let run = annexa_bounded(dir.path(), args);
+        assert_eq!(run.code, 2, "{args:?}: {}", run.stderr);
+        assert!(run.stderr.replace("\n  │ ", " ").contains(shown), "{args:?}: {}", run.stderr);
+    }
 }

@@ -208,14 +208,20 @@ impl Default for LoadOptions {
 
 /// Reads a whole UTF-8 file that annexa does not scan (a config, a rule,
 /// the dispositions file), refusing one past `max_bytes` without reading
-/// further: a path that names `/dev/zero`, or a file that keeps growing,
-/// must not take all memory. `what` names the file in that refusal.
+/// further (a file that keeps growing must not take all memory), and
+/// anything but a regular file without reading it: a FIFO with no writer
+/// would block for ever, and `/dev/zero` never ends. `what` names the file
+/// in the refusal.
 pub fn read_text_within(path: &std::path::Path, max_bytes: u64, what: &str) -> std::io::Result<String> {
     use std::io::Read;
-    let file = std::fs::File::open(path)?;
-    // Sized from the file's length where it has one: grown by doubling, a
-    // 16 MB file touched 48 MB of fresh memory, and fresh memory is slow.
-    let size = file.metadata().ok().filter(std::fs::Metadata::is_file).map_or(0, |m| m.len().min(max_bytes));
+    let file = open_nonblocking(path)?;
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a regular file"));
+    }
+    // Sized from the file's length: grown by doubling, a 16 MB file touched
+    // 48 MB of fresh memory, and fresh memory is slow.
+    let size = meta.len().min(max_bytes);
     let mut text = String::with_capacity(usize::try_from(size).unwrap_or(0).saturating_add(1));
     file.take(max_bytes.saturating_add(1)).read_to_string(&mut text)?;
     if text.len() as u64 > max_bytes {
@@ -415,12 +421,14 @@ mod tests {
         let refused = read_text_within(&path, 9, "a config file").unwrap_err();
         assert_eq!(refused.kind(), std::io::ErrorKind::InvalidData);
         assert_eq!(refused.to_string(), "it is larger than 9 bytes, the most annexa reads from a config file");
-        // An endless device: the read stops one byte past the bound.
-        let zero = std::path::Path::new("/dev/zero");
-        if zero.exists() {
-            let refused = read_text_within(zero, 1 << 20, "a rule file").unwrap_err();
-            assert_eq!(refused.to_string(), "it is larger than 1048576 bytes, the most annexa reads from a rule file");
+        // A device or a FIFO is refused unread: /dev/zero never ends, a FIFO with no writer never answers.
+        for other in ["/dev/zero", "/dev/null"] {
+            let refused = read_text_within(std::path::Path::new(other), 1 << 20, "a rule file").unwrap_err();
+            assert_eq!((refused.kind(), refused.to_string().as_str()), (std::io::ErrorKind::InvalidInput, "not a regular file"));
         }
+        let fifo = dir.path().join("pipe.yaml");
+        assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+        assert_eq!(read_text_within(&fifo, 10, "a config file").unwrap_err().to_string(), "not a regular file");
     }
 
     #[test]
