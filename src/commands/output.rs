@@ -48,6 +48,11 @@ pub fn pair(formats: &[(usize, OutputFormat)], outputs: &[(usize, PathBuf)]) -> 
             None => return Err(format!("--output {} needs a --format before it", file.display())),
         }
     }
+    // Two reports written to one file would each truncate it and interleave.
+    let mut named = std::collections::HashSet::new();
+    if let Some(twice) = outputs.iter().map(|(_, f)| f).find(|f| !named.insert(f.canonicalize().unwrap_or_else(|_| f.to_path_buf()))) {
+        return Err(format!("--output {} is given twice; give each --format a file of its own", twice.display()));
+    }
     let to_stdout = targets.iter().filter(|(_, t)| t.file.is_none()).count();
     if to_stdout > 1 {
         return Err("only one --format may write to standard output; give the others an --output FILE".into());
@@ -163,5 +168,9 @@ mod tests {
             "--output b.json follows a --format that already has --output a.json; give each file its own --format"
         );
         assert!(pair(&[], &[(1, p("x"))]).unwrap_err().starts_with("--output x needs a --format before it"));
+        assert_eq!(
+            pair(&[(1, Json), (3, Sarif)], &[(2, p("same.out")), (4, p("same.out"))]).unwrap_err(),
+            "--output same.out is given twice; give each --format a file of its own"
+        );
     }
 }
