@@ -436,6 +436,7 @@ fn a_rules_folder_follows_links_and_reports_what_it_cannot_read() {
     std::fs::create_dir_all(&pack).unwrap();
     std::fs::create_dir_all(&shared).unwrap();
     std::fs::write(pack.join("A001.rhai"), rule("A001")).unwrap();
+    std::fs::write(pack.join("B001.RHAI"), rule("B001")).unwrap();
     std::fs::write(shared.join("S001.rhai"), rule("S001")).unwrap();
     symlink(shared.join("S001.rhai"), pack.join("S001.rhai")).unwrap();
     symlink(dir.path().join("nowhere.rhai"), pack.join("broken.rhai")).unwrap();
@@ -448,7 +449,7 @@ fn a_rules_folder_follows_links_and_reports_what_it_cannot_read() {
     let (sources, errors) = annexa_engine::rules::read_dir(&pack);
     let at = |p: &std::path::Path| annexa_engine::document::discover::display_path(p);
     let loaded: Vec<&str> = sources.iter().map(|s| s.path.as_str()).collect();
-    assert_eq!(loaded, [at(&pack.join("A001.rhai")), at(&pack.join("S001.rhai"))]);
+    assert_eq!(loaded, [at(&pack.join("A001.rhai")), at(&pack.join("B001.RHAI")), at(&pack.join("S001.rhai"))]);
     let mut reported: Vec<(String, String)> = errors.iter().map(|e| (e.file.clone(), e.message.clone())).collect();
     reported.sort();
     assert_eq!(reported.len(), 2, "{reported:?}");
@@ -468,6 +469,7 @@ fn case_files_follow_links_and_report_what_they_cannot_read() {
     std::fs::create_dir_all(&cases).unwrap();
     std::fs::create_dir_all(dir.path().join("shared")).unwrap();
     std::fs::write(cases.join("pass.yaml"), "rule: A001\n").unwrap();
+    std::fs::write(cases.join("upper.YML"), "rule: A001\n").unwrap();
     std::fs::write(dir.path().join("shared/linked.yaml"), "rule: A001\n").unwrap();
     symlink(dir.path().join("shared/linked.yaml"), cases.join("linked.yaml")).unwrap();
     let made = std::process::Command::new("mkfifo").arg(cases.join("pipe.yaml")).status().map(|s| s.success()).unwrap_or(false);
@@ -476,7 +478,7 @@ fn case_files_follow_links_and_report_what_they_cannot_read() {
     symlink(dir.path().join("pack"), cases.join("loop")).unwrap();
 
     let (files, errors) = annexa_engine::rules::testing::discover(&[dir.path().join("pack")]);
-    assert_eq!(files, [cases.join("linked.yaml"), cases.join("pass.yaml")]);
+    assert_eq!(files, [cases.join("linked.yaml"), cases.join("pass.yaml"), cases.join("upper.YML")]);
     let reported: Vec<(&str, &str)> = errors.iter().map(|e| (e.file.as_str(), e.message.as_str())).collect();
     let at = |name: &str| annexa_engine::document::discover::display_path(&cases.join(name));
     assert_eq!(reported.len(), 2, "{reported:?}");

@@ -149,7 +149,7 @@ pub fn read_dir(dir: &Path) -> (Vec<RuleSource>, Vec<RuleError>) {
     for entry in walker {
         let entry = match entry {
             Ok(entry) => entry,
-            Err(e) if crate::document::discover::hides_nothing(&e, &|p| p.extension().is_some_and(|x| x == "rhai")) => continue,
+            Err(e) if crate::document::discover::hides_nothing(&e, &named_as_rule) => continue,
             Err(e) => {
                 let located = crate::document::discover::walk_error(&e);
                 let file = if located.file.is_empty() { display(dir) } else { located.file };
@@ -158,7 +158,7 @@ pub fn read_dir(dir: &Path) -> (Vec<RuleSource>, Vec<RuleError>) {
             }
         };
         let kind = entry.file_type();
-        if entry.path().extension().is_none_or(|e| e != "rhai") || kind.is_some_and(|t| t.is_dir()) {
+        if !named_as_rule(entry.path()) || kind.is_some_and(|t| t.is_dir()) {
             continue;
         }
         if !kind.is_some_and(|t| t.is_file()) {
@@ -175,6 +175,11 @@ pub fn read_dir(dir: &Path) -> (Vec<RuleSource>, Vec<RuleError>) {
         }
     }
     (sources, errors)
+}
+
+/// Whether a path is named as a rule file: `.rhai`, in any case (as `.YAML` is a document).
+fn named_as_rule(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e.eq_ignore_ascii_case("rhai"))
 }
 
 /// Compiles and validates rules, on this thread's engine for `limits`

@@ -130,9 +130,7 @@ pub fn discover(dirs: &[PathBuf]) -> (Vec<PathBuf>, Vec<InputError>) {
         for entry in walker {
             let entry = match entry {
                 Ok(entry) => entry,
-                Err(e) if crate::document::discover::hides_nothing(&e, &|p| p.extension().is_some_and(|x| x == "yaml" || x == "yml")) => {
-                    continue
-                }
+                Err(e) if crate::document::discover::hides_nothing(&e, &named_as_case) => continue,
                 Err(e) => {
                     let mut located = crate::document::discover::walk_error(&e);
                     if located.file.is_empty() {
@@ -143,7 +141,7 @@ pub fn discover(dirs: &[PathBuf]) -> (Vec<PathBuf>, Vec<InputError>) {
                 }
             };
             let path = entry.path();
-            let is_yaml = path.extension().is_some_and(|e| e == "yaml" || e == "yml");
+            let is_yaml = named_as_case(path);
             let under_tests = path.ancestors().skip(1).any(|a| a.file_name().is_some_and(|n| n == "tests"));
             if !is_yaml || !under_tests || entry.file_type().is_some_and(|t| t.is_dir()) {
                 continue;
@@ -171,6 +169,11 @@ pub fn discover(dirs: &[PathBuf]) -> (Vec<PathBuf>, Vec<InputError>) {
         }
     }
     (files, errors)
+}
+
+/// Whether a path is named as a case file: `.yaml` or `.yml`, in any case.
+fn named_as_case(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e.eq_ignore_ascii_case("yaml") || e.eq_ignore_ascii_case("yml"))
 }
 
 /// Runs every case found under `dirs` against `rules`.
