@@ -10,8 +10,16 @@ use annexa_engine::document::Format;
 use miette::miette;
 
 fn git(args: &[&str]) -> miette::Result<String> {
-    let out =
-        Command::new("git").args(args).output().map_err(|e| miette!(help = "--changed needs git on the PATH", "cannot run git: {e}"))?;
+    git_in(Path::new("."), args)
+}
+
+/// `git ARGS` run in `dir`.
+fn git_in(dir: &Path, args: &[&str]) -> miette::Result<String> {
+    let out = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .map_err(|e| miette!(help = "--changed needs git on the PATH", "cannot run git: {e}"))?;
     if !out.status.success() {
         let stderr = String::from_utf8_lossy(&out.stderr);
         return Err(miette!(
@@ -47,30 +55,43 @@ fn globs(globs: &[String]) -> miette::Result<globset::GlobSet> {
     builder.build().map_err(|e| miette!("invalid globs: {e}"))
 }
 
+/// `path` written relative to `base` (both absolute), with `..` where it
+/// lies outside: how a file changed above the working directory is shown.
+fn relative_to(path: &Path, base: &Path) -> PathBuf {
+    let common = path.components().zip(base.components()).take_while(|(a, b)| a == b).count();
+    let up = base.components().count().saturating_sub(common);
+    std::iter::repeat_n(Path::new(".."), up)
+        .map(Path::to_path_buf)
+        .chain(path.components().skip(common).map(|c| PathBuf::from(c.as_os_str())))
+        .collect()
+}
+
 /// The changed files under `roots` that pass the include/exclude globs,
-/// relative to the working directory, sorted.
+/// relative to the working directory, sorted. Paths are compared whole
+/// (canonical), so a root given as an absolute path, or as `..` from a
+/// folder below it, holds the files it holds.
 pub fn files(base: &str, roots: &[PathBuf], include: &[String], exclude: &[String]) -> miette::Result<Vec<PathBuf>> {
     let (included, excluded) = (globs(include)?, globs(exclude)?);
     let base = if base.is_empty() { default_base()? } else { base.to_string() };
-    // `--relative` gives paths relative to the working directory (and only below it).
-    let tracked = git(&["diff", "--name-only", "-z", "--relative", "--diff-filter=d", &base, "--"])?;
-    let untracked = git(&["ls-files", "--others", "--exclude-standard", "-z"])?;
-    let roots: Vec<String> = roots.iter().map(|r| display_path(r)).collect();
-    let under_roots = |file: &str| {
-        roots.iter().any(|root| {
-            root == "."
-                || file == root
-                || file.strip_prefix(root.as_str()).is_some_and(|rest| rest.starts_with('/'))
-                || root.ends_with('/') && file.starts_with(root.as_str())
-        })
-    };
+    let top = PathBuf::from(git(&["rev-parse", "--show-toplevel"])?.trim_end_matches('\n'));
+    let top = top.canonicalize().unwrap_or(top);
+    let cwd = std::env::current_dir().and_then(|d| d.canonicalize()).map_err(|e| miette!("cannot read the working directory: {e}"))?;
+    // Both relative to the top of the repository, whatever the working directory.
+    let tracked = git_in(&top, &["diff", "--name-only", "-z", "--diff-filter=d", &base, "--"])?;
+    let untracked = git_in(&top, &["ls-files", "--others", "--exclude-standard", "-z"])?;
+    let roots: Vec<PathBuf> = roots.iter().map(|r| r.canonicalize().unwrap_or_else(|_| cwd.join(r))).collect();
     let mut files: Vec<PathBuf> = tracked
         .split('\0')
         .chain(untracked.split('\0'))
-        .filter(|f| !f.is_empty() && under_roots(f))
-        .filter(|f| (include.is_empty() || included.is_match(f)) && !excluded.is_match(f))
-        .map(PathBuf::from)
-        .filter(|p| Format::from_path(p).is_some() && Path::new(p).is_file())
+        .filter(|f| !f.is_empty())
+        .map(|f| top.join(f))
+        .filter(|f| roots.iter().any(|root| f.starts_with(root)))
+        .map(|f| relative_to(&f, &cwd))
+        .filter(|f| {
+            let shown = display_path(f);
+            (include.is_empty() || included.is_match(&shown)) && !excluded.is_match(&shown)
+        })
+        .filter(|p| Format::from_path(p).is_some() && p.is_file())
         .collect();
     files.sort();
     files.dedup();

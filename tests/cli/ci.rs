@@ -418,6 +418,14 @@ fn changed_scans_only_files_that_differ_from_the_base() {
     assert!(run.stdout.contains("b.yaml:2:1") && run.stdout.contains("new.yaml:2:1"), "{}", run.stdout);
     assert!(!run.stdout.contains("a.yaml:") && !run.stdout.contains("c.yaml:"), "{}", run.stdout);
     assert!(run.stdout.ends_with("2 documents in 2 files; 0 errors.\n"), "{}", run.stdout);
+    // The same root written absolute, or as `..` from a folder below it.
+    let absolute = dir.path().canonicalize().unwrap();
+    let run = annexa_in(dir.path(), &["scan", absolute.to_str().unwrap(), "--changed", "--no-builtin", "--rules", "rules"]);
+    assert!(run.stdout.ends_with("2 documents in 2 files; 0 errors.\n"), "{}", run.stdout);
+    std::fs::create_dir(dir.path().join("sub")).unwrap();
+    let run = annexa_in(&dir.path().join("sub"), &["scan", "..", "--changed", "--no-builtin", "--rules", "../rules"]);
+    assert!(run.stdout.contains("../b.yaml:2:1") && run.stdout.contains("../new.yaml:2:1"), "{}", run.stdout);
+    assert!(run.stdout.ends_with("2 documents in 2 files; 0 errors.\n"), "{}", run.stdout);
     let run = annexa_in(dir.path(), &["scan", "--changed", "HEAD", "--no-builtin", "--rules", "rules"]);
     assert!(run.stdout.ends_with("1 document in 1 file; 0 errors.\n"), "only the untracked file differs from HEAD: {}", run.stdout);
     let run = annexa_in(dir.path(), &["scan", "--changed", "no-such-ref", "--no-builtin", "--rules", "rules"]);
