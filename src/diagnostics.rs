@@ -167,6 +167,14 @@ pub fn eprint(diagnostic: &dyn Diagnostic) {
     eprint!("{}", render(diagnostic));
 }
 
+/// Says on standard error which paths the walk met and did not read, so no
+/// format leaves them out without a word (JSON also lists them in its summary).
+pub fn note_skipped(skipped: &[annexa_engine::document::discover::Skipped]) {
+    for s in skipped {
+        eprintln!("note: {}: skipped: {}", s.path, s.reason);
+    }
+}
+
 /// Writes an error that stopped the command.
 pub fn print_fatal(report: miette::Report) {
     eprint(report.as_ref());

@@ -40,6 +40,7 @@ pub fn run(command: ReportCommand) -> miette::Result<ExitStatus> {
     for error in &discovered.errors {
         diagnostics::eprint(&diagnostics::input_error(error, None));
     }
+    diagnostics::note_skipped(&discovered.skipped);
     errors += discovered.errors.len();
     let mut files = discovered.files;
     evaluation.skip_dispositions_file(&mut files);

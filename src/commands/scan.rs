@@ -128,6 +128,7 @@ pub fn run(args: ScanArgs, matches: Option<&ArgMatches>) -> miette::Result<ExitS
             diagnostics::eprint(&diagnostics::input_error(error, None));
         }
         input_errors = discovered.errors.len();
+        diagnostics::note_skipped(&discovered.skipped);
         skipped = discovered.skipped;
         let mut files = discovered.files;
         evaluation.skip_dispositions_file(&mut files);
@@ -225,6 +226,7 @@ pub fn plan(inputs: &ScanInputs) -> miette::Result<Option<(Planned, Vec<InputFil
     for error in &discovered.errors {
         diagnostics::eprint(&diagnostics::input_error(error, None));
     }
+    diagnostics::note_skipped(&discovered.skipped);
     let kind_globs = if config.kinds.is_empty() {
         None
     } else {

@@ -64,8 +64,16 @@ fn hostile_tree_finishes_and_reports_each_problem() {
         assert_eq!(f["status"], "fail");
         assert_eq!((f["line"].as_u64(), f["col"].as_u64()), (Some(5), Some(7)), "{doc}");
     }
-    // The loop is reported on stderr; the FIFO and the device were never opened.
+    // The loop is reported on stderr; the FIFO and the device were never opened, and each is named there.
     assert!(run.stderr.contains("symbolic link loop back to"), "{}", run.stderr);
+    for name in ["pipe.yaml", "zero.yaml"] {
+        assert!(run.stderr.contains(&format!("note: {name}: skipped: not a regular file\n")), "{}", run.stderr);
+    }
+    // Without --follow, links are named too, in every command that walks.
+    for args in [&["scan", "."][..], &["report", "soa", ".", "--format", "csv"], &["baseline", "record", "."]] {
+        let run = annexa_bounded(root, &[args, &["--now", "2025-07-01"]].concat());
+        assert!(run.stderr.contains("note: zero.yaml: skipped: symbolic link not followed (use --follow)\n"), "{args:?}: {}", run.stderr);
+    }
     assert!(!run.stdout.contains("pipe.yaml") && !run.stdout.contains("zero.yaml"));
 }
 
