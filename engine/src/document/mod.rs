@@ -348,7 +348,7 @@ fn parse_source(source: Arc<Source>, format: Format, options: &LoadOptions) -> L
     // (without the BOM, which the parser did not see either). Only files
     // with errors pay for finding the end.
     let end = if syntax_errors.is_empty() { Position::default() } else { position_after(text.as_bytes()) };
-    let errors = syntax_errors
+    let mut errors: Vec<InputError> = syntax_errors
         .into_iter()
         .map(|e| InputError {
             file: source.path.clone(),
@@ -370,8 +370,27 @@ fn parse_source(source: Arc<Source>, format: Format, options: &LoadOptions) -> L
             }
             doc
         })
-        .collect();
+        .collect::<Vec<_>>();
+    errors.extend(documents.iter().filter_map(|doc| unknown_annexa_kind(doc, &source.path)));
     LoadedFile { documents, errors, digests: None }
+}
+
+/// A document of annexa's own format (`apiVersion: annexa/...`) whose kind
+/// is not one of its kinds: no rule is written for it, so a mistyped
+/// `kind: aisystem` would leave a system unchecked without a word.
+fn unknown_annexa_kind(doc: &Document, file: &str) -> Option<InputError> {
+    let api_version = doc.api_version.as_deref().filter(|v| v.starts_with("annexa/"))?;
+    if crate::schema::PUBLISHED.iter().any(|p| p.kind == doc.kind) {
+        return None;
+    }
+    let known: Vec<&str> = crate::schema::PUBLISHED.iter().map(|p| p.kind).collect();
+    let meant = known.iter().find(|k| k.eq_ignore_ascii_case(&doc.kind)).map(|k| format!(" (did you mean `{k}`?)")).unwrap_or_default();
+    Some(InputError {
+        file: file.to_string(),
+        position: Some(doc.root.child_key("kind").map_or(doc.root.region.start, |k| k.region.start)),
+        message: format!("unknown kind `{}` for apiVersion {api_version}: no rule checks it{meant}", doc.kind),
+        hint: Some(format!("{api_version} documents are {}", known.join(" or "))),
+    })
 }
 
 /// The YAML front matter of a Markdown file, including its opening `---` so
@@ -410,6 +429,25 @@ mod tests {
     fn load(text: &str, name: &str) -> LoadedFile {
         let format = Format::from_path(std::path::Path::new(name)).unwrap();
         load_bytes(text.as_bytes().to_vec(), name, format, &LoadOptions::default())
+    }
+
+    #[test]
+    fn an_annexa_document_of_unknown_kind_is_a_located_error() {
+        let loaded = load(
+            "apiVersion: annexa/v1\nkind: aisystem\nmetadata: {name: a}\n---\nkind: Thing\n---\napiVersion: annexa/v1\nkind: AISystem\n",
+            "s.yaml",
+        );
+        assert_eq!(loaded.documents.len(), 3, "still read, and seen by rules for every kind");
+        let got: Vec<(Option<Position>, &str, Option<&str>)> =
+            loaded.errors.iter().map(|e| (e.position, e.message.as_str(), e.hint.as_deref())).collect();
+        assert_eq!(
+            got,
+            [(
+                Some(Position::new(2, 1)),
+                "unknown kind `aisystem` for apiVersion annexa/v1: no rule checks it (did you mean `AISystem`?)",
+                Some("annexa/v1 documents are AISystem or AIManagementSystem"),
+            )]
+        );
     }
 
     #[test]
