@@ -290,3 +290,16 @@ fn rules_list_and_controls() {
     assert_eq!((v["standards"][0]["id"].as_str().unwrap(), annex_a(0)), ("iso42001", 38));
     assert_eq!((v["standards"][1]["id"].as_str().unwrap(), annex_a(1)), ("iso27001", 93));
 }
+
+/// A scan that finds nothing to read says so on standard error: its
+/// summary of zeroes and exit 0 would otherwise read like a clean scan.
+#[test]
+fn a_scan_with_nothing_to_read_says_so() {
+    let run = annexa(&["scan", "fixtures", "--exclude", "*", "--now", "2025-06-01"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.ends_with("0 documents in 0 files; 0 errors.\n"), "{}", run.stdout);
+    assert_eq!(
+        run.stderr,
+        "note: no file to scan: the paths hold no .yaml, .yml, .json or .md file that --include and --exclude let through\n"
+    );
+}
