@@ -8,7 +8,7 @@ use annexa_engine::document::discover::{discover, DiscoverOptions, InputFile, Sh
 use annexa_engine::document::Format as DocFormat;
 use annexa_engine::eval::{self, Input, ScanOptions};
 use annexa_engine::reassess::evidence::EvidenceMode;
-use annexa_engine::reassess::Classifier;
+use annexa_engine::reassess::{Classifier, Scope as ReassessScope};
 use annexa_engine::report::{self, FileResult, Header, ReassessSettings, RuleInfo, Summary};
 use annexa_engine::rules::{Scope, Severity};
 use clap::ArgMatches;
@@ -75,6 +75,8 @@ pub fn run(args: ScanArgs, matches: Option<&ArgMatches>) -> miette::Result<ExitS
 
     let mut input_errors = 0;
     let mut skipped = Vec::new();
+    // Whether --changed narrowed the scan (corpus rules make it read everything).
+    let mut changed_only = false;
     // With --shard: the other shards' files, which only corpus rules read.
     let mut other_shards: Vec<Input> = Vec::new();
     let inputs: Vec<Input> = if reads_stdin {
@@ -108,6 +110,7 @@ pub fn run(args: ScanArgs, matches: Option<&ArgMatches>) -> miette::Result<ExitS
         if let Some(base) = &args.changed {
             let corpus: Vec<&str> = rule_set.rules.iter().filter(|r| r.scope == Scope::Corpus).map(|r| r.id.as_str()).collect();
             if corpus.is_empty() {
+                changed_only = true;
                 roots = changed::files(base.as_str(), &args.paths, &evaluation.include, &evaluation.exclude)?;
             } else {
                 eprintln!(
@@ -166,6 +169,10 @@ pub fn run(args: ScanArgs, matches: Option<&ArgMatches>) -> miette::Result<ExitS
         (Some(file), Some(settings)) => Some(Classifier::new(file, &settings.dispositions, &header.rules, now)),
         _ => None,
     };
+    // Walked folders answer for every recorded system; named files, changed
+    // files, a shard or standard input only for the systems they hold.
+    let walked_whole = !reads_stdin && !changed_only && shard.is_none() && args.paths.iter().all(|p| p.is_dir());
+    let scope = if walked_whole { ReassessScope::Whole } else { ReassessScope::SystemsRead };
     let progress = progress_bar(inputs.len());
     let max_file_bytes = options.load.max_file_bytes;
     eval::scan_shard(&rule_set.rules, inputs, &other_shards, &options, &mut |file| {
@@ -186,7 +193,7 @@ pub fn run(args: ScanArgs, matches: Option<&ArgMatches>) -> miette::Result<ExitS
     })
     .written()?;
     progress.finish_and_clear();
-    summary.dispositions = classifier.map(Classifier::finish);
+    summary.dispositions = classifier.map(|c| c.finish(scope));
     outputs.end(&summary)?;
     Ok(ExitStatus::from_code(summary.exit_code()))
 }

@@ -425,6 +425,11 @@ fn fixed_failures_are_resolved_and_spare_waivers_are_reported() {
     );
     assert!(run.stdout.contains(&format!("{FILE}:15:5  waiver for bot T200 matches no outcome in this scan\n")));
     assert!(run.stdout.contains("0 reassess due, 1 new, 1 resolved, 0 unchanged; waivers: 0 held, 0 lapsed."));
+    // A scan of the file alone (as a pre-merge hook runs it) answers only for the system it read.
+    let run =
+        starter_in(dir.path(), &["scan", "systems/bot.yaml", "--no-builtin", "--rules", "rules", "--now", NOW, "--dispositions", FILE]);
+    assert!(!run.stdout.contains("bot T200"), "{}", run.stdout);
+    assert!(run.stdout.contains("0 reassess due, 1 new, 0 resolved, 0 unchanged; waivers: 0 held, 0 lapsed."), "{}", run.stdout);
     // A partial record keeps the entry of a system it did not see; --prune drops it.
     let run = custom(dir.path(), &["baseline", "record"], NOW);
     assert!(run.stdout.contains("(1 added, 0 updated, 0 unchanged, 0 removed; 2 dispositions, 1 waivers)"), "{}", run.stdout);

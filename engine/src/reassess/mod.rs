@@ -304,13 +304,15 @@ impl<'a> Classifier<'a> {
     }
 
     /// What nothing in this scan matched: dispositions recorded as failing
-    /// (now resolved) and waivers.
-    pub fn finish(mut self) -> DispositionSummary {
+    /// (now resolved) and waivers. A scan of some files only answers for
+    /// the systems it read (`Scope::SystemsRead`).
+    pub fn finish(mut self, scope: Scope) -> DispositionSummary {
         // Once, not a pass over `seen` for each entry: 20,000 entries for
         // systems not scanned took 4.5 s.
         let seen_systems: HashSet<&str> = self.seen.iter().map(|(system, _)| system.as_str()).collect();
+        let answers_for = |system: &str| scope == Scope::Whole || seen_systems.contains(system);
         for d in &self.file.dispositions {
-            if d.status == Status::Fail && !self.seen.contains(&(d.system.clone(), d.rule.clone())) {
+            if d.status == Status::Fail && answers_for(&d.system) && !self.seen.contains(&(d.system.clone(), d.rule.clone())) {
                 let reason = if !self.rules.contains_key(d.rule.as_str()) {
                     format!("was fail (assessed {}), the rule is not loaded", d.assessed)
                 } else if seen_systems.contains(d.system.as_str()) {
@@ -323,12 +325,26 @@ impl<'a> Classifier<'a> {
             }
         }
         for w in &self.file.waivers {
-            if !self.seen.contains(&(w.system.clone(), w.rule.clone())) {
+            if answers_for(&w.system) && !self.seen.contains(&(w.system.clone(), w.rule.clone())) {
                 self.summary.unmatched_waivers.push(UnmatchedWaiver { system: w.system.clone(), rule: w.rule.clone(), at: w.position });
             }
         }
         self.summary
     }
+}
+
+/// Which recorded entries a scan answers for when it ends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    /// The scan walked its folders whole: a recorded failure of a system it
+    /// did not meet is resolved (the system is gone), and a waiver for one
+    /// matches nothing.
+    Whole,
+    /// The scan read some files only (named files, `--changed`, a shard,
+    /// standard input): it answers for the systems it read, and says nothing
+    /// of the others. A pre-merge hook's one-file scan listed every other
+    /// system's failures as resolved: 3,992 lines for 1,000 systems.
+    SystemsRead,
 }
 
 /// The triggers between recorded evidence and the current outcome.
@@ -823,7 +839,18 @@ mod tests {
             ],
             unmatched_waivers: vec![UnmatchedWaiver { system: "ghost".into(), rule: "R1".into(), at: Position::new(30, 5) }],
         };
-        assert_eq!(classifier.finish(), expected);
+        assert_eq!(classifier.finish(Scope::Whole), expected);
+        // A scan of some files answers for bot and helper only: ghost's failure and waiver are not its business.
+        let mut result = scanned(&["bot", "helper"], &[(0, "R1", Status::Fail, "f1"), (1, "R1", Status::Pass, "f1")]);
+        let mut classifier = Classifier::new(&file, "d.yaml", &rules, now);
+        classifier.classify(&mut result);
+        let only_read = DispositionSummary {
+            statuses: [(DispositionStatus::New, 1), (DispositionStatus::Unchanged, 1), (DispositionStatus::Resolved, 3)].into(),
+            gone: expected.gone.iter().filter(|g| g.system != "ghost").cloned().collect(),
+            unmatched_waivers: Vec::new(),
+            ..expected.clone()
+        };
+        assert_eq!(classifier.finish(Scope::SystemsRead), only_read);
     }
 
     #[test]
