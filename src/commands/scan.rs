@@ -140,7 +140,7 @@ pub fn run(args: ScanArgs, matches: Option<&ArgMatches>) -> miette::Result<ExitS
         other_shards = others.into_iter().map(Input::File).collect();
         if files.is_empty() && discovered.errors.is_empty() {
             // A summary of zeroes with exit 0 reads like a clean scan: say that nothing was there to check.
-            let what = if args.changed.is_some() { "changed file" } else { "file" };
+            let what = if changed_only { "changed file" } else { "file" };
             eprintln!("note: no {what} to scan: the paths hold no .yaml, .yml, .json or .md file that --include and --exclude let through");
         }
         files.into_iter().map(Input::File).collect()
