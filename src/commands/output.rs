@@ -50,7 +50,9 @@ pub fn pair(formats: &[(usize, OutputFormat)], outputs: &[(usize, PathBuf)]) -> 
     }
     // Two reports written to one file would each truncate it and interleave.
     let mut named = std::collections::HashSet::new();
-    if let Some(twice) = outputs.iter().map(|(_, f)| f).find(|f| !named.insert(f.canonicalize().unwrap_or_else(|_| f.to_path_buf()))) {
+    // A file not made yet has no canonical path: compare it as written, without `.` parts.
+    let same = |f: &PathBuf| f.canonicalize().unwrap_or_else(|_| f.components().filter(|c| *c != std::path::Component::CurDir).collect());
+    if let Some(twice) = outputs.iter().map(|(_, f)| f).find(|f| !named.insert(same(f))) {
         return Err(format!("--output {} is given twice; give each --format a file of its own", twice.display()));
     }
     let to_stdout = targets.iter().filter(|(_, t)| t.file.is_none()).count();
@@ -171,6 +173,10 @@ mod tests {
         assert_eq!(
             pair(&[(1, Json), (3, Sarif)], &[(2, p("same.out")), (4, p("same.out"))]).unwrap_err(),
             "--output same.out is given twice; give each --format a file of its own"
+        );
+        assert_eq!(
+            pair(&[(1, Json), (3, Sarif)], &[(2, p("new/a.json")), (4, p("./new/./a.json"))]).unwrap_err(),
+            "--output ./new/./a.json is given twice; give each --format a file of its own"
         );
     }
 }
