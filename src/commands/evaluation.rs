@@ -33,8 +33,7 @@ impl Evaluation {
     /// `--dispositions` its file. A dispositions file that cannot be read is
     /// reported and the evaluation goes on without it.
     pub fn settle(args: &EvaluationArgs, config: &Config, now: jiff::civil::Date) -> Self {
-        let include = if args.include.is_empty() { config.include.clone() } else { args.include.clone() };
-        let exclude = if args.exclude.is_empty() { config.exclude.clone() } else { args.exclude.clone() };
+        let (include, exclude) = globs(&args.include, &args.exclude, config);
         let dispositions_path = args.dispositions.clone().or_else(|| config.dispositions.clone());
         let (dispositions, errors) = match &dispositions_path {
             Some(path) => match super::baseline::read(path, true) {
@@ -75,9 +74,18 @@ impl Evaluation {
         let mut options = ScanOptions::new(self.now);
         options.threads = self.threads;
         options.evidence = self.dispositions.as_ref().map(Dispositions::evidence_mode).unwrap_or_default();
-        if !self.kinds.is_empty() {
-            options.load.kind_globs = Some(Arc::new(KindGlobs::new(&self.kinds)?));
-        }
+        options.load.kind_globs = kind_globs(&self.kinds)?;
         Ok(options)
     }
+}
+
+/// `--include` and `--exclude`, each replacing the config's globs when given.
+pub fn globs(include: &[String], exclude: &[String], config: &Config) -> (Vec<String>, Vec<String>) {
+    let pick = |flags: &[String], configured: &[String]| if flags.is_empty() { configured.to_vec() } else { flags.to_vec() };
+    (pick(include, &config.include), pick(exclude, &config.exclude))
+}
+
+/// The config's kinds by path glob, compiled (none when it names none).
+pub fn kind_globs(kinds: &[(String, String)]) -> miette::Result<Option<Arc<KindGlobs>>> {
+    Ok(if kinds.is_empty() { None } else { Some(Arc::new(KindGlobs::new(kinds)?)) })
 }

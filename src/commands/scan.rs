@@ -232,18 +232,13 @@ pub fn plan(inputs: &ScanInputs) -> miette::Result<Option<(Planned, Vec<InputFil
         return Ok(None);
     };
     let (rule_set, config_errors) = rules_of(&inputs.selection, &config);
-    let include = if inputs.include.is_empty() { config.include.clone() } else { inputs.include.clone() };
-    let exclude = if inputs.exclude.is_empty() { config.exclude.clone() } else { inputs.exclude.clone() };
+    let (include, exclude) = super::evaluation::globs(&inputs.include, &inputs.exclude, &config);
     let discovered = discover(&inputs.paths, &DiscoverOptions { include, exclude, follow_symlinks: false, shard: None })?;
     for error in &discovered.errors {
         diagnostics::eprint(&diagnostics::input_error(error, None));
     }
     diagnostics::note_skipped(&discovered.skipped);
-    let kind_globs = if config.kinds.is_empty() {
-        None
-    } else {
-        Some(std::sync::Arc::new(annexa_engine::document::kind::KindGlobs::new(&config.kinds)?))
-    };
+    let kind_globs = super::evaluation::kind_globs(&config.kinds)?;
     let dispositions =
         inputs.dispositions.clone().or_else(|| config.dispositions.clone()).unwrap_or_else(|| crate::args::DEFAULT_DISPOSITIONS.into());
     let mut files = discovered.files;

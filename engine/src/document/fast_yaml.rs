@@ -25,7 +25,7 @@ use super::yaml::{Limits, Parsed};
 /// C1 controls, a byte order mark (anywhere), non-characters and the Unicode
 /// line separators: found by fuzzing, where the fast path read text the full
 /// parser rejects.
-pub(crate) fn not_plain_text(c: char) -> bool {
+fn not_plain_text(c: char) -> bool {
     matches!(c, '\u{80}'..='\u{9f}' | '\u{feff}' | '\u{fffe}' | '\u{ffff}' | '\u{2028}' | '\u{2029}')
 }
 
@@ -87,18 +87,22 @@ fn is_indicator(b: u8) -> bool {
 
 /// The documents of `text`, or `None` when the full parser must read it.
 pub fn parse(text: &str, limits: &Limits) -> Option<Vec<Parsed>> {
-    // A fold, not `any`: it vectorises, and such files are rare enough not to stop early for.
-    // Tabs, CR, other control characters and (past ASCII) characters YAML
-    // forbids or reads specially are the full parser's: it reports them.
-    let (odd, wide) =
-        text.bytes().fold((false, false), |(odd, wide), b| (odd | (b < b' ' && b != b'\n') | (b == 0x7f), wide | (b >= 0x80)));
-    if odd || (wide && text.chars().any(not_plain_text)) {
-        return None;
-    }
+    let wide = plain_text(text)?;
     let mut stream = Stream::new(limits, SCRATCH.take());
     let docs = read_stream(text, wide, &mut stream);
     SCRATCH.set(stream.into_scratch());
     docs
+}
+
+/// Whether `text` holds only characters the fast path reads: `Some(wide)`,
+/// `wide` when some are past ASCII. Tabs, CR, other control characters and
+/// (past ASCII) characters YAML forbids or reads specially are the full
+/// parser's (`None`): it reports them.
+pub(crate) fn plain_text(text: &str) -> Option<bool> {
+    // A fold, not `any`: it vectorises, and such files are rare enough not to stop early for.
+    let (odd, wide) =
+        text.bytes().fold((false, false), |(odd, wide), b| (odd | (b < b' ' && b != b'\n') | (b == 0x7f), wide | (b >= 0x80)));
+    (!(odd || (wide && text.chars().any(not_plain_text)))).then_some(wide)
 }
 
 /// The documents of `text`, which holds only characters the fast path reads

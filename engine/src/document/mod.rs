@@ -19,8 +19,8 @@ use std::sync::{Arc, OnceLock};
 
 use serde::{Deserialize, Serialize};
 
-/// Characters the YAML fast path leaves to the full parser (which reports them).
-pub(crate) use fast_yaml::not_plain_text as odd_in_yaml;
+/// Whether text holds only characters the YAML fast path reads (else the full parser reports them).
+pub(crate) use fast_yaml::plain_text;
 pub use position::{Position, Region};
 pub use value::{Node, Value};
 

@@ -145,14 +145,19 @@ fn evidence(out: &mut String, evidence: &Evidence) {
 
 /// A string as a YAML scalar: plain when that reads back as the same string,
 /// else double-quoted with JSON escapes (which YAML shares), so it stays on one line.
-pub(super) fn quote(s: &str) -> String {
-    let plain_chars = s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '/' | '@'));
-    let starts_well = s.chars().next().is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
-    if plain_chars && starts_well && matches!(scalar::resolve_plain(s), Value::Str(_)) {
+fn quote(s: &str) -> String {
+    if is_plain(s) {
         s.to_string()
     } else {
         serde_json::Value::String(s.to_string()).to_string()
     }
+}
+
+/// Whether `quote` writes `s` plain.
+pub(super) fn is_plain(s: &str) -> bool {
+    let plain_chars = s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '/' | '@'));
+    let starts_well = s.chars().next().is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
+    plain_chars && starts_well && matches!(scalar::resolve_plain(s), Value::Str(_))
 }
 
 /// Reads a dispositions file. Every problem found is returned, each located.

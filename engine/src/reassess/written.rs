@@ -13,7 +13,7 @@
 use std::collections::HashSet;
 
 use super::evidence::Evidence;
-use super::file::{quote, LIMITS, VERSION};
+use super::file::{is_plain, LIMITS, VERSION};
 use super::{Disposition, Dispositions, Waiver};
 use crate::document::Position;
 use crate::report::Status;
@@ -21,8 +21,7 @@ use crate::report::Status;
 /// The entries of `text`, or `None` when it is not exactly as `write` writes.
 pub(super) fn read(text: &str) -> Option<Dispositions> {
     // What the YAML fast path leaves to the full parser is left to the YAML reader here too.
-    let odd_byte = text.bytes().any(|b| (b < b' ' && b != b'\n') || b == 0x7f);
-    if odd_byte || (!text.is_ascii() && text.chars().any(crate::document::odd_in_yaml)) || !text.ends_with('\n') {
+    if crate::document::plain_text(text).is_none() || !text.ends_with('\n') {
         return None;
     }
     let mut lines = Lines::new(text);
@@ -119,11 +118,17 @@ fn optional(lines: &mut Lines, key: &str) -> Option<Option<String>> {
     text(field(lines, key)?).map(Some)
 }
 
-/// A string as `quote` writes it, and only so: decoded, it must quote back
-/// to the same bytes, and (as the YAML reader requires) not be blank.
+/// A string as `quote` writes it, and only so: plain when `is_plain`, else
+/// JSON that writes back to the same bytes; and (as the YAML reader
+/// requires) not blank.
 fn text(written: &str) -> Option<String> {
-    let value = if written.starts_with('"') { serde_json::from_str::<String>(written).ok()? } else { written.to_string() };
-    (quote(&value) == written && !value.trim().is_empty()).then_some(value)
+    let value = if written.starts_with('"') {
+        let value = serde_json::from_str::<String>(written).ok()?;
+        (!is_plain(&value) && serde_json::to_string(&value).ok()? == written).then_some(value)?
+    } else {
+        is_plain(written).then(|| written.to_string())?
+    };
+    (!value.trim().is_empty()).then_some(value)
 }
 
 fn date(written: &str) -> Option<jiff::civil::Date> {
@@ -314,7 +319,7 @@ mod tests {
                 Some(by_lines) => prop_assert_eq!(Ok(by_lines), by_yaml),
                 None => {
                     // Only what the YAML reader refuses, or characters it alone reads, are left to it.
-                    let odd = text.chars().any(|c| c == '\t' || crate::document::odd_in_yaml(c));
+                    let odd = crate::document::plain_text(&text).is_none();
                     prop_assert!(by_yaml.is_err() || odd, "refused a file the YAML reader reads:\n{}", text);
                 }
             }
