@@ -6,7 +6,7 @@ use std::path::Path;
 
 use annexa_engine::document::discover::{display_path, InputFile};
 use annexa_engine::document::{read_text_within, InputError};
-use annexa_engine::reassess::{file, Classifier, Dispositions, RecordOptions, Recorder};
+use annexa_engine::reassess::{file, Classifier, Dispositions, RecordOptions, Recorded, Recorder};
 use miette::miette;
 
 use super::scan::{evaluation_date, plan};
@@ -18,10 +18,24 @@ use crate::diagnostics::{self, Source};
 /// (located, with the source line). Returns how many there were on failure.
 /// A missing file is an empty one unless `must_exist`.
 pub fn read(path: &Path, must_exist: bool) -> Result<Dispositions, usize> {
+    read_as(path, must_exist, |text, display| file::read(&text, display).map_err(|errors| (errors, text)))
+}
+
+/// As `read`, for a scan: the entries of each system are built when the scan meets it.
+pub fn read_recorded(path: &Path, must_exist: bool) -> Result<Recorded, usize> {
+    read_as(path, must_exist, file::read_recorded)
+}
+
+/// Reads the file's text and hands it to `parse`, which returns it with its errors.
+fn read_as<T: Default>(
+    path: &Path,
+    must_exist: bool,
+    parse: impl FnOnce(String, &str) -> Result<T, (Vec<InputError>, String)>,
+) -> Result<T, usize> {
     let display = display_path(path);
     let text = match read_text(path) {
         Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !must_exist => return Ok(Dispositions::default()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !must_exist => return Ok(T::default()),
         Err(e) => {
             let error = InputError {
                 file: display,
@@ -33,7 +47,7 @@ pub fn read(path: &Path, must_exist: bool) -> Result<Dispositions, usize> {
             return Err(1);
         }
     };
-    file::read(&text, &display).map_err(|errors| {
+    parse(text, &display).map_err(|(errors, text)| {
         let source = Source::new(&text);
         for error in &errors {
             diagnostics::eprint(&diagnostics::input_error(error, Some(&source)));

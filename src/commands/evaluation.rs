@@ -9,7 +9,7 @@ use annexa_engine::config::Config;
 use annexa_engine::document::discover::{display_path, DiscoverOptions, InputFile, Shard};
 use annexa_engine::document::kind::KindGlobs;
 use annexa_engine::eval::ScanOptions;
-use annexa_engine::reassess::Dispositions;
+use annexa_engine::reassess::Recorded;
 
 use crate::args::EvaluationArgs;
 
@@ -23,7 +23,7 @@ pub struct Evaluation {
     /// `--dispositions`, else the config's `dispositions`.
     pub dispositions_path: Option<PathBuf>,
     /// The dispositions file, when one is named and could be read.
-    pub dispositions: Option<Dispositions>,
+    pub dispositions: Option<Recorded>,
     /// Problems reported (on standard error) while reading the dispositions file.
     pub errors: usize,
 }
@@ -36,7 +36,7 @@ impl Evaluation {
         let (include, exclude) = globs(&args.include, &args.exclude, config);
         let dispositions_path = args.dispositions.clone().or_else(|| config.dispositions.clone());
         let (dispositions, errors) = match &dispositions_path {
-            Some(path) => match super::baseline::read(path, true) {
+            Some(path) => match super::baseline::read_recorded(path, true) {
                 Ok(file) => (Some(file), 0),
                 Err(count) => (None, count),
             },
@@ -73,7 +73,7 @@ impl Evaluation {
     pub fn scan_options(&self) -> miette::Result<ScanOptions> {
         let mut options = ScanOptions::new(self.now);
         options.threads = self.threads;
-        options.evidence = self.dispositions.as_ref().map(Dispositions::evidence_mode).unwrap_or_default();
+        options.evidence = self.dispositions.as_ref().map(Recorded::evidence_mode).unwrap_or_default();
         options.load.kind_globs = kind_globs(&self.kinds)?;
         Ok(options)
     }

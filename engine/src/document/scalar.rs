@@ -6,29 +6,37 @@ use super::value::Value;
 
 /// Resolves a plain (unquoted, untagged) scalar.
 pub fn resolve_plain(text: &str) -> Value {
+    special(text).unwrap_or_else(|| Value::Str(text.into()))
+}
+
+/// The value of a plain scalar that does not read as a string (null, a
+/// boolean, a number); `None` for a string. Builds nothing for a string.
+pub fn special(text: &str) -> Option<Value> {
     // Every special value starts with one of these bytes; most strings do
     // not, and skip the comparisons.
     if !matches!(text.as_bytes().first(), None | Some(b'~' | b'n' | b'N' | b't' | b'T' | b'f' | b'F' | b'.' | b'+' | b'-' | b'0'..=b'9')) {
-        return Value::Str(text.into());
+        return None;
     }
+    // The named values are at most five bytes long: longer text skips the comparisons.
     match text {
-        "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
-        "true" | "True" | "TRUE" => return Value::Bool(true),
-        "false" | "False" | "FALSE" => return Value::Bool(false),
-        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => return Value::Float(f64::INFINITY),
-        "-.inf" | "-.Inf" | "-.INF" => return Value::Float(f64::NEG_INFINITY),
-        ".nan" | ".NaN" | ".NAN" => return Value::Float(f64::NAN),
+        _ if text.len() > 5 => {}
+        "" | "~" | "null" | "Null" | "NULL" => return Some(Value::Null),
+        "true" | "True" | "TRUE" => return Some(Value::Bool(true)),
+        "false" | "False" | "FALSE" => return Some(Value::Bool(false)),
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => return Some(Value::Float(f64::INFINITY)),
+        "-.inf" | "-.Inf" | "-.INF" => return Some(Value::Float(f64::NEG_INFINITY)),
+        ".nan" | ".NaN" | ".NAN" => return Some(Value::Float(f64::NAN)),
         _ => {}
     }
     if let Some(i) = parse_int(text) {
-        return Value::Int(i);
+        return Some(Value::Int(i));
     }
     if is_core_float(text) {
         if let Ok(f) = text.parse::<f64>() {
-            return Value::Float(f);
+            return Some(Value::Float(f));
         }
     }
-    Value::Str(text.into())
+    None
 }
 
 /// Resolves a scalar with an explicit core-schema tag (`!!int 3`, `!!str yes`).
@@ -68,27 +76,33 @@ fn parse_int(text: &str) -> Option<i64> {
     text.parse().ok()
 }
 
-/// `[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?`
+/// `[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?`, in one pass over the bytes.
 fn is_core_float(text: &str) -> bool {
-    let s = text.strip_prefix(['-', '+']).unwrap_or(text);
-    let (mantissa, exponent) = match s.find(['e', 'E']) {
-        Some(e) => (s.get(..e).unwrap_or_default(), Some(s.get(e + 1..).unwrap_or_default())),
-        None => (s, None),
+    let b = text.as_bytes();
+    let digits = |from: usize| b.get(from..).map_or(0, |rest| rest.iter().take_while(|c| c.is_ascii_digit()).count());
+    let mut at = usize::from(matches!(b.first(), Some(b'-' | b'+')));
+    let whole = digits(at);
+    at += whole;
+    let mantissa_ok = if b.get(at) == Some(&b'.') {
+        let fraction = digits(at + 1);
+        at += 1 + fraction;
+        whole + fraction > 0
+    } else {
+        whole > 0
     };
-    let (int_part, frac_part) = match mantissa.split_once('.') {
-        Some((i, f)) => (i, Some(f)),
-        None => (mantissa, None),
-    };
-    let all_digits = |p: &str| p.bytes().all(|b| b.is_ascii_digit());
-    let mantissa_ok = match frac_part {
-        Some(f) => all_digits(int_part) && all_digits(f) && !(int_part.is_empty() && f.is_empty()),
-        None => !int_part.is_empty() && all_digits(int_part),
-    };
-    let exponent_ok = exponent.is_none_or(|e| {
-        let d = e.strip_prefix(['-', '+']).unwrap_or(e);
-        !d.is_empty() && all_digits(d)
-    });
-    mantissa_ok && exponent_ok
+    if !mantissa_ok {
+        return false;
+    }
+    if matches!(b.get(at), Some(b'e' | b'E')) {
+        at += 1;
+        at += usize::from(matches!(b.get(at), Some(b'-' | b'+')));
+        let exponent = digits(at);
+        if exponent == 0 {
+            return false;
+        }
+        at += exponent;
+    }
+    at == b.len()
 }
 
 #[cfg(test)]
@@ -122,6 +136,21 @@ mod tests {
         // Beyond 64 bits an integer becomes the nearest float, as JSON parsers do.
         assert_eq!(resolve_plain("99999999999999999999"), Value::Float(1e20));
         assert_eq!(resolve_plain("1_000"), Value::Str("1_000".into()));
+    }
+
+    /// Every short string over the bytes a float is made of, against the grammar as a regex.
+    #[test]
+    fn core_floats_are_exactly_the_grammar() {
+        let grammar = regex::Regex::new(r"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$").unwrap();
+        let alphabet = ["1", "0", ".", "e", "E", "+", "-", "x"];
+        let mut texts = vec![String::new()];
+        for _ in 0..6 {
+            let longer: Vec<String> = texts.iter().flat_map(|t| alphabet.iter().map(move |a| format!("{t}{a}"))).collect();
+            for text in &longer {
+                assert_eq!(is_core_float(text), grammar.is_match(text), "{text:?}");
+            }
+            texts = longer;
+        }
     }
 
     #[test]

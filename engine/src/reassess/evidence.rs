@@ -30,6 +30,8 @@ pub enum EvidenceMode {
     /// recorded for its (system, rule): nothing changed there, so nothing
     /// needs to be shown or written anew.
     Changed(Arc<HashMap<(String, String), Vec<String>>>),
+    /// As `Changed`, with the fingerprints looked up in an indexed file.
+    ChangedFromIndex(Arc<super::Index>),
 }
 
 impl EvidenceMode {
@@ -40,6 +42,10 @@ impl EvidenceMode {
             EvidenceMode::Changed(known) => {
                 // Allocation-free lookup would need a borrowed key type; this runs once per outcome.
                 known.get(&(system.to_string(), rule.to_string())).is_none_or(|recorded| recorded.iter().any(|f| f != fingerprint))
+            }
+            EvidenceMode::ChangedFromIndex(index) => {
+                let mut recorded = index.fingerprints(system, rule).peekable();
+                recorded.peek().is_none() || recorded.any(|f| f != fingerprint)
             }
         }
     }

@@ -6,7 +6,7 @@
 use std::fmt::Write as _;
 
 use super::evidence::Evidence;
-use super::{Disposition, Dispositions, Waiver};
+use super::{Disposition, Dispositions, Recorded, Waiver};
 use crate::document::{scalar, yaml, InputError, Node, Position, Value};
 use crate::report::Status;
 
@@ -155,9 +155,12 @@ fn quote(s: &str) -> String {
 
 /// Whether `quote` writes `s` plain.
 pub(super) fn is_plain(s: &str) -> bool {
-    let plain_chars = s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '/' | '@'));
-    let starts_well = s.chars().next().is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
-    plain_chars && starts_well && matches!(scalar::resolve_plain(s), Value::Str(_))
+    // Bytes, not chars: every allowed character is ASCII. It runs on every
+    // value of the file each time a scan reads it.
+    let starts_well = s.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_');
+    starts_well
+        && s.bytes().all(|b| matches!(b, b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'_' | b'-' | b'.' | b'/' | b'@'))
+        && scalar::special(s).is_none()
 }
 
 /// Reads a dispositions file. Every problem found is returned, each located.
@@ -167,6 +170,19 @@ pub fn read(text: &str, display: &str) -> Result<Dispositions, Vec<InputError>> 
         return Ok(file);
     }
     read_within(text, display, &LIMITS)
+}
+
+/// Reads a dispositions file for a scan: as `write` wrote it, checked and
+/// indexed (entries built as the scan meets their systems); else as `read`.
+/// The text comes back with the problems, for their source lines.
+pub fn read_recorded(text: String, display: &str) -> Result<Recorded, (Vec<InputError>, String)> {
+    match super::Index::new(text) {
+        Ok(index) => Ok(Recorded::Indexed(std::sync::Arc::new(index))),
+        Err(text) => match read_within(&text, display, &LIMITS) {
+            Ok(file) => Ok(Recorded::Built(file)),
+            Err(errors) => Err((errors, text)),
+        },
+    }
 }
 
 pub(super) fn read_within(text: &str, display: &str, limits: &yaml::Limits) -> Result<Dispositions, Vec<InputError>> {

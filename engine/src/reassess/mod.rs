@@ -9,6 +9,9 @@ pub mod evidence;
 pub mod file;
 mod written;
 
+pub use written::{Index, IndexEntry};
+
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
@@ -70,6 +73,87 @@ impl Dispositions {
             known.entry((system.clone(), rule.clone())).or_default().push(fingerprint.clone());
         }
         evidence::EvidenceMode::Changed(std::sync::Arc::new(known))
+    }
+}
+
+/// A dispositions file as a scan reads it: in the written layout, checked
+/// whole and indexed, each system's entries built when the scan meets the
+/// system; else (edited by hand) read whole as YAML.
+#[derive(Debug)]
+pub enum Recorded {
+    /// Shared with the scan's workers, which look fingerprints up in it.
+    Indexed(std::sync::Arc<Index>),
+    Built(Dispositions),
+}
+
+impl Default for Recorded {
+    fn default() -> Self {
+        Recorded::Built(Dispositions::default())
+    }
+}
+
+impl Recorded {
+    /// Every entry, built.
+    pub fn into_dispositions(self) -> Dispositions {
+        match self {
+            Recorded::Indexed(index) => index.build_all(),
+            Recorded::Built(file) => file,
+        }
+    }
+
+    pub fn evidence_mode(&self) -> evidence::EvidenceMode {
+        match self {
+            Recorded::Indexed(index) => evidence::EvidenceMode::ChangedFromIndex(std::sync::Arc::clone(index)),
+            Recorded::Built(file) => file.evidence_mode(),
+        }
+    }
+}
+
+/// The entries a `Classifier` works from.
+#[derive(Clone, Copy, Debug)]
+pub enum Source<'a> {
+    Indexed(&'a Index),
+    Built(&'a Dispositions),
+}
+
+impl<'a> From<&'a Recorded> for Source<'a> {
+    fn from(file: &'a Recorded) -> Self {
+        match file {
+            Recorded::Indexed(index) => Source::Indexed(index),
+            Recorded::Built(file) => Source::Built(file),
+        }
+    }
+}
+
+impl<'a> From<&'a Dispositions> for Source<'a> {
+    fn from(file: &'a Dispositions) -> Self {
+        Source::Built(file)
+    }
+}
+
+impl<'a> Source<'a> {
+    /// The dispositions recorded as failing: (system, rule, assessed).
+    fn failures(self) -> Vec<(&'a str, &'a str, jiff::civil::Date)> {
+        match self {
+            Source::Indexed(index) => index
+                .dispositions()
+                .filter_map(|e| e.recorded.filter(|(status, _)| *status == Status::Fail).map(|(_, assessed)| (e.system, e.rule, assessed)))
+                .collect(),
+            Source::Built(file) => file
+                .dispositions
+                .iter()
+                .filter(|d| d.status == Status::Fail)
+                .map(|d| (d.system.as_str(), d.rule.as_str(), d.assessed))
+                .collect(),
+        }
+    }
+
+    /// Every waiver: (system, rule, where it is).
+    fn waivers(self) -> Vec<(&'a str, &'a str, Position)> {
+        match self {
+            Source::Indexed(index) => index.waivers().map(|e| (e.system, e.rule, e.position)).collect(),
+            Source::Built(file) => file.waivers.iter().map(|w| (w.system.as_str(), w.rule.as_str(), w.position)).collect(),
+        }
     }
 }
 
@@ -191,21 +275,37 @@ pub struct DispositionSummary {
 /// Classifies outcomes as files arrive and keeps what it needs to report
 /// the dispositions and waivers nothing matched.
 pub struct Classifier<'a> {
-    file: &'a Dispositions,
-    dispositions: HashMap<(&'a str, &'a str), &'a Disposition>,
-    waivers: HashMap<(&'a str, &'a str), &'a Waiver>,
+    file: Source<'a>,
+    /// The entries of each system met so far, by rule (from a built file,
+    /// every system's, from the start).
+    systems: HashMap<String, SystemEntries<'a>>,
     rules: HashMap<&'a str, &'a RuleInfo>,
     now: jiff::civil::Date,
     seen: HashSet<(String, String)>,
     summary: DispositionSummary,
 }
 
+#[derive(Default)]
+struct SystemEntries<'a> {
+    dispositions: HashMap<String, Cow<'a, Disposition>>,
+    waivers: HashMap<String, Cow<'a, Waiver>>,
+}
+
 impl<'a> Classifier<'a> {
-    pub fn new(file: &'a Dispositions, display: &str, rules: &'a [RuleInfo], now: jiff::civil::Date) -> Self {
+    pub fn new(file: impl Into<Source<'a>>, display: &str, rules: &'a [RuleInfo], now: jiff::civil::Date) -> Self {
+        let file = file.into();
+        let mut systems: HashMap<String, SystemEntries<'a>> = HashMap::new();
+        if let Source::Built(built) = file {
+            for d in &built.dispositions {
+                systems.entry(d.system.clone()).or_default().dispositions.insert(d.rule.clone(), Cow::Borrowed(d));
+            }
+            for w in &built.waivers {
+                systems.entry(w.system.clone()).or_default().waivers.insert(w.rule.clone(), Cow::Borrowed(w));
+            }
+        }
         Classifier {
             file,
-            dispositions: file.dispositions.iter().map(|d| ((d.system.as_str(), d.rule.as_str()), d)).collect(),
-            waivers: file.waivers.iter().map(|w| ((w.system.as_str(), w.rule.as_str()), w)).collect(),
+            systems,
             rules: rules.iter().map(|r| (r.id.as_str(), r)).collect(),
             now,
             seen: HashSet::new(),
@@ -220,6 +320,7 @@ impl<'a> Classifier<'a> {
             else {
                 continue;
             };
+            self.meet(&system);
             self.seen.insert((system.clone(), outcome.rule.clone()));
             outcome.disposition = self.outcome(&system, outcome).map(Box::new);
             if let Some(c) = &outcome.disposition {
@@ -233,9 +334,23 @@ impl<'a> Classifier<'a> {
         }
     }
 
+    /// Builds the entries of `system` from an indexed file, the first time it is met.
+    fn meet(&mut self, system: &str) {
+        let Source::Indexed(index) = self.file else { return };
+        if self.systems.contains_key(system) {
+            return;
+        }
+        let (dispositions, waivers) = index.system(system);
+        let entries = SystemEntries {
+            dispositions: dispositions.into_iter().map(|d| (d.rule.clone(), Cow::Owned(d))).collect(),
+            waivers: waivers.into_iter().map(|w| (w.rule.clone(), Cow::Owned(w))).collect(),
+        };
+        self.systems.insert(system.to_string(), entries);
+    }
+
     fn outcome(&self, system: &str, outcome: &Outcome) -> Option<Classification> {
-        let key = (system, outcome.rule.as_str());
-        let recorded = self.dispositions.get(&key).copied();
+        let entries = self.systems.get(system);
+        let recorded = entries.and_then(|e| e.dispositions.get(&outcome.rule)).map(|d| &**d);
         let rule = self.rules.get(outcome.rule.as_str()).copied();
         let current = outcome.evidence.as_ref();
         let mut c = Classification {
@@ -275,7 +390,7 @@ impl<'a> Classifier<'a> {
                 }
             }
         }
-        c.waiver = self.waivers.get(&key).map(|w| self.waiver(w, outcome, current, rule));
+        c.waiver = entries.and_then(|e| e.waivers.get(&outcome.rule)).map(|w| self.waiver(w, outcome, current, rule));
         Some(c)
     }
 
@@ -311,22 +426,22 @@ impl<'a> Classifier<'a> {
         // systems not scanned took 4.5 s.
         let seen_systems: HashSet<&str> = self.seen.iter().map(|(system, _)| system.as_str()).collect();
         let answers_for = |system: &str| scope == Scope::Whole || seen_systems.contains(system);
-        for d in &self.file.dispositions {
-            if d.status == Status::Fail && answers_for(&d.system) && !self.seen.contains(&(d.system.clone(), d.rule.clone())) {
-                let reason = if !self.rules.contains_key(d.rule.as_str()) {
-                    format!("was fail (assessed {}), the rule is not loaded", d.assessed)
-                } else if seen_systems.contains(d.system.as_str()) {
-                    format!("was fail (assessed {}), the rule no longer applies to this system", d.assessed)
+        for (system, rule, assessed) in self.file.failures() {
+            if answers_for(system) && !self.seen.contains(&(system.to_string(), rule.to_string())) {
+                let reason = if !self.rules.contains_key(rule) {
+                    format!("was fail (assessed {assessed}), the rule is not loaded")
+                } else if seen_systems.contains(system) {
+                    format!("was fail (assessed {assessed}), the rule no longer applies to this system")
                 } else {
-                    format!("was fail (assessed {}), the system is not in this scan", d.assessed)
+                    format!("was fail (assessed {assessed}), the system is not in this scan")
                 };
                 *self.summary.statuses.entry(DispositionStatus::Resolved).or_default() += 1;
-                self.summary.gone.push(Gone { system: d.system.clone(), rule: d.rule.clone(), reason });
+                self.summary.gone.push(Gone { system: system.to_string(), rule: rule.to_string(), reason });
             }
         }
-        for w in &self.file.waivers {
-            if answers_for(&w.system) && !self.seen.contains(&(w.system.clone(), w.rule.clone())) {
-                self.summary.unmatched_waivers.push(UnmatchedWaiver { system: w.system.clone(), rule: w.rule.clone(), at: w.position });
+        for (system, rule, at) in self.file.waivers() {
+            if answers_for(system) && !self.seen.contains(&(system.to_string(), rule.to_string())) {
+                self.summary.unmatched_waivers.push(UnmatchedWaiver { system: system.to_string(), rule: rule.to_string(), at });
             }
         }
         self.summary
@@ -793,6 +908,79 @@ mod tests {
         // The first entry's fingerprint differs: no evidence is reused.
         assert_eq!((r4.status, r4.assessed, r4.fingerprint.as_str(), r4.evidence.is_empty()), (Status::Fail, now, "f4", true));
         assert_eq!(summary, RecordSummary { added: 0, updated: 2, unchanged: 1, removed: 0 });
+    }
+
+    /// A file read as written (indexed, entries built per system met)
+    /// classifies as the same file read whole, in both scopes.
+    #[test]
+    fn an_indexed_file_classifies_as_the_file_read_whole() {
+        let now = jiff::civil::date(2025, 6, 1);
+        let rules = [rule("R1"), rule("R2")];
+        let waiver = |system: &str, rule: &str, fingerprint: &str| Waiver {
+            system: system.into(),
+            rule: rule.into(),
+            reason: "sandboxed".into(),
+            by: "alice".into(),
+            granted: jiff::civil::date(2025, 1, 1),
+            expires: jiff::civil::date(2026, 1, 1),
+            fingerprint: fingerprint.into(),
+            rule_hash: "hash".into(),
+            evidence: ev(&[("spec.tools", Some("[]"))]),
+            position: Position::default(),
+        };
+        let file = Dispositions {
+            dispositions: vec![
+                recorded("bot", "R1", Status::Fail, 1, "f1"),
+                recorded("bot", "R2", Status::Fail, 2, "f2"),
+                recorded("ghost", "R1", Status::Fail, 3, "f1"),
+                recorded("bot", "R9", Status::Fail, 4, "f9"),
+                recorded("helper", "R1", Status::Pass, 5, "old"),
+                recorded("helper", "R2", Status::Fail, 6, "f2"),
+            ],
+            waivers: vec![waiver("bot", "R1", "f1"), waiver("ghost", "R1", "f1"), waiver("helper", "R2", "f2")],
+        };
+        let text = file::render(&file);
+        let whole = file::read_within(&text, "d.yaml", &file::LIMITS).unwrap();
+        let indexed = Recorded::Indexed(std::sync::Arc::new(Index::new(text).unwrap()));
+        let classify = |source: Source, scope: Scope| {
+            let mut classifier = Classifier::new(source, "d.yaml", &rules, now);
+            let mut result = scanned(
+                &["bot", "helper", "new"],
+                &[(0, "R1", Status::Fail, "f1"), (1, "R1", Status::Fail, "f1"), (2, "R1", Status::Pass, "n1")],
+            );
+            classifier.classify(&mut result);
+            let classes: Vec<_> = result.outcomes.into_iter().map(|o| o.disposition).collect();
+            (classes, classifier.finish(scope))
+        };
+        for scope in [Scope::Whole, Scope::SystemsRead] {
+            let (classes, summary) = classify(Source::from(&indexed), scope);
+            assert_eq!((&classes, &summary), (&classify(Source::from(&whole), scope).0, &classify(Source::from(&whole), scope).1));
+            // Not vacuous: held and lapsed waivers, a reassessment, and entries nothing matched.
+            let statuses: Vec<_> = classes.iter().map(|c| c.as_ref().map(|c| (c.status, c.waiver.as_ref().map(|w| w.status)))).collect();
+            assert_eq!(
+                statuses,
+                [
+                    Some((DispositionStatus::Unchanged, Some(WaiverStatus::Held))),
+                    Some((DispositionStatus::ReassessDue, None)),
+                    Some((DispositionStatus::New, None))
+                ]
+            );
+            let gone = if scope == Scope::Whole { 4 } else { 3 };
+            assert_eq!((summary.gone.len(), summary.unmatched_waivers.len()), (gone, usize::from(scope == Scope::Whole) + 1));
+        }
+        // The fingerprints a scan compares against come from the index as from the whole file.
+        let (by_index, by_file) = (indexed.evidence_mode(), whole.evidence_mode());
+        for (system, rule, fingerprint) in [("bot", "R1", "f1"), ("bot", "R1", "f0"), ("helper", "R2", "f2"), ("new", "R1", "n1")] {
+            assert_eq!(
+                by_index.wants(system, rule, fingerprint),
+                by_file.wants(system, rule, fingerprint),
+                "{system} {rule} {fingerprint}"
+            );
+        }
+        assert_eq!(
+            [("bot", "R1", "f1"), ("bot", "R1", "f0"), ("new", "R1", "n1")].map(|(s, r, f)| by_index.wants(s, r, f)),
+            [false, true, true]
+        );
     }
 
     #[test]
