@@ -18,20 +18,37 @@ use crate::diagnostics::{self, Source};
 /// (located, with the source line). Returns how many there were on failure.
 /// A missing file is an empty one unless `must_exist`.
 pub fn read(path: &Path, must_exist: bool) -> Result<Dispositions, usize> {
-    read_as(path, must_exist, |text, display| file::read(&text, display).map_err(|errors| (errors, text)))
+    load_as(path, must_exist, |text, display| file::read(&text, display).map_err(|errors| (errors, text))).map_err(report)
 }
 
-/// As `read`, for a scan: the entries of each system are built when the scan meets it.
-pub fn read_recorded(path: &Path, must_exist: bool) -> Result<Recorded, usize> {
-    read_as(path, must_exist, file::read_recorded)
+/// The dispositions file for a scan, which must exist: its entries are built
+/// as the scan meets their systems. Prints nothing: it runs on a thread of
+/// its own while the rules compile, and `report` shows the problems after.
+pub fn load_recorded(path: &Path) -> Result<Recorded, Problems> {
+    load_as(path, true, file::read_recorded)
+}
+
+/// Why a dispositions file could not be read, and its text when the problems are in it.
+pub struct Problems {
+    errors: Vec<InputError>,
+    text: Option<String>,
+}
+
+/// Reports `problems` on standard error (located, with their source lines); returns how many.
+pub fn report(problems: Problems) -> usize {
+    let source = problems.text.as_deref().map(Source::new);
+    for error in &problems.errors {
+        diagnostics::eprint(&diagnostics::input_error(error, source.as_ref()));
+    }
+    problems.errors.len()
 }
 
 /// Reads the file's text and hands it to `parse`, which returns it with its errors.
-fn read_as<T: Default>(
+fn load_as<T: Default>(
     path: &Path,
     must_exist: bool,
     parse: impl FnOnce(String, &str) -> Result<T, (Vec<InputError>, String)>,
-) -> Result<T, usize> {
+) -> Result<T, Problems> {
     let display = display_path(path);
     let text = match read_text(path) {
         Ok(text) => text,
@@ -43,17 +60,10 @@ fn read_as<T: Default>(
                 message: format!("cannot read the dispositions file: {e}"),
                 hint: Some("create it with `annexa baseline record --dispositions FILE`".into()),
             };
-            diagnostics::eprint(&diagnostics::input_error(&error, None));
-            return Err(1);
+            return Err(Problems { errors: vec![error], text: None });
         }
     };
-    parse(text, &display).map_err(|(errors, text)| {
-        let source = Source::new(&text);
-        for error in &errors {
-            diagnostics::eprint(&diagnostics::input_error(error, Some(&source)));
-        }
-        errors.len()
-    })
+    parse(text, &display).map_err(|(errors, text)| Problems { errors, text: Some(text) })
 }
 
 /// The file's text, refused past `file::MAX_BYTES` without reading further.

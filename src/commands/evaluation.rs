@@ -11,6 +11,7 @@ use annexa_engine::document::kind::KindGlobs;
 use annexa_engine::eval::ScanOptions;
 use annexa_engine::reassess::Recorded;
 
+use super::baseline::Problems;
 use crate::args::EvaluationArgs;
 
 pub struct Evaluation {
@@ -22,26 +23,22 @@ pub struct Evaluation {
     kinds: Vec<(String, String)>,
     /// `--dispositions`, else the config's `dispositions`.
     pub dispositions_path: Option<PathBuf>,
-    /// The dispositions file, when one is named and could be read.
+    /// The dispositions file being read, until `finish_reading`.
+    reading: Option<std::thread::JoinHandle<Result<Recorded, Problems>>>,
+    /// The dispositions file, when one is named and could be read (after `finish_reading`).
     pub dispositions: Option<Recorded>,
-    /// Problems reported (on standard error) while reading the dispositions file.
+    /// Problems reported (on standard error) while reading the dispositions file (after `finish_reading`).
     pub errors: usize,
 }
 
 impl Evaluation {
     /// Flags replace the config's values: `--include` and `--exclude` its globs,
-    /// `--dispositions` its file. A dispositions file that cannot be read is
-    /// reported and the evaluation goes on without it.
+    /// `--dispositions` its file. The dispositions file is read on a thread
+    /// of its own, while the rules compile: `finish_reading` waits for it.
     pub fn settle(args: &EvaluationArgs, config: &Config, now: jiff::civil::Date) -> Self {
         let (include, exclude) = globs(&args.include, &args.exclude, config);
         let dispositions_path = args.dispositions.clone().or_else(|| config.dispositions.clone());
-        let (dispositions, errors) = match &dispositions_path {
-            Some(path) => match super::baseline::read_recorded(path, true) {
-                Ok(file) => (Some(file), 0),
-                Err(count) => (None, count),
-            },
-            None => (None, 0),
-        };
+        let reading = dispositions_path.clone().map(|path| std::thread::spawn(move || super::baseline::load_recorded(&path)));
         Evaluation {
             now,
             include,
@@ -50,8 +47,24 @@ impl Evaluation {
             threads: args.threads,
             kinds: config.kinds.clone(),
             dispositions_path,
-            dispositions,
-            errors,
+            reading,
+            dispositions: None,
+            errors: 0,
+        }
+    }
+
+    /// Waits for the dispositions file and reports its problems (on standard
+    /// error, after those of the rules, whatever finished first). A file that
+    /// cannot be read is reported and the evaluation goes on without it.
+    pub fn finish_reading(&mut self) {
+        let Some(reading) = self.reading.take() else { return };
+        match reading.join() {
+            Ok(Ok(file)) => self.dispositions = Some(file),
+            Ok(Err(problems)) => self.errors = super::baseline::report(problems),
+            Err(_) => {
+                eprintln!("error: reading the dispositions file failed (a bug in annexa)");
+                self.errors = 1;
+            }
         }
     }
 

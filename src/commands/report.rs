@@ -29,7 +29,8 @@ pub fn run(command: ReportCommand) -> miette::Result<ExitStatus> {
     let Some((rule_set, config, config_errors)) = configured_rules(&args.selection, &args.config)? else {
         return Ok(ExitStatus::Error);
     };
-    let evaluation = Evaluation::settle(&args.evaluation, &config, now);
+    let mut evaluation = Evaluation::settle(&args.evaluation, &config, now);
+    evaluation.finish_reading();
     // --exclusions FILE replaces the config's `soa: {exclusions}`.
     let (exclusions, exclusion_errors) = match &args.exclusions {
         Some(path) => read_exclusions(path)?,

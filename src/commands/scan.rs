@@ -60,7 +60,7 @@ pub fn run(args: ScanArgs, matches: Option<&ArgMatches>) -> miette::Result<ExitS
     // Flags override the config: --fail-on replaces its value, and so do the evaluation flags
     // (--rules and --no-builtin are applied with the rules).
     let fail_on: Severity = args.fail_on.map(Into::into).or(config.fail_on).unwrap_or(Severity::Low);
-    let evaluation = Evaluation::settle(&args.evaluation, &config, now);
+    let mut evaluation = Evaluation::settle(&args.evaluation, &config, now);
     // The walk needs the paths and the settings, not the rules: unless the
     // input is standard input, or --changed asks the rules first, it runs on
     // a thread of its own while the rules compile.
@@ -70,6 +70,7 @@ pub fn run(args: ScanArgs, matches: Option<&ArgMatches>) -> miette::Result<ExitS
         std::thread::spawn(move || discover(&roots, &options))
     });
     let (rule_set, config_errors) = rules_of(&args.selection, &config);
+    evaluation.finish_reading();
     let reassess =
         evaluation.dispositions_display().map(|dispositions| ReassessSettings { dispositions, reassess_fails: args.reassess_fails });
 

@@ -148,6 +148,11 @@ fn every_problem_of_a_file_shows_its_own_lines() {
         "d.yaml: not modified\n".to_string(),
     ];
     assert_eq!(run.stderr, expected.concat());
+    // A scan reads the file on a thread of its own and shows the same, located; it scans on without it.
+    let run = annexa_bounded(dir.path(), &["scan", "--dispositions", "d.yaml", "--now", "2025-07-01", "good.yaml"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert_eq!(run.stderr, expected[..2].concat());
+    assert!(run.stdout.contains("1 document in 1 file; 2 errors."), "{}", run.stdout);
 }
 
 /// A config, dispositions or results path that names a device or a FIFO is
