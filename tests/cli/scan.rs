@@ -303,3 +303,16 @@ fn a_scan_with_nothing_to_read_says_so() {
         "note: no file to scan: the paths hold no .yaml, .yml, .json or .md file that --include and --exclude let through\n"
     );
 }
+
+/// One folder named twice, relative and absolute, is scanned once, under the spelling named first.
+#[test]
+fn a_folder_named_twice_under_two_spellings_is_scanned_once() {
+    let dir = owner_tree(&[]);
+    let absolute = dir.path().join("docs");
+    let once = annexa_in(dir.path(), &["scan", "--no-builtin", "--rules", "rules", "--now", "2025-07-01", "docs"]);
+    let twice =
+        annexa_in(dir.path(), &["scan", "--no-builtin", "--rules", "rules", "--now", "2025-07-01", "docs", absolute.to_str().unwrap()]);
+    assert_eq!(once.code, 1, "{}", once.stderr);
+    assert!(once.stdout.contains("2 documents in 2 files"), "{}", once.stdout);
+    assert_eq!((twice.code, &twice.stdout, &twice.stderr), (once.code, &once.stdout, &once.stderr));
+}

@@ -3,6 +3,7 @@
 //! sorted, de-duplicated list so every run reads the same files in the same order.
 
 use std::borrow::Cow;
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
@@ -133,7 +134,17 @@ pub fn discover(roots: &[PathBuf], options: &DiscoverOptions) -> Result<Discover
     let mut out = Discovered::default();
     let wanted =
         |display: &str| include.as_ref().is_none_or(|g| g.is_match(display)) && !exclude.as_ref().is_some_and(|g| g.is_match(display));
+    // With several roots, one file can be reached twice under two spellings
+    // (`fixtures` and its absolute path, `a/../a`): each file is known by its
+    // root's canonical path and its place under it, and the first root named wins.
+    let several = roots.len() > 1;
+    let mut reached: HashSet<PathBuf> = HashSet::new();
+    let mut first_time = |root: &Path, canonical: Option<&Path>, path: &Path| {
+        !several
+            || reached.insert(canonical.zip(path.strip_prefix(root).ok()).map_or_else(|| path.to_path_buf(), |(c, under)| c.join(under)))
+    };
     for root in roots {
+        let canonical = if several { std::fs::canonicalize(root).ok() } else { None };
         let meta = match std::fs::metadata(root) {
             Ok(meta) => meta,
             Err(e) => {
@@ -150,7 +161,9 @@ pub fn discover(roots: &[PathBuf], options: &DiscoverOptions) -> Result<Discover
             // A file named explicitly is read whatever its name, as YAML unless it says otherwise.
             let display = display_path(root);
             let format = Format::from_path(root).unwrap_or(Format::Yaml);
-            found.push(InputFile { path: root.clone(), display, format });
+            if first_time(root, canonical.as_deref(), root) {
+                found.push(InputFile { path: root.clone(), display, format });
+            }
             continue;
         }
         let walker = ignore::WalkBuilder::new(root)
@@ -188,7 +201,7 @@ pub fn discover(roots: &[PathBuf], options: &DiscoverOptions) -> Result<Discover
                 out.skipped.push(Skipped { path: display, reason: "symbolic link not followed (use --follow)".into() });
             } else if !file_type.is_file() {
                 out.skipped.push(Skipped { path: display, reason: "not a regular file".into() });
-            } else {
+            } else if first_time(root, canonical.as_deref(), entry.path()) {
                 found.push(InputFile { path: entry.into_path(), display, format });
             }
         }
@@ -261,16 +274,20 @@ mod tests {
             std::fs::write(path, "a: 1\n").unwrap();
         }
         let named = dir.path().join("sub/c.yml");
-        // The walk reaches the named file again, and `sub/../sub` reaches it by another spelling.
+        // The walk reaches the named file again, and `sub/../sub` reaches it by
+        // another spelling: it is read once, under the first root's spelling.
         let roots = [named.clone(), dir.path().to_path_buf(), dir.path().join("sub/../sub")];
         let found = discover(&roots, &DiscoverOptions::default()).unwrap();
         let root = display_path(dir.path());
         let displays: Vec<&str> = found.files.iter().map(|f| f.display.as_str()).collect();
-        let expected =
-            [format!("{root}/a.json"), format!("{root}/b.yaml"), format!("{root}/sub/../sub/c.yml"), format!("{root}/sub/c.yml")];
-        assert_eq!(displays, expected);
+        assert_eq!(displays, [format!("{root}/a.json"), format!("{root}/b.yaml"), format!("{root}/sub/c.yml")]);
         let formats: Vec<Format> = found.files.iter().map(|f| f.format).collect();
-        assert_eq!(formats, [Format::Json, Format::Yaml, Format::Yaml, Format::Yaml]);
+        assert_eq!(formats, [Format::Json, Format::Yaml, Format::Yaml]);
+        // A folder named relative and absolute, the relative first: its spelling is kept.
+        let relative = PathBuf::from(format!("{}/./sub", dir.path().display()));
+        let found = discover(&[relative, dir.path().join("sub")], &DiscoverOptions::default()).unwrap();
+        let displays: Vec<&str> = found.files.iter().map(|f| f.display.as_str()).collect();
+        assert_eq!(displays, [format!("{root}/./sub/c.yml")]);
         assert!(found.other_shards.is_empty() && found.errors.is_empty());
     }
 
