@@ -106,6 +106,10 @@ pub fn load_rules(selection: &RuleSelection) -> RuleSet {
     let mut read_errors = Vec::new();
     for dir in &selection.rules {
         let (more, errors) = engine_rules::read_dir(dir);
+        if more.is_empty() && errors.is_empty() {
+            // A scan without the rules it was pointed at looks clean: say so.
+            eprintln!("note: {}: no rule file (.rhai) in this folder", annexa_engine::document::discover::display_path(dir));
+        }
         sources.extend(more);
         read_errors.extend(errors);
     }
@@ -114,6 +118,9 @@ pub fn load_rules(selection: &RuleSelection) -> RuleSet {
     for error in &set.errors {
         let source = set.failed_sources.iter().find(|s| s.path == error.file).map(|s| Source::new(&s.text));
         diagnostics::eprint(&diagnostics::rule_error(error, source.as_ref()));
+    }
+    if set.rules.is_empty() && set.errors.is_empty() {
+        eprintln!("note: no rule to evaluate: the built-in rules are off (--no-builtin, or `builtin: false` in the config) and no rule folder holds one");
     }
     set
 }

@@ -316,3 +316,23 @@ fn a_folder_named_twice_under_two_spellings_is_scanned_once() {
     assert!(once.stdout.contains("2 documents in 2 files"), "{}", once.stdout);
     assert_eq!((twice.code, &twice.stdout, &twice.stderr), (once.code, &once.stdout, &once.stderr));
 }
+
+/// Rules pointed at but not there: the scan still runs, and says why it found nothing.
+#[test]
+fn an_empty_rule_folder_and_no_rules_at_all_are_noted() {
+    let dir = owner_tree(&[("empty/README.md", "no rules yet\n")]);
+    let run = annexa_in(dir.path(), &["scan", "--rules", "empty", "--rules", "rules", "--no-builtin", "--now", "2025-07-01", "docs"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(run.stderr, "note: empty: no rule file (.rhai) in this folder\n");
+    let run = annexa_in(dir.path(), &["scan", "--rules", "empty", "--no-builtin", "--now", "2025-07-01", "docs"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        run.stderr,
+        "note: empty: no rule file (.rhai) in this folder\nnote: no rule to evaluate: the built-in rules are off (--no-builtin, or `builtin: false` in the config) and no rule folder holds one\n"
+    );
+    assert!(
+        run.stdout.ends_with("outcomes: 0 pass, 0 fail, 0 not applicable, 0 error; 2 documents in 2 files; 0 errors.\n"),
+        "{}",
+        run.stdout
+    );
+}
