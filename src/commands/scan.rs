@@ -156,6 +156,7 @@ pub fn run(args: ScanArgs, matches: Option<&ArgMatches>) -> miette::Result<ExitS
         rules: rule_set.rules.iter().map(RuleInfo::from_rule).collect(),
         rule_errors: rule_set.errors.clone(),
         reassess,
+        shards: shard.filter(|s| s.count > 1).map(|s| report::Shards { held: vec![s.index], count: s.count }),
     };
     let mut outputs = Outputs::open(&targets, args.output.color)?;
     outputs.begin(&header)?;

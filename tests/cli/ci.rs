@@ -239,6 +239,7 @@ fn shards_partition_the_inputs_and_merge_into_the_unsharded_report() {
         let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
         let paths: Vec<String> = report["files"].as_array().unwrap().iter().map(|f| f["path"].as_str().unwrap().to_string()).collect();
         assert!(!paths.is_empty(), "shard {shard} of 13 files is not empty");
+        assert_eq!(report["shards"], serde_json::json!({"held": [i], "count": 3}), "results say they are one shard");
         seen.extend(paths);
         std::fs::write(dir.path().join(format!("shard-{i}.json")), run.stdout).unwrap();
     }
@@ -249,9 +250,16 @@ fn shards_partition_the_inputs_and_merge_into_the_unsharded_report() {
     let merged = annexa_in(dir.path(), &["render", "shard-3.json", "shard-1.json", "shard-2.json", "--format", "json"]);
     assert_eq!(merged.code, whole.code);
     assert_eq!(merged.stdout, whole.stdout, "merged shards, cross-document verdicts included, are byte-identical to one unsharded run");
+    // Some shards only: rendered, and said to be partial.
+    let partial = annexa_in(dir.path(), &["render", "shard-3.json", "shard-1.json"]);
+    assert!(partial.stdout.ends_with("\nShards 1, 3 of 3: the counts above cover their files only (2 not here).\n"), "{}", partial.stdout);
     let overlap = annexa_in(dir.path(), &["render", "shard-1.json", "shard-1.json"]);
     assert_eq!(overlap.code, 2);
-    assert!(overlap.stderr.contains("is in more than one result (overlapping shards?)"), "{}", overlap.stderr);
+    assert!(overlap.stderr.contains("cannot merge shard-1.json: shard 1/3 is in more than one result"), "{}", overlap.stderr);
+    std::fs::write(dir.path().join("whole.json"), &whole.stdout).unwrap();
+    let mixed = annexa_in(dir.path(), &["render", "whole.json", "shard-2.json"]);
+    assert_eq!(mixed.code, 2);
+    assert!(mixed.stderr.contains("it mixes the results of a sharded scan with those of a whole one"), "{}", mixed.stderr);
     let bad = scan(&["--shard", "4/3"]);
     assert_eq!(bad.code, 2);
     assert!(bad.stderr.contains("invalid --shard: shard 4/3 does not exist: use 1/N to N/N"), "{}", bad.stderr);

@@ -3,7 +3,7 @@
 //! path order, the summary counted again, the same rules required of all.
 
 use super::json::JsonReport;
-use super::Summary;
+use super::{Shards, Summary};
 
 /// Why results cannot be merged; `index` is the position of the offending result.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -33,6 +33,7 @@ pub fn merge(reports: Vec<JsonReport>, fail_on: Option<crate::rules::Severity>) 
     if let Some(f) = fail_on {
         header.fail_on = f;
     }
+    let mut shards = first.header.shards.clone();
     let mut walk = walk_errors(&first);
     let mut skipped = first.summary.skipped.clone();
     let mut files = first.files;
@@ -53,6 +54,19 @@ pub fn merge(reports: Vec<JsonReport>, fail_on: Option<crate::rules::Severity>) 
         {
             return Err(differs("rule set"));
         }
+        shards = match (shards, &report.header.shards) {
+            (None, None) => None,
+            (Some(held), Some(more)) if held.count == more.count => {
+                if let Some(twice) = more.held.iter().find(|i| held.held.contains(i)) {
+                    return Err(MergeError { index, message: format!("shard {twice}/{} is in more than one result", more.count) });
+                }
+                Some(Shards { held: held.held.into_iter().chain(more.held.iter().copied()).collect(), count: held.count })
+            }
+            (Some(_), Some(_)) => return Err(differs("shard count")),
+            _ => {
+                return Err(MergeError { index, message: "it mixes the results of a sharded scan with those of a whole one".into() });
+            }
+        };
         walk = walk.max(walk_errors(&report));
         skipped.extend(report.summary.skipped.iter().cloned());
         files.extend(report.files);
@@ -62,6 +76,13 @@ pub fn merge(reports: Vec<JsonReport>, fail_on: Option<crate::rules::Severity>) 
         let path = pair.first().map(|f| f.path.clone()).unwrap_or_default();
         return Err(MergeError { index: 0, message: format!("{path} is in more than one result (overlapping shards?)") });
     }
+    // All the shards together are the whole scan.
+    header.shards = shards
+        .map(|mut s| {
+            s.held.sort_unstable();
+            s
+        })
+        .filter(|s| !s.missing().is_empty());
     skipped.sort_by(|a, b| a.path.cmp(&b.path));
     skipped.dedup();
     let mut summary = Summary { errors: header.rule_errors.len() + walk, skipped, ..Summary::default() };
@@ -69,4 +90,38 @@ pub fn merge(reports: Vec<JsonReport>, fail_on: Option<crate::rules::Severity>) 
         summary.add(file, &header);
     }
     Ok(JsonReport { header, files, summary })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::Header;
+
+    fn results(shards: Option<(&[u32], u32)>) -> JsonReport {
+        let header = Header {
+            schema: "annexa.report/v1".into(),
+            tool: "annexa".into(),
+            version: "0".into(),
+            now: "2025-07-01".into(),
+            fail_on: crate::rules::Severity::Low,
+            rules: Vec::new(),
+            rule_errors: Vec::new(),
+            reassess: None,
+            shards: shards.map(|(held, count)| Shards { held: held.to_vec(), count }),
+        };
+        JsonReport { header, files: Vec::new(), summary: Summary::default() }
+    }
+
+    #[test]
+    fn merged_shards_say_which_are_missing_until_none_is() {
+        let merged = |parts: &[Option<(&[u32], u32)>]| merge(parts.iter().map(|p| results(*p)).collect(), None);
+        let two = merged(&[Some((&[3], 4)), Some((&[1], 4))]).unwrap().header.shards.unwrap();
+        assert_eq!((two.describe(), two.missing()), ("1, 3 of 4".to_string(), vec![2, 4]));
+        assert_eq!(merged(&[Some((&[2], 4)), Some((&[1, 3], 4)), Some((&[4], 4))]).unwrap().header.shards, None);
+        assert_eq!(merged(&[None, None]).unwrap().header.shards, None);
+        let refused = |parts: &[Option<(&[u32], u32)>]| merged(parts).unwrap_err();
+        assert_eq!(refused(&[Some((&[1], 4)), Some((&[1], 3))]).message, "its shard count differs from the first result's");
+        assert_eq!(refused(&[Some((&[1], 4)), Some((&[2], 4)), Some((&[2], 4))]).message, "shard 2/4 is in more than one result");
+        assert_eq!(refused(&[None, Some((&[2], 4))]).index, 1);
+    }
 }

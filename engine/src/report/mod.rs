@@ -211,6 +211,31 @@ pub struct Header {
     /// Set when the scan reads a dispositions file.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub reassess: Option<ReassessSettings>,
+    /// Set when these results hold some shards of a sharded scan
+    /// (`--shard`), not all of them: the counts cover those shards' files only.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub shards: Option<Shards>,
+}
+
+/// The shards of a sharded scan that some results hold.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Shards {
+    /// 1-based, sorted.
+    pub held: Vec<u32>,
+    pub count: u32,
+}
+
+impl Shards {
+    /// The shards these results do not hold.
+    pub fn missing(&self) -> Vec<u32> {
+        (1..=self.count).filter(|i| !self.held.contains(i)).collect()
+    }
+
+    /// `2 of 4`, `1, 3 of 4`.
+    pub fn describe(&self) -> String {
+        let held: Vec<String> = self.held.iter().map(u32::to_string).collect();
+        format!("{} of {}", held.join(", "), self.count)
+    }
 }
 
 // ---- Re-assessment settings (engine/src/reassess) ----

@@ -116,7 +116,13 @@ impl Renderer for TextRenderer {
         if let Some(d) = &summary.dispositions {
             self.dispositions_end(d, out)?;
         }
-        writeln!(out, "{}", summary_line(summary, fail_on))
+        writeln!(out, "{}", summary_line(summary, fail_on))?;
+        if let Some(shards) = self.header.as_ref().and_then(|h| h.shards.as_ref()) {
+            let missing: Vec<String> = shards.missing().iter().map(u32::to_string).collect();
+            let (which, whose) = if shards.held.len() == 1 { ("Shard", "its") } else { ("Shards", "their") };
+            writeln!(out, "{which} {}: the counts above cover {whose} files only ({} not here).", shards.describe(), missing.join(", "))?;
+        }
+        Ok(())
     }
 }
 
