@@ -838,6 +838,22 @@ mod tests {
         }
     }
 
+    /// A waiver granted by alice until 2026, at `line` of the file.
+    fn waiver(system: &str, rule: &str, fingerprint: &str, line: u32) -> Waiver {
+        Waiver {
+            system: system.into(),
+            rule: rule.into(),
+            reason: "sandboxed".into(),
+            by: "alice".into(),
+            granted: jiff::civil::date(2025, 1, 1),
+            expires: jiff::civil::date(2026, 1, 1),
+            fingerprint: fingerprint.into(),
+            rule_hash: "hash".into(),
+            evidence: ev(&[("spec.tools", Some("[]"))]),
+            position: Position::new(line, 5),
+        }
+    }
+
     /// One file whose documents are `systems` in stream order, with `outcomes` (document, rule, status, fingerprint).
     fn scanned(systems: &[&str], outcomes: &[(usize, &str, Status, &str)]) -> FileResult {
         let documents = systems
@@ -916,18 +932,6 @@ mod tests {
     fn an_indexed_file_classifies_as_the_file_read_whole() {
         let now = jiff::civil::date(2025, 6, 1);
         let rules = [rule("R1"), rule("R2")];
-        let waiver = |system: &str, rule: &str, fingerprint: &str| Waiver {
-            system: system.into(),
-            rule: rule.into(),
-            reason: "sandboxed".into(),
-            by: "alice".into(),
-            granted: jiff::civil::date(2025, 1, 1),
-            expires: jiff::civil::date(2026, 1, 1),
-            fingerprint: fingerprint.into(),
-            rule_hash: "hash".into(),
-            evidence: ev(&[("spec.tools", Some("[]"))]),
-            position: Position::default(),
-        };
         let file = Dispositions {
             dispositions: vec![
                 recorded("bot", "R1", Status::Fail, 1, "f1"),
@@ -937,7 +941,7 @@ mod tests {
                 recorded("helper", "R1", Status::Pass, 5, "old"),
                 recorded("helper", "R2", Status::Fail, 6, "f2"),
             ],
-            waivers: vec![waiver("bot", "R1", "f1"), waiver("ghost", "R1", "f1"), waiver("helper", "R2", "f2")],
+            waivers: vec![waiver("bot", "R1", "f1", 0), waiver("ghost", "R1", "f1", 0), waiver("helper", "R2", "f2", 0)],
         };
         let text = file::render(&file);
         let whole = file::read_within(&text, "d.yaml", &file::LIMITS).unwrap();
@@ -987,18 +991,6 @@ mod tests {
     fn failures_nothing_matched_are_resolved_with_their_reason() {
         let now = jiff::civil::date(2025, 6, 1);
         let rules = [rule("R1"), rule("R2")];
-        let waiver = |system: &str, line: u32| Waiver {
-            system: system.into(),
-            rule: "R1".into(),
-            reason: "sandboxed".into(),
-            by: "alice".into(),
-            granted: jiff::civil::date(2025, 1, 1),
-            expires: jiff::civil::date(2026, 1, 1),
-            fingerprint: "f1".into(),
-            rule_hash: "hash".into(),
-            evidence: Evidence::new(),
-            position: Position::new(line, 5),
-        };
         let file = Dispositions {
             dispositions: vec![
                 recorded("bot", "R1", Status::Fail, 1, "f1"),
@@ -1008,7 +1000,7 @@ mod tests {
                 recorded("ghost", "R2", Status::Pass, 5, "f2"),
                 recorded("helper", "R2", Status::Fail, 6, "f2"),
             ],
-            waivers: vec![waiver("bot", 20), waiver("ghost", 30)],
+            waivers: vec![waiver("bot", "R1", "f1", 20), waiver("ghost", "R1", "f1", 30)],
         };
         let mut result = scanned(&["bot", "helper"], &[(0, "R1", Status::Fail, "f1"), (1, "R1", Status::Pass, "f1")]);
         let mut classifier = Classifier::new(&file, "d.yaml", &rules, now);
