@@ -1,6 +1,7 @@
 //! `annexa baseline record`, and reading and writing the dispositions file
 //! for every command that uses it.
 
+use std::collections::HashSet;
 use std::io::Write;
 use std::path::Path;
 
@@ -9,7 +10,7 @@ use annexa_engine::document::{read_text_within, InputError};
 use annexa_engine::reassess::{file, Classifier, Dispositions, RecordOptions, Recorded, Recorder};
 use miette::miette;
 
-use super::scan::{evaluation_date, plan};
+use super::scan::{corpus_rules, evaluation_date, note_uncompared, plan};
 use super::{ExitStatus, Written};
 use crate::args::RecordArgs;
 use crate::diagnostics::{self, Source};
@@ -111,7 +112,13 @@ pub fn record(args: RecordArgs) -> miette::Result<ExitStatus> {
     // Each file's outcomes are classified and recorded as they come, then let
     // go: holding every result of 24,000 systems took gigabytes.
     let mut classifier = Classifier::new(&old, "", &planned.rules, now);
-    let options = RecordOptions { reviewer: args.reviewer, note: args.note, prune: args.prune };
+    // Named files, or folders narrowed by --include or --exclude, are not the
+    // corpus the entries of corpus rules were recorded over: those stay as they are.
+    let narrowed = !args.inputs.include.is_empty() || !args.inputs.exclude.is_empty();
+    let part_of_corpus = narrowed || args.inputs.paths.iter().any(|p| !p.is_dir());
+    let keep = if part_of_corpus { corpus_rules(&planned.rules) } else { HashSet::new() };
+    note_uncompared(&keep, "not recorded: their entries stay as they are");
+    let options = RecordOptions { reviewer: args.reviewer, note: args.note, prune: args.prune, keep };
     let mut recorder = Recorder::new(&old, &planned.rules, now, options);
     let errors = planned.run(files, now, old.evidence_mode(), |result| {
         classifier.classify(result);

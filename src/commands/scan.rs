@@ -2,6 +2,7 @@
 //! inputs (paths, a shard of them, changed files or standard input),
 //! evaluate the rules and hand every result to each requested renderer.
 
+use std::collections::HashSet;
 use std::io::{IsTerminal, Read};
 
 use annexa_engine::document::discover::{discover, DiscoverOptions, InputFile, Shard};
@@ -167,13 +168,23 @@ pub fn run(args: ScanArgs, matches: Option<&ArgMatches>) -> miette::Result<ExitS
     options.snippets = targets.iter().any(|t| t.format == OutputFormat::Text);
     // Of the scan's formats, only JSON shows document hashes.
     options.document_hashes = targets.iter().any(|t| t.format == OutputFormat::Json);
+    // Corpus rules judge the documents read together: named files, standard
+    // input, or folders narrowed by --include or --exclude are not the corpus
+    // the dispositions were recorded over (the config's globs are the
+    // repository's own, and `baseline record` applies them too).
+    let narrowed = !args.evaluation.include.is_empty() || !args.evaluation.exclude.is_empty();
+    let part_of_corpus = reads_stdin || narrowed || args.paths.iter().any(|p| !p.is_dir());
+    let uncompared = if part_of_corpus { corpus_rules(&header.rules) } else { HashSet::new() };
     let mut classifier = match (&evaluation.dispositions, &header.reassess) {
-        (Some(file), Some(settings)) => Some(Classifier::new(file, &settings.dispositions, &header.rules, now)),
+        (Some(file), Some(settings)) => {
+            note_uncompared(&uncompared, "not compared with the dispositions file");
+            Some(Classifier::new(file, &settings.dispositions, &header.rules, now).without_comparing(uncompared))
+        }
         _ => None,
     };
     // Walked folders answer for every recorded system; named files, changed
-    // files, a shard or standard input only for the systems they hold.
-    let walked_whole = !reads_stdin && !changed_only && shard.is_none() && args.paths.iter().all(|p| p.is_dir());
+    // files, a shard, standard input or narrowed folders only for the systems they hold.
+    let walked_whole = !part_of_corpus && !changed_only && shard.is_none();
     let scope = if walked_whole { ReassessScope::Whole } else { ReassessScope::SystemsRead };
     let progress = progress_bar(inputs.len());
     let max_file_bytes = options.load.max_file_bytes;
@@ -229,6 +240,26 @@ pub struct Planned {
 /// Loads the config and the rules and finds the files of `inputs`, leaving
 /// out the dispositions file. `None` when the config file is broken (its
 /// problems are printed).
+/// The ids of the corpus rules among `rules`.
+pub fn corpus_rules(rules: &[RuleInfo]) -> HashSet<String> {
+    rules.iter().filter(|r| r.scope == Scope::Corpus).map(|r| r.id.clone()).collect()
+}
+
+/// Says on standard error that the outcomes of corpus rules `rules` were `what`.
+pub fn note_uncompared(rules: &HashSet<String>, what: &str) {
+    if rules.is_empty() {
+        return;
+    }
+    let mut ids: Vec<&str> = rules.iter().map(String::as_str).collect();
+    ids.sort_unstable();
+    eprintln!(
+        "note: corpus rule{} {} saw only the files named or let through, not the whole corpus: {} outcomes are {what}",
+        if ids.len() == 1 { "" } else { "s" },
+        ids.join(", "),
+        if ids.len() == 1 { "its" } else { "their" }
+    );
+}
+
 pub fn plan(inputs: &ScanInputs) -> miette::Result<Option<(Planned, Vec<InputFile>)>> {
     let Some(config) = super::config::load(&inputs.config)? else {
         return Ok(None);

@@ -450,3 +450,40 @@ fn reports_without_dispositions_carry_no_reassessment_fields() {
     assert!(run.stdout.contains("\"fingerprint\": \""), "the fingerprint is always there");
     assert!(!starter_in(dir.path(), &["scan", "--now", NOW]).stdout.contains("dispositions ("));
 }
+
+/// Corpus rules judge the documents read together. A scan of named files,
+/// or of folders narrowed by --include, is not the corpus the file was
+/// recorded over: their outcomes are neither compared with it nor recorded,
+/// and such a scan answers only for the systems it read.
+#[test]
+fn part_of_the_corpus_leaves_corpus_rules_and_other_systems_alone() {
+    let names = ["support-assistant.yaml", "coding-agent.yaml", "ai-management-system.yaml"];
+    let texts: Vec<String> = names.iter().map(|n| std::fs::read_to_string(root().join("fixtures").join(n)).unwrap()).collect();
+    let files: Vec<(String, &str)> = names.iter().zip(&texts).map(|(n, t)| (format!("fx/{n}"), t.as_str())).collect();
+    let dir = tree(&files.iter().map(|(n, t)| (n.as_str(), *t)).collect::<Vec<_>>());
+    let run = annexa_in(dir.path(), &["baseline", "record", "fx", "--now", NOW]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let recorded = std::fs::read_to_string(dir.path().join(FILE)).unwrap();
+    assert!(recorded.contains("    rule: CORP001\n"), "the corpus rules are recorded");
+    let note = |what: &str| {
+        format!("note: corpus rules CORP001, CORP002 saw only the files named or let through, not the whole corpus: their outcomes are {what}\n")
+    };
+    for partial in [&["fx/support-assistant.yaml"][..], &["fx", "--include", "**/support-assistant.yaml"][..]] {
+        let mut args = vec!["scan", "--dispositions", FILE, "--now", NOW];
+        args.extend_from_slice(partial);
+        let run = annexa_in(dir.path(), &args);
+        assert_eq!((run.code, run.stderr.as_str()), (0, note("not compared with the dispositions file").as_str()), "{partial:?}");
+        assert!(!run.stdout.contains("CORP00") && !run.stdout.contains("not in this scan"), "{partial:?}: {}", run.stdout);
+        assert!(run.stdout.contains("0 reassess due, 0 new, 0 resolved,"), "{partial:?}: {}", run.stdout);
+        let mut args = vec!["baseline", "record", "--now", NOW];
+        args.extend_from_slice(partial);
+        let run = annexa_in(dir.path(), &args);
+        assert_eq!((run.code, run.stderr.as_str()), (0, note("not recorded: their entries stay as they are").as_str()));
+        assert!(run.stdout.starts_with(&format!("{FILE}: no change (0 added, 0 updated,")), "{partial:?}: {}", run.stdout);
+        assert_eq!(std::fs::read_to_string(dir.path().join(FILE)).unwrap(), recorded);
+    }
+    // The whole folder is the corpus: compared, and quiet.
+    let run = annexa_in(dir.path(), &["scan", "fx", "--dispositions", FILE, "--now", NOW]);
+    assert_eq!(run.stderr, "");
+    assert!(run.stdout.contains("0 reassess due, 0 new, 0 resolved,"), "{}", run.stdout);
+}

@@ -282,6 +282,8 @@ pub struct Classifier<'a> {
     rules: HashMap<&'a str, &'a RuleInfo>,
     now: jiff::civil::Date,
     seen: HashSet<(String, String)>,
+    /// Rules whose outcomes are not compared with the file (`without_comparing`).
+    uncompared: HashSet<String>,
     summary: DispositionSummary,
 }
 
@@ -309,8 +311,17 @@ impl<'a> Classifier<'a> {
             rules: rules.iter().map(|r| (r.id.as_str(), r)).collect(),
             now,
             seen: HashSet::new(),
+            uncompared: HashSet::new(),
             summary: DispositionSummary { file: display.to_string(), ..DispositionSummary::default() },
         }
+    }
+
+    /// Leaves the outcomes of `rules` unclassified, and their entries as if
+    /// met: corpus rules, when a scan read only part of the corpus (named
+    /// files, standard input), judge a corpus that is not the one recorded.
+    pub fn without_comparing(mut self, rules: HashSet<String>) -> Self {
+        self.uncompared = rules;
+        self
     }
 
     /// Fills `disposition` on every outcome of one file.
@@ -322,6 +333,10 @@ impl<'a> Classifier<'a> {
             };
             self.meet(&system);
             self.seen.insert((system.clone(), outcome.rule.clone()));
+            if self.uncompared.contains(&outcome.rule) {
+                outcome.disposition = None;
+                continue;
+            }
             outcome.disposition = self.outcome(&system, outcome).map(Box::new);
             if let Some(c) = &outcome.disposition {
                 *self.summary.statuses.entry(c.status).or_default() += 1;
@@ -444,6 +459,9 @@ impl<'a> Classifier<'a> {
                 self.summary.unmatched_waivers.push(UnmatchedWaiver { system: system.to_string(), rule: rule.to_string(), at });
             }
         }
+        // By (system, rule), as `write` orders the file: a file edited out of order reports the same.
+        self.summary.gone.sort_by(|a, b| (&a.system, &a.rule).cmp(&(&b.system, &b.rule)));
+        self.summary.unmatched_waivers.sort_by(|a, b| (&a.system, &a.rule).cmp(&(&b.system, &b.rule)));
         self.summary
     }
 }
@@ -456,8 +474,8 @@ pub enum Scope {
     /// matches nothing.
     Whole,
     /// The scan read some files only (named files, `--changed`, a shard,
-    /// standard input): it answers for the systems it read, and says nothing
-    /// of the others. A pre-merge hook's one-file scan listed every other
+    /// standard input, folders narrowed by `--include` or `--exclude`): it
+    /// answers for the systems it read, and says nothing of the others. A pre-merge hook's one-file scan listed every other
     /// system's failures as resolved: 3,992 lines for 1,000 systems.
     SystemsRead,
 }
@@ -590,6 +608,9 @@ pub struct RecordOptions {
     pub note: Option<String>,
     /// Drop dispositions whose system or rule is not in this scan.
     pub prune: bool,
+    /// Rules whose entries are kept as recorded, whatever this scan found:
+    /// corpus rules, when the scan read only part of the corpus.
+    pub keep: HashSet<String>,
 }
 
 /// What `record` changed.
@@ -649,11 +670,12 @@ impl<'a> Recorder<'a> {
                 continue;
             }
             let old = self.first_old.get(&(system.as_str(), outcome.rule.as_str())).copied();
+            let kept = self.options.keep.contains(&outcome.rule);
             match outcome.status {
-                Status::Pass | Status::Fail => {}
+                Status::Pass | Status::Fail if !kept => {}
                 // Not applicable: nothing to keep. An error assesses nothing: keep what was there.
-                Status::NotApplicable => continue,
-                Status::Error => {
+                Status::NotApplicable if !kept => continue,
+                _ => {
                     if let Some(old) = old {
                         self.entries.insert(key, old.clone());
                     }
@@ -1011,10 +1033,11 @@ mod tests {
             statuses: [(DispositionStatus::New, 1), (DispositionStatus::Unchanged, 1), (DispositionStatus::Resolved, 4)].into(),
             waived: 1,
             lapsed_waivers: 0,
+            // Sorted by (system, rule), whatever the order of the file's entries.
             gone: vec![
                 gone("bot", "R2", "was fail (assessed 2025-01-02), the rule no longer applies to this system"),
-                gone("ghost", "R1", "was fail (assessed 2025-01-03), the system is not in this scan"),
                 gone("bot", "R9", "was fail (assessed 2025-01-04), the rule is not loaded"),
+                gone("ghost", "R1", "was fail (assessed 2025-01-03), the system is not in this scan"),
                 gone("helper", "R2", "was fail (assessed 2025-01-06), the rule no longer applies to this system"),
             ],
             unmatched_waivers: vec![UnmatchedWaiver { system: "ghost".into(), rule: "R1".into(), at: Position::new(30, 5) }],
