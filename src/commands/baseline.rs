@@ -10,7 +10,7 @@ use annexa_engine::document::{read_text_within, InputError};
 use annexa_engine::reassess::{file, Classifier, Dispositions, RecordOptions, Recorded, Recorder};
 use miette::miette;
 
-use super::scan::{corpus_rules, evaluation_date, note_uncompared, plan};
+use super::scan::{corpus_rules, evaluation_date, note_uncompared, part_of_corpus, plan};
 use super::{ExitStatus, Written};
 use crate::args::RecordArgs;
 use crate::diagnostics::{self, Source};
@@ -114,9 +114,8 @@ pub fn record(args: RecordArgs) -> miette::Result<ExitStatus> {
     let mut classifier = Classifier::new(&old, "", &planned.rules, now);
     // Named files, or folders narrowed by --include or --exclude, are not the
     // corpus the entries of corpus rules were recorded over: those stay as they are.
-    let narrowed = !args.inputs.include.is_empty() || !args.inputs.exclude.is_empty();
-    let part_of_corpus = narrowed || args.inputs.paths.iter().any(|p| !p.is_dir());
-    let keep = if part_of_corpus { corpus_rules(&planned.rules) } else { HashSet::new() };
+    let partial = part_of_corpus(&args.inputs.paths, &args.inputs.include, &args.inputs.exclude);
+    let keep = if partial { corpus_rules(&planned.rules) } else { HashSet::new() };
     note_uncompared(&keep, "not recorded: their entries stay as they are");
     let options = RecordOptions { reviewer: args.reviewer, note: args.note, prune: args.prune, keep };
     let mut recorder = Recorder::new(&old, &planned.rules, now, options);

@@ -172,8 +172,7 @@ pub fn run(args: ScanArgs, matches: Option<&ArgMatches>) -> miette::Result<ExitS
     // input, or folders narrowed by --include or --exclude are not the corpus
     // the dispositions were recorded over (the config's globs are the
     // repository's own, and `baseline record` applies them too).
-    let narrowed = !args.evaluation.include.is_empty() || !args.evaluation.exclude.is_empty();
-    let part_of_corpus = reads_stdin || narrowed || args.paths.iter().any(|p| !p.is_dir());
+    let part_of_corpus = reads_stdin || part_of_corpus(&args.paths, &args.evaluation.include, &args.evaluation.exclude);
     let uncompared = if part_of_corpus { corpus_rules(&header.rules) } else { HashSet::new() };
     let mut classifier = match (&evaluation.dispositions, &header.reassess) {
         (Some(file), Some(settings)) => {
@@ -240,6 +239,13 @@ pub struct Planned {
 /// Loads the config and the rules and finds the files of `inputs`, leaving
 /// out the dispositions file. `None` when the config file is broken (its
 /// problems are printed).
+/// Whether `paths` under the --include and --exclude flags hold only part
+/// of the corpus: a named file, or a glob flag (the config's globs are the
+/// repository's own, and every command applies them).
+pub fn part_of_corpus(paths: &[std::path::PathBuf], include: &[String], exclude: &[String]) -> bool {
+    !include.is_empty() || !exclude.is_empty() || paths.iter().any(|p| !p.is_dir())
+}
+
 /// The ids of the corpus rules among `rules`.
 pub fn corpus_rules(rules: &[RuleInfo]) -> HashSet<String> {
     rules.iter().filter(|r| r.scope == Scope::Corpus).map(|r| r.id.clone()).collect()

@@ -8,7 +8,7 @@ use annexa_engine::reassess::WaiverRequest;
 use miette::miette;
 
 use super::baseline;
-use super::scan::{evaluation_date, plan};
+use super::scan::{corpus_rules, evaluation_date, part_of_corpus, plan};
 use super::{ExitStatus, Written};
 use crate::args::WaiveArgs;
 
@@ -23,6 +23,16 @@ pub fn run(args: WaiveArgs) -> miette::Result<ExitStatus> {
     let Some((planned, files)) = plan(&args.inputs)? else {
         return Ok(ExitStatus::Error);
     };
+    // A corpus rule's verdict over part of the corpus is not the one its waiver must hold against.
+    if part_of_corpus(&args.inputs.paths, &args.inputs.include, &args.inputs.exclude)
+        && corpus_rules(&planned.rules).contains(&request.rule)
+    {
+        return Err(miette!(
+            help = "waive it over the folders that hold every document, without --include or --exclude",
+            "{} is a corpus rule: its outcome over the files named or let through is not the one a scan of the whole corpus gives",
+            request.rule
+        ));
+    }
     let path = &planned.dispositions;
     let Ok(mut file) = baseline::read(path, false) else {
         eprintln!("{}: not modified", display_path(path));

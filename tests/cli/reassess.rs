@@ -482,6 +482,17 @@ fn part_of_the_corpus_leaves_corpus_rules_and_other_systems_alone() {
         assert!(run.stdout.starts_with(&format!("{FILE}: no change (0 added, 0 updated,")), "{partial:?}: {}", run.stdout);
         assert_eq!(std::fs::read_to_string(dir.path().join(FILE)).unwrap(), recorded);
     }
+    // Nor can a corpus rule be waived over part of the corpus.
+    let waive =
+        ["waive", "CORP001", "--system", "support-assistant", "--reason", "r", "--by", "b", "--expires", "2026-01-01", "--now", NOW];
+    let run = annexa_in(dir.path(), &[&waive[..], &["fx/support-assistant.yaml"]].concat());
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("CORP001 is a corpus rule: its outcome over the files named or let through is not the one"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(std::fs::read_to_string(dir.path().join(FILE)).unwrap(), recorded);
     // The whole folder is the corpus: compared, and quiet.
     let run = annexa_in(dir.path(), &["scan", "fx", "--dispositions", FILE, "--now", NOW]);
     assert_eq!(run.stderr, "");
