@@ -168,10 +168,8 @@ pub fn run(args: ScanArgs, matches: Option<&ArgMatches>) -> miette::Result<ExitS
     options.snippets = targets.iter().any(|t| t.format == OutputFormat::Text);
     // Of the scan's formats, only JSON shows document hashes.
     options.document_hashes = targets.iter().any(|t| t.format == OutputFormat::Json);
-    // Corpus rules judge the documents read together: named files, standard
-    // input, or folders narrowed by --include or --exclude are not the corpus
-    // the dispositions were recorded over (the config's globs are the
-    // repository's own, and `baseline record` applies them too).
+    // Corpus rules judge the documents read together: over part of the
+    // corpus, theirs are not the outcomes the dispositions were recorded from.
     let part_of_corpus = reads_stdin || part_of_corpus(&args.paths, &args.evaluation.include, &args.evaluation.exclude);
     let uncompared = if part_of_corpus { corpus_rules(&header.rules) } else { HashSet::new() };
     let mut classifier = match (&evaluation.dispositions, &header.reassess) {
@@ -236,9 +234,6 @@ pub struct Planned {
     pub errors: usize,
 }
 
-/// Loads the config and the rules and finds the files of `inputs`, leaving
-/// out the dispositions file. `None` when the config file is broken (its
-/// problems are printed).
 /// Whether `paths` under the --include and --exclude flags hold only part
 /// of the corpus: a named file, or a glob flag (the config's globs are the
 /// repository's own, and every command applies them).
@@ -266,6 +261,9 @@ pub fn note_uncompared(rules: &HashSet<String>, what: &str) {
     );
 }
 
+/// Loads the config and the rules and finds the files of `inputs`, leaving
+/// out the dispositions file. `None` when the config file is broken (its
+/// problems are printed).
 pub fn plan(inputs: &ScanInputs) -> miette::Result<Option<(Planned, Vec<InputFile>)>> {
     let Some(config) = super::config::load(&inputs.config)? else {
         return Ok(None);

@@ -93,14 +93,6 @@ impl Default for Recorded {
 }
 
 impl Recorded {
-    /// Every entry, built.
-    pub fn into_dispositions(self) -> Dispositions {
-        match self {
-            Recorded::Indexed(index) => index.build_all(),
-            Recorded::Built(file) => file,
-        }
-    }
-
     pub fn evidence_mode(&self) -> evidence::EvidenceMode {
         match self {
             Recorded::Indexed(index) => evidence::EvidenceMode::ChangedFromIndex(std::sync::Arc::clone(index)),
@@ -318,7 +310,8 @@ impl<'a> Classifier<'a> {
 
     /// Leaves the outcomes of `rules` unclassified, and their entries as if
     /// met: corpus rules, when a scan read only part of the corpus (named
-    /// files, standard input), judge a corpus that is not the one recorded.
+    /// files, standard input, narrowed folders), judge a corpus that is not
+    /// the one recorded.
     pub fn without_comparing(mut self, rules: HashSet<String>) -> Self {
         self.uncompared = rules;
         self
@@ -475,8 +468,9 @@ pub enum Scope {
     Whole,
     /// The scan read some files only (named files, `--changed`, a shard,
     /// standard input, folders narrowed by `--include` or `--exclude`): it
-    /// answers for the systems it read, and says nothing of the others. A pre-merge hook's one-file scan listed every other
-    /// system's failures as resolved: 3,992 lines for 1,000 systems.
+    /// answers for the systems it read, and says nothing of the others. A
+    /// pre-merge hook's one-file scan listed every other system's failures
+    /// as resolved: 3,992 lines for 1,000 systems.
     SystemsRead,
 }
 
@@ -980,7 +974,7 @@ mod tests {
         };
         for scope in [Scope::Whole, Scope::SystemsRead] {
             let (classes, summary) = classify(Source::from(&indexed), scope);
-            assert_eq!((&classes, &summary), (&classify(Source::from(&whole), scope).0, &classify(Source::from(&whole), scope).1));
+            assert_eq!((classes.clone(), summary.clone()), classify(Source::from(&whole), scope));
             // Not vacuous: held and lapsed waivers, a reassessment, and entries nothing matched.
             let statuses: Vec<_> = classes.iter().map(|c| c.as_ref().map(|c| (c.status, c.waiver.as_ref().map(|w| w.status)))).collect();
             assert_eq!(
