@@ -413,6 +413,63 @@ fn no_function_reaches_files_processes_or_the_network() {
     }
 }
 
+/// `sleep` would hold a worker past the time limit (checked between
+/// operations): a rule that asks to wait gets a located error at once.
+#[test]
+fn a_rule_cannot_sleep() {
+    for call in ["sleep(10)", "sleep(0.5)"] {
+        let started = std::time::Instant::now();
+        let o = one_outcome(&format!("fn check(doc) {{\n  {call};\n  doc.fail(\"spec\", \"woke\");\n}}"));
+        assert!(started.elapsed() < std::time::Duration::from_millis(400), "{call} waited");
+        assert_eq!((o.status, o.findings.len()), (Status::Error, 0), "{call}");
+        let error = o.error.as_ref().unwrap();
+        assert_eq!(error.message, "Runtime error: `sleep` is not available to rules: a rule cannot wait", "{call}");
+        assert_eq!(error.rule_position.map(|p| (p.line, p.col)), Some((3, 3)), "{call}");
+    }
+}
+
+/// What would make a rule never run, or run everywhere, without a word is
+/// refused when it loads, at the place it is written.
+#[test]
+fn rules_that_would_silently_match_nothing_or_everything_are_refused() {
+    let meta = |kinds: &str| {
+        format!("const RULE = #{{ id: \"S001\", title: \"t\", severity: \"low\", kinds: {kinds}, controls: #{{ iso42001: [\"A.9.2\"] }}, remediation: \"r\" }};\n")
+    };
+    for (text, expected) in [
+        (meta("[\"AiSystem\"]") + "fn check(doc) {}", (1, 58, "`AiSystem` is not a document kind: did you mean `AISystem`?")),
+        (meta("[\"mcpconfig\"]") + "fn check(doc) {}", (1, 58, "`mcpconfig` is not a document kind: did you mean `MCPConfig`?")),
+        (meta("[\"\"]") + "fn check(doc) {}", (1, 58, "`` is not a document kind")),
+        (
+            meta("[\"*\"]") + "fn applies(doc, extra) { false }\nfn check(doc) {}",
+            (1, 1, "`fn applies` must take one parameter, the document"),
+        ),
+        (meta("[\"*\"]") + meta("[\"*\"]").as_str() + "fn check(doc) {}", (1, 1, "`RULE` is declared more than once (again at line 2)")),
+        (
+            meta("[\"*\"]").replace("remediation", "serverity: 1, remediation") + "fn check(doc) {}",
+            (1, 108, "unknown field `serverity` in RULE"),
+        ),
+    ] {
+        let set = load_rules(&Limits::default(), &[&text]);
+        assert!(set.rules.is_empty(), "{text}");
+        let found: Vec<(u32, u32, &str)> =
+            set.errors.iter().map(|e| (e.position.map_or(0, |p| p.line), e.position.map_or(0, |p| p.col), e.message.as_str())).collect();
+        assert_eq!(found, [expected], "{text}");
+    }
+    // Kinds annexa does not read by itself (a Kubernetes kind) are still a rule's to name.
+    assert!(load_rules(&Limits::default(), &[&(meta("[\"InferenceService\"]") + "fn check(doc) {}")]).errors.is_empty());
+}
+
+/// A corpus rule's `applies` that returns something else than a boolean is
+/// an error, as a document rule's is, not a quiet "not applicable".
+#[test]
+fn a_corpus_applies_that_is_not_a_boolean_is_an_error() {
+    let text = "const RULE = #{ id: \"S001\", title: \"t\", severity: \"low\", kinds: [\"*\"], scope: \"corpus\", controls: #{ iso42001: [\"A.9.2\"] }, remediation: \"r\" };\nfn applies(doc) { \"yes\" }\nfn check_all(docs) {}\n";
+    let results = scan(&[text], &[("a.yaml", GOOD)]);
+    let o = outcome(&results, "a.yaml", "S001");
+    assert_eq!(o.status, Status::Error);
+    assert_eq!(o.error.as_ref().unwrap().message, "`applies` must return true or false, it returned string");
+}
+
 #[test]
 fn a_rule_cannot_change_the_document_the_next_rule_sees() {
     let writer = rule("S001", "fn check(doc) { let s = doc.get(\"spec\"); s.a = 2; }");
@@ -515,4 +572,15 @@ fn audit_digests_are_of_the_bytes_evaluated_not_of_the_file_afterwards() {
     let sha256: String = <sha2::Sha256 as sha2::Digest>::digest(GOOD).iter().map(|b| format!("{b:02x}")).collect();
     assert_eq!(input.sha256, Some(sha256));
     assert_ne!(std::fs::read(&path).unwrap(), GOOD, "the file on disk did change");
+}
+
+/// Some editors start a file with a byte-order mark: a rule file loads all the same.
+#[test]
+fn a_rule_file_may_start_with_a_byte_order_mark() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("S001.rhai"), format!("\u{feff}{}", rule("S001", "fn check(doc) {}"))).unwrap();
+    let (sources, errors) = annexa_engine::rules::read_dir(dir.path());
+    assert!(errors.is_empty(), "{errors:?}");
+    let set = annexa_engine::rules::load(sources, &Limits::default());
+    assert_eq!((set.rules.len(), set.errors.len()), (1, 0), "{:?}", set.errors);
 }

@@ -15,6 +15,16 @@ pub const MODEL_CARD: &str = "ModelCard";
 pub const DATASET_CARD: &str = "DatasetCard";
 pub const UNKNOWN: &str = "unknown";
 
+/// The kinds annexa reads by shape (those of annexa's own format are in `schema::PUBLISHED`).
+pub const DETECTED: [&str; 7] = [MCP_CONFIG, MCP_SERVER, MCP_REGISTRY, LITELLM_CONFIG, CYCLONEDX, MODEL_CARD, DATASET_CARD];
+
+/// The kind annexa knows that `kind` misspells in letter case only (`AiSystem`
+/// for `AISystem`): a rule or a document naming it would match nothing.
+pub fn meant(kind: &str) -> Option<&'static str> {
+    let published = crate::schema::PUBLISHED.iter().map(|p| p.kind);
+    published.chain(DETECTED).find(|known| *known != kind && known.eq_ignore_ascii_case(kind))
+}
+
 /// File names that MCP clients read their server list from.
 const MCP_CONFIG_NAMES: [&str; 4] = ["mcp.json", "claude_desktop_config.json", "mcp-config.json", "mcp_config.json"];
 

@@ -391,15 +391,7 @@ impl Evaluator<'_> {
                     Ok(v) => match v.as_bool() {
                         Ok(true) => {}
                         Ok(false) => return (Status::NotApplicable, None),
-                        Err(found) => {
-                            return (
-                                Status::Error,
-                                Some(ScriptError {
-                                    message: format!("`applies` must return true or false, it returned {found}"),
-                                    rule_position: None,
-                                }),
-                            )
-                        }
+                        Err(found) => return (Status::Error, Some(not_a_boolean(found))),
                     },
                     Err(e) => return (Status::Error, Some(e)),
                 }
@@ -427,12 +419,13 @@ impl Evaluator<'_> {
                 if rule.has_applies {
                     match self.call(rule, "applies", handle.clone()).map(|v| v.as_bool()) {
                         Ok(Ok(true)) => {}
-                        Ok(_) => {
+                        Ok(Ok(false)) => {
                             if let Some(flag) = not_applicable.get_mut(slot) {
                                 *flag = true;
                             }
                             continue;
                         }
+                        Ok(Err(found)) => return (Some(not_a_boolean(found)), not_applicable),
                         Err(e) => return (Some(e), not_applicable),
                     }
                 }
@@ -485,6 +478,11 @@ fn script_error(mut e: EvalAltResult) -> ScriptError {
 }
 
 /// The benches' document generator, for tests that want many varied systems.
+/// The error of an `applies` that returned `found`, the name of a type other than bool.
+fn not_a_boolean(found: &str) -> ScriptError {
+    ScriptError { message: format!("`applies` must return true or false, it returned {found}"), rule_position: None }
+}
+
 #[cfg(test)]
 #[path = "../../../benches/generate.rs"]
 mod generate;

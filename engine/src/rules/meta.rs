@@ -168,8 +168,11 @@ pub fn compile(source: &RuleSource, engine: &Engine) -> Result<(Rule, AST), Vec<
         problems.push(("", "`kinds` is missing from RULE".into(), Some("name the document kinds this rule checks, or [\"*\"] for all")));
     }
     for kind in &kinds {
-        if kind != "*" && !kind.chars().all(|c| c.is_ascii_alphanumeric() || "._-/".contains(c)) {
+        if kind.is_empty() || (kind != "*" && !kind.chars().all(|c| c.is_ascii_alphanumeric() || "._-/".contains(c))) {
             problems.push(("kinds", format!("`{kind}` is not a document kind"), None));
+        } else if let Some(known) = crate::document::kind::meant(kind) {
+            // Kinds match exactly: this rule would never run, and the scan would look clean.
+            problems.push(("kinds", format!("`{kind}` is not a document kind: did you mean `{known}`?"), None));
         }
     }
     let tags = string_list(&meta, "tags", &mut problems);
@@ -179,7 +182,7 @@ pub fn compile(source: &RuleSource, engine: &Engine) -> Result<(Rule, AST), Vec<
     for key in meta.keys() {
         if !FIELDS.contains(&key.as_str()) {
             problems.push((
-                "",
+                key.as_str(),
                 format!("unknown field `{key}` in RULE"),
                 Some("known fields: id, title, severity, kinds, scope, controls, reassess, remediation, tags, status, reads"),
             ));
@@ -194,6 +197,13 @@ pub fn compile(source: &RuleSource, engine: &Engine) -> Result<(Rule, AST), Vec<
             format!("no `fn {entry}(...)` with one parameter"),
             Some("a document rule defines `fn check(doc)`; a corpus rule `fn check_all(docs)`"),
         ));
+    }
+    // An `applies` of another arity would never be called, and the rule would run everywhere.
+    if ast.iter_functions().any(|f| f.name == "applies") && !has("applies") {
+        problems.push(("", "`fn applies` must take one parameter, the document".into(), Some("write `fn applies(doc) { ... }`")));
+    }
+    if let Some(second) = rule_declarations(&ast).get(1) {
+        problems.push(("", format!("`RULE` is declared more than once (again at line {})", second.line), Some("keep one `const RULE`")));
     }
 
     if !problems.is_empty() {
@@ -386,6 +396,17 @@ fn rule_position(source: &RuleSource, engine: &Engine) -> Option<Position> {
 pub(crate) fn field_position(source: &RuleSource, engine: &Engine, field: &str) -> Option<Position> {
     let (rule_pos, fields) = rule_map_fields(source, engine)?;
     Some(fields.into_iter().find(|(name, _)| name == field).map_or(rule_pos, |(_, pos)| pos))
+}
+
+/// Where each top-level `RULE` is declared, in order.
+fn rule_declarations(ast: &AST) -> Vec<Position> {
+    ast.statements()
+        .iter()
+        .filter_map(|stmt| match stmt {
+            rhai::Stmt::Var(x, _, pos) if x.0.name == "RULE" => rhai_position(*pos),
+            _ => None,
+        })
+        .collect()
 }
 
 /// Recompiles without optimisation (which would fold the map into a

@@ -170,7 +170,10 @@ pub fn read_dir(dir: &Path) -> (Vec<RuleSource>, Vec<RuleError>) {
             continue;
         }
         match crate::document::read_text_within(entry.path(), crate::document::MAX_FILE_BYTES, "a rule file") {
-            Ok(text) => sources.push(RuleSource { path: display(entry.path()), text: text.into() }),
+            // A byte-order mark some editors write is not Rhai: it goes, as YAML readers drop it.
+            Ok(text) => {
+                sources.push(RuleSource { path: display(entry.path()), text: text.strip_prefix('\u{feff}').unwrap_or(&text).into() })
+            }
             Err(e) => errors.push(error(entry.path(), format!("cannot read: {e}"), None)),
         }
     }

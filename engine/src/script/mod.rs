@@ -121,9 +121,15 @@ pub fn standard_library() -> Module {
     ] {
         library.combine_flatten(Module::clone(&package));
     }
+    // `sleep` would hold a worker past the time limit, which is checked
+    // between operations: a rule has no reason to wait, so it is refused.
+    library.set_native_fn("sleep", |_: rhai::INT| -> Result<(), Box<rhai::EvalAltResult>> { Err(NO_SLEEP.into()) });
+    library.set_native_fn("sleep", |_: rhai::FLOAT| -> Result<(), Box<rhai::EvalAltResult>> { Err(NO_SLEEP.into()) });
     library.build_index();
     library
 }
+
+const NO_SLEEP: &str = "`sleep` is not available to rules: a rule cannot wait";
 
 /// Rhai 1.27 checks a map's size when a function returns it, not when
 /// `m[key] = value` adds a key. Checking a map variable each time the rule
