@@ -26,7 +26,7 @@ pub fn list(args: RulesListArgs) -> miette::Result<ExitStatus> {
                 writeln!(out, "{:<8} {:<8} {:<20} {}", rule.id, rule.severity.as_str(), rule.kinds.join(","), rule.title).written()?;
                 writeln!(out, "{:<8} controls: {}", "", controls.join(" ")).written()?;
             }
-            writeln!(out, "{} rules", infos.len()).written()?;
+            writeln!(out, "{} rule{}", infos.len(), if infos.len() == 1 { "" } else { "s" }).written()?;
         }
     }
     Ok(if set.errors.is_empty() && config_errors == 0 { ExitStatus::Clean } else { ExitStatus::Error })
