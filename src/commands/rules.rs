@@ -63,6 +63,11 @@ pub fn test(args: RulesTestArgs) -> miette::Result<ExitStatus> {
         write_result(&mut out, result).written()?;
     }
     writeln!(out, "{} passed, {} failed", run.passed(), run.failed()).written()?;
+    // A rule without cases passes `rules test` by having nothing to check: say which.
+    let untested: Vec<&str> = set.rules.iter().map(|r| r.id.as_str()).filter(|id| !run.results.iter().any(|c| c.rule == *id)).collect();
+    if !untested.is_empty() {
+        eprintln!("note: no case for {}: add case files at <pack>/tests/<RULE_ID>/<case>.yaml (docs/rule-tests.md)", untested.join(", "));
+    }
     Ok(if !run.errors.is_empty() || !set.errors.is_empty() {
         ExitStatus::Error
     } else if run.failed() > 0 {

@@ -37,6 +37,7 @@ expect:
 fn built_in_cases_all_pass() {
     let run = annexa(&["rules", "test"]);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert_eq!(run.stderr, "", "every built-in rule has cases");
     assert!(!run.stdout.contains("FAILED"), "{}", run.stdout);
     let summary = run.stdout.lines().last().unwrap();
     let passed: usize = summary.strip_suffix(" passed, 0 failed").expect("summary line").parse().unwrap();
@@ -126,4 +127,13 @@ fn broken_case_files_are_located_errors_and_exit_2() {
     ] {
         assert!(run.stderr.contains(expected), "missing `{expected}` in:\n{}", run.stderr);
     }
+}
+
+/// A rule with no case passes `rules test` by having nothing to check: it is named.
+#[test]
+fn rules_without_cases_are_named() {
+    let dir = tree(&[("pack/TST001.rhai", RULE)]);
+    let run = annexa_in(dir.path(), &["rules", "test", "pack"]);
+    assert_eq!((run.code, run.stdout.as_str()), (0, "0 passed, 0 failed\n"));
+    assert_eq!(run.stderr, "note: no case for TST001: add case files at <pack>/tests/<RULE_ID>/<case>.yaml (docs/rule-tests.md)\n");
 }
