@@ -410,7 +410,7 @@ impl Evaluator<'_> {
         if docs.is_empty() {
             return Vec::new();
         }
-        let ((error, not_applicable), ctx) = context::with_context(self.options.now, self.options.limits.max_findings, || {
+        let ((error, not_applicable), mut ctx) = context::with_context(self.options.now, self.options.limits.max_findings, || {
             rule.limit_reads();
             let mut not_applicable = vec![false; docs.len()];
             let mut handles = rhai::Array::new();
@@ -433,7 +433,12 @@ impl Evaluator<'_> {
             }
             (self.call(rule, "check_all", Dynamic::from_array(handles)).err(), not_applicable)
         });
-        let error = error.or_else(|| rule.read_outside(&ctx).map(|message| ScriptError { message, rule_position: None }));
+        let outside = error.is_none().then(|| rule.read_outside(&ctx)).flatten();
+        if outside.is_some() {
+            // What it found after reading `()` where the document had a value is not a finding.
+            ctx.findings.clear();
+        }
+        let error = error.or_else(|| outside.map(|message| ScriptError { message, rule_position: None }));
         docs.iter()
             .enumerate()
             .map(|(slot, doc)| {
@@ -562,6 +567,8 @@ mod tests {
                     o.error.as_ref().map(|e| e.message.as_str()),
                     Some("read `spec.purpose`, outside the paths in RULE.reads (spec.models): a corpus scan keeps only those parts of each document")
                 );
+                // What it found after reading `()` in place of `spec.purpose` is not reported.
+                assert!(o.findings.is_empty(), "{:?}", o.findings);
             }
         }
     }
