@@ -584,3 +584,14 @@ fn a_rule_file_may_start_with_a_byte_order_mark() {
     let set = annexa_engine::rules::load(sources, &Limits::default());
     assert_eq!((set.rules.len(), set.errors.len()), (1, 0), "{:?}", set.errors);
 }
+
+/// A finding is at one place: `doc.fail` with a wildcard path is an error at
+/// the call, not a finding shown as missing at the list.
+#[test]
+fn fail_at_a_wildcard_path_is_an_error() {
+    let o = one_outcome("fn check(doc) {\n  doc.fail(\"spec.tools[*].name\", \"x\");\n}");
+    assert_eq!((o.status, o.findings.len()), (Status::Error, 0));
+    let error = o.error.as_ref().unwrap();
+    assert!(error.message.contains("invalid path `spec.tools[*].name`: wildcards are for `doc.values(...)`"), "{}", error.message);
+    assert_eq!(error.rule_position.map(|p| p.line), Some(3));
+}

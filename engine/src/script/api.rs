@@ -205,7 +205,8 @@ pub fn register(engine: &mut Engine) {
 
     // Reporting.
     engine.register_fn("fail", |d: &mut Doc, path: &str, message: &str| -> Fallible<()> {
-        let segments = parse_any_path(path)?;
+        // One finding is at one place: `spec.tools[*].name` would be shown as missing.
+        let segments = parse_path(path)?;
         if !context::record_finding(RawFinding { slot: d.slot, path: Segments::clone(&segments), message: message.to_string() }) {
             return Err("too many findings from one rule on one document".into());
         }
