@@ -137,3 +137,17 @@ fn rules_without_cases_are_named() {
     assert_eq!((run.code, run.stdout.as_str()), (0, "0 passed, 0 failed\n"));
     assert_eq!(run.stderr, "note: no case for TST001: add case files at <pack>/tests/<RULE_ID>/<case>.yaml (docs/rule-tests.md)\n");
 }
+
+/// A rule that fails at run time shows where, in its file, as a scan does.
+#[test]
+fn a_runtime_error_names_the_rule_file_and_line() {
+    let rule = "const RULE = #{ id: \"TST002\", title: \"t\", severity: \"low\", kinds: [\"AISystem\"], controls: #{ iso42001: [\"A.9.2\"] }, remediation: \"r\" };\nfn helper(n) { 90 / n }\nfn check(doc) {\n  let x = helper(0);\n}\n";
+    let case = "rule: TST002\ndescription: divides by zero\ndocument:\n  kind: AISystem\nexpect:\n  status: pass\n";
+    let dir = tree(&[("pack/TST002.rhai", rule), ("pack/tests/TST002/case.yaml", case)]);
+    let run = annexa_in(dir.path(), &["rules", "test", "pack"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(
+        run.stdout,
+        "FAILED  TST002   pack/tests/TST002/case.yaml\n        divides by zero\n        status: expected pass, got error\n        error: Division by zero: 90 / 0 (at pack/TST002.rhai:2:19)\n0 passed, 1 failed\n"
+    );
+}

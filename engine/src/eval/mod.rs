@@ -464,7 +464,7 @@ impl Evaluator<'_> {
     }
 }
 
-fn script_error(mut e: EvalAltResult) -> ScriptError {
+pub(crate) fn script_error(mut e: EvalAltResult) -> ScriptError {
     // An error inside a function comes wrapped once per call level, and the
     // outermost wrapper (the call of `check` itself) has no position: the
     // innermost error says what failed and where.
@@ -482,12 +482,12 @@ fn script_error(mut e: EvalAltResult) -> ScriptError {
     ScriptError { message, rule_position: crate::rules::meta::rhai_position(position) }
 }
 
-/// The benches' document generator, for tests that want many varied systems.
 /// The error of an `applies` that returned `found`, the name of a type other than bool.
 fn not_a_boolean(found: &str) -> ScriptError {
     ScriptError { message: format!("`applies` must return true or false, it returned {found}"), rule_position: None }
 }
 
+/// The benches' document generator, for tests that want many varied systems.
 #[cfg(test)]
 #[path = "../../../benches/generate.rs"]
 mod generate;

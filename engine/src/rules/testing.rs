@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use rhai::{Dynamic, EvalAltResult};
+use rhai::Dynamic;
 use serde::Serialize;
 
 use super::{Rule, Scope};
@@ -656,7 +656,8 @@ fn evaluate(rule: &Rule, docs: &[Arc<Document>], now: jiff::civil::Date, limits:
         return Actual { status: Status::Error, findings, error: Some(error) };
     }
     if let Some(error) = rule.read_outside(&ctx) {
-        return Actual { status: Status::Error, findings, error: Some(error) };
+        // As in a scan: what it found after reading `()` where the document had a value is not a finding.
+        return Actual { status: Status::Error, findings: Vec::new(), error: Some(error) };
     }
     let status = if status == Status::Pass && !findings.is_empty() { Status::Fail } else { status };
     Actual { status, findings, error }
@@ -675,17 +676,17 @@ fn locate(doc: &Document, segments: &Segments, message: &str) -> Finding {
 
 fn call(rule: &Rule, limits: &Limits, name: &str, arg: Dynamic) -> Result<Dynamic, String> {
     compiled::call(rule, limits, name, arg).map_err(|e| match e {
-        CallError::Script(e) => describe_error(&e),
+        // Worded and located as a scan words them: the rule file's line, not Rhai's "(line 9, position 70)".
+        CallError::Script(e) => {
+            let error = crate::eval::script_error(*e);
+            match error.rule_position {
+                Some(at) => format!("{} (at {}:{}:{})", error.message, rule.source.path, at.line, at.col),
+                None => error.message,
+            }
+        }
         CallError::NotCompiled(message) => message,
         CallError::Panicked => format!("the script engine failed inside `{name}`"),
     })
-}
-
-fn describe_error(e: &EvalAltResult) -> String {
-    match e {
-        EvalAltResult::ErrorTooManyOperations(_) => "operation limit exceeded".into(),
-        other => other.to_string(),
-    }
 }
 
 #[cfg(test)]
