@@ -19,7 +19,7 @@ pub const UNKNOWN: &str = "unknown";
 pub const DETECTED: [&str; 7] = [MCP_CONFIG, MCP_SERVER, MCP_REGISTRY, LITELLM_CONFIG, CYCLONEDX, MODEL_CARD, DATASET_CARD];
 
 /// The kind annexa knows that `kind` misspells in letter case only (`AiSystem`
-/// for `AISystem`): a rule or a document naming it would match nothing.
+/// for `AISystem`): a rule naming it would match no document.
 pub fn meant(kind: &str) -> Option<&'static str> {
     let published = crate::schema::PUBLISHED.iter().map(|p| p.kind);
     published.chain(DETECTED).find(|known| *known != kind && known.eq_ignore_ascii_case(kind))
