@@ -151,3 +151,15 @@ fn a_runtime_error_names_the_rule_file_and_line() {
         "FAILED  TST002   pack/tests/TST002/case.yaml\n        divides by zero\n        status: expected pass, got error\n        error: Division by zero: 90 / 0 (at pack/TST002.rhai:2:19)\n0 passed, 1 failed\n"
     );
 }
+
+/// JSON is YAML: a case written as JSON is read like any other.
+#[test]
+fn a_case_written_as_json_is_run() {
+    let case = r#"{"rule": "TST001", "description": "json", "document": {"kind": "AISystem", "spec": {"tools": [{"name": "b"}]}}, "expect": {"status": "fail"}}"#;
+    let dir = tree(&[("pack/TST001.rhai", RULE), ("pack/tests/TST001/case.json", case)]);
+    let run = annexa_in(dir.path(), &["rules", "test", "pack"]);
+    assert_eq!(
+        (run.code, run.stdout.as_str(), run.stderr.as_str()),
+        (0, "ok      TST001   pack/tests/TST001/case.json\n1 passed, 0 failed\n", "")
+    );
+}

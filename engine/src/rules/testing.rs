@@ -118,8 +118,8 @@ impl TestRun {
     }
 }
 
-/// Finds the case files under `dirs`: YAML files at `tests/<RULE_ID>/<case>.yaml`.
-/// A YAML file elsewhere under a `tests` folder is an error, so a misplaced case is never skipped silently.
+/// Finds the case files under `dirs`: YAML (or JSON) files at `tests/<RULE_ID>/<case>.yaml`.
+/// Such a file elsewhere under a `tests` folder is an error, so a misplaced case is never skipped silently.
 /// Symbolic links are followed, as for rules; a broken link named as a case,
 /// or a case that is not a regular file, is an error at its path.
 pub fn discover(dirs: &[PathBuf]) -> (Vec<PathBuf>, Vec<InputError>) {
@@ -171,9 +171,10 @@ pub fn discover(dirs: &[PathBuf]) -> (Vec<PathBuf>, Vec<InputError>) {
     (files, errors)
 }
 
-/// Whether a path is named as a case file: `.yaml` or `.yml`, in any case.
+/// Whether a path is named as a case file: `.yaml`, `.yml` or `.json` (JSON
+/// is YAML), in any case.
 fn named_as_case(path: &Path) -> bool {
-    path.extension().is_some_and(|e| e.eq_ignore_ascii_case("yaml") || e.eq_ignore_ascii_case("yml"))
+    path.extension().is_some_and(|e| ["yaml", "yml", "json"].iter().any(|x| e.eq_ignore_ascii_case(x)))
 }
 
 /// Runs every case found under `dirs` against `rules`.
