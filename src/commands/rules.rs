@@ -23,7 +23,9 @@ pub fn list(args: RulesListArgs) -> miette::Result<ExitStatus> {
         ListFormat::Text => {
             for rule in &infos {
                 let controls: Vec<String> = rule.controls.iter().map(|c| format!("{}:{}", c.standard, c.id)).collect();
-                writeln!(out, "{:<8} {:<8} {:<20} {}", rule.id, rule.severity.as_str(), rule.kinds.join(","), rule.title).written()?;
+                let deprecated = if rule.deprecated { " (deprecated)" } else { "" };
+                writeln!(out, "{:<8} {:<8} {:<20} {}{deprecated}", rule.id, rule.severity.as_str(), rule.kinds.join(","), rule.title)
+                    .written()?;
                 writeln!(out, "{:<8} controls: {}", "", controls.join(" ")).written()?;
             }
             writeln!(out, "{} rule{}", infos.len(), if infos.len() == 1 { "" } else { "s" }).written()?;

@@ -834,6 +834,7 @@ mod tests {
             reassess: crate::rules::Reassess::default(),
             remediation: String::new(),
             tags: Vec::new(),
+            deprecated: false,
             source: String::new(),
             source_hash: "hash".into(),
         }

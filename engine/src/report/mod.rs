@@ -158,6 +158,9 @@ pub struct RuleInfo {
     pub remediation: String,
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub tags: Vec<String>,
+    /// The rule says `status: "deprecated"` (absent otherwise).
+    #[serde(skip_serializing_if = "std::ops::Not::not", default)]
+    pub deprecated: bool,
     pub source: String,
     pub source_hash: String,
 }
@@ -190,6 +193,7 @@ impl RuleInfo {
             reassess: rule.reassess.clone(),
             remediation: rule.remediation.clone(),
             tags: rule.tags.clone(),
+            deprecated: rule.deprecated,
             source: rule.source.path.clone(),
             source_hash: rule.source_hash.clone(),
         }

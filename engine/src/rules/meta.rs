@@ -228,6 +228,7 @@ pub fn compile(source: &RuleSource, engine: &Engine) -> Result<(Rule, AST), Vec<
         reads,
         remediation,
         tags,
+        deprecated: status == "deprecated",
         source_hash: blake3::hash(source.text.as_bytes()).to_hex().get(..32).unwrap_or_default().to_string(),
         docs: doc::RuleDoc::parse(&source.text),
         has_applies: has("applies"),

@@ -44,6 +44,8 @@ pub struct Rule {
     pub reads: Option<Vec<Segments>>,
     pub remediation: String,
     pub tags: Vec<String>,
+    /// `status: "deprecated"`: it still runs, and lists and references say it is on its way out.
+    pub deprecated: bool,
     pub source: RuleSource,
     /// BLAKE3 of the rule's text: a changed rule invalidates old dispositions.
     pub source_hash: String,

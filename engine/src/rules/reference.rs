@@ -27,6 +27,9 @@ pub fn markdown(rules: &[Rule]) -> String {
     for rule in rules {
         let _ = writeln!(out, "\n## {}\n", rule.id);
         let _ = writeln!(out, "**{}**\n", rule.title);
+        if rule.deprecated {
+            let _ = writeln!(out, "*Deprecated: it still runs, but is on its way out.*\n");
+        }
         let scope = match rule.scope {
             super::Scope::Document => "",
             super::Scope::Corpus => " (corpus: sees every document of the scan at once)",
@@ -81,6 +84,17 @@ fn controls(rule: &Rule) -> String {
 mod tests {
     use crate::rules::{load, RuleSource};
     use crate::script::Limits;
+
+    #[test]
+    fn a_deprecated_rule_says_so() {
+        let text = "const RULE = #{ id: \"X001\", title: \"t\", severity: \"low\", kinds: [\"*\"], status: \"deprecated\", controls: #{ iso42001: [\"A.9.2\"] }, remediation: \"r\" };\nfn check(doc) {}\n";
+        let set = load(vec![RuleSource { path: "X001.rhai".into(), text: text.into() }], &Limits::default());
+        let rule = set.rules.first().unwrap();
+        assert!(rule.deprecated);
+        assert!(super::markdown(&set.rules).contains("**t**\n\n*Deprecated: it still runs, but is on its way out.*\n"));
+        let info = serde_json::to_value(crate::report::RuleInfo::from_rule(rule)).unwrap();
+        assert_eq!(info["deprecated"], true);
+    }
 
     #[test]
     fn one_rule_without_reassess_and_a_pipe_in_its_title() {
