@@ -123,7 +123,12 @@ pub fn duration_days(text: &str, now: jiff::civil::Date) -> Result<INT, String> 
 pub fn parse_duration(text: &str) -> Result<jiff::Span, String> {
     let bad = || format!("`{text}` is not a duration: write a whole number and a unit, as in `90d`, `12w`, `6m` or `1y`");
     let unit = text.chars().last().ok_or_else(bad)?;
-    let number: i64 = text.get(..text.len() - unit.len_utf8()).ok_or_else(bad)?.parse().map_err(|_| bad())?;
+    let digits = text.get(..text.len() - unit.len_utf8()).ok_or_else(bad)?;
+    // Digits only: `+90d` would parse, and be shown back as written.
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(bad());
+    }
+    let number: i64 = digits.parse().map_err(|_| bad())?;
     if number <= 0 || number > 10_000 {
         return Err(bad());
     }
@@ -389,5 +394,15 @@ mod tests {
             "[doc.component_index(\"c\"), other.component_index(\"c\"), doc.reachable(\"a\", []), other.reachable(\"a\", [])]",
         );
         assert_eq!(format!("{both:?}"), r#"[3, 0, ["a", "b", "c"], ["c"]]"#);
+    }
+
+    #[test]
+    fn durations_are_a_whole_number_and_a_unit() {
+        for good in ["90d", "12w", "6m", "1y", "10000d"] {
+            assert!(super::parse_duration(good).is_ok(), "{good}");
+        }
+        for bad in ["+90d", "-5d", "0d", "d", "", "1 year", "9x", "10001d", " 9d"] {
+            assert!(super::parse_duration(bad).is_err(), "{bad}");
+        }
     }
 }
