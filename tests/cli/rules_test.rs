@@ -163,3 +163,13 @@ fn a_case_written_as_json_is_run() {
         (0, "ok      TST001   pack/tests/TST001/case.json\n1 passed, 0 failed\n", "")
     );
 }
+
+/// A folder that is not there is one error, not one from the rules and another from the cases.
+#[test]
+fn a_missing_folder_is_reported_once() {
+    let dir = tree(&[("pack/TST001.rhai", RULE)]);
+    let run = annexa_in(dir.path(), &["rules", "test", "nowhere"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert_eq!(run.stderr.matches("nowhere").count(), 1, "{}", run.stderr);
+    assert!(run.stderr.contains("nowhere: rules folder does not exist or is not a folder"), "{}", run.stderr);
+}

@@ -15,16 +15,20 @@ pub struct RuleDoc {
 impl RuleDoc {
     /// Reads the leading `//!` lines; `//! # Heading` starts a section,
     /// except inside a fenced code block, where `#` is a YAML comment.
+    /// Plain `//` comments before the header (a licence, a copyright line)
+    /// are passed over.
     pub fn parse(text: &str) -> Self {
         let mut sections: Vec<(String, String)> = Vec::new();
         let mut in_code = false;
+        let mut started = false;
         for line in text.lines() {
             let Some(rest) = line.trim_start().strip_prefix("//!") else {
-                if line.trim().is_empty() {
+                if line.trim().is_empty() || (!started && line.trim_start().starts_with("//")) {
                     continue;
                 }
                 break;
             };
+            started = true;
             let rest = rest.strip_prefix(' ').unwrap_or(rest);
             if rest.trim_start().starts_with("```") {
                 in_code = !in_code;
@@ -64,5 +68,21 @@ mod tests {
         assert_eq!(doc.sections.len(), 2);
         assert_eq!(doc.section("Example"), Some("Fails:\n```yaml\n# the AISystem\na: 1\n```"));
         assert_eq!(doc.section("How to fix"), Some("x"));
+    }
+
+    #[test]
+    fn a_licence_comment_above_the_header_is_passed_over() {
+        let doc = RuleDoc::parse(
+            "// Copyright 2026 ACME
+// SPDX-License-Identifier: Apache-2.0
+
+//! # What it checks
+//! x
+// not the header
+//! # Why it matters
+//! y
+",
+        );
+        assert_eq!(doc.sections, [("What it checks".to_string(), "x".to_string())]);
     }
 }

@@ -162,7 +162,8 @@ pub fn compile(source: &RuleSource, engine: &Engine) -> Result<(Rule, AST), Vec<
         problems.push(("status", format!("unknown status `{status}`"), Some("use \"active\" or \"deprecated\"")));
     }
     let kinds = string_list(&meta, "kinds", &mut problems);
-    if meta.contains_key("kinds") && kinds.is_empty() {
+    // A `kinds` that is not a list was reported as such by `string_list`.
+    if meta.get("kinds").is_some_and(Dynamic::is_array) && kinds.is_empty() {
         problems.push(("kinds", "`kinds` is empty".into(), Some("name the document kinds this rule checks, or [\"*\"] for all")));
     } else if !meta.contains_key("kinds") {
         problems.push(("", "`kinds` is missing from RULE".into(), Some("name the document kinds this rule checks, or [\"*\"] for all")));

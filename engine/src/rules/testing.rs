@@ -126,6 +126,10 @@ pub fn discover(dirs: &[PathBuf]) -> (Vec<PathBuf>, Vec<InputError>) {
     let mut files = Vec::new();
     let mut errors = Vec::new();
     for dir in dirs {
+        // A folder that is missing is reported once, by the rule loader (`read_dir`), which reads the same folders.
+        if !dir.is_dir() {
+            continue;
+        }
         let walker = ignore::WalkBuilder::new(dir).standard_filters(false).follow_links(true).sort_by_file_path(|a, b| a.cmp(b)).build();
         for entry in walker {
             let entry = match entry {
