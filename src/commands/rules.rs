@@ -104,6 +104,9 @@ fn write_result(out: &mut dyn Write, result: &CaseResult) -> std::io::Result<()>
     if let Some(error) = &actual.error {
         writeln!(out, "        error: {error}")?;
     }
+    if !result.error_matches() {
+        writeln!(out, "        error: expected one containing `{}`", expected.error.as_deref().unwrap_or_default())?;
+    }
     let wanted = expected.findings.as_deref();
     if result.findings_match() {
         return Ok(());

@@ -173,3 +173,29 @@ fn a_missing_folder_is_reported_once() {
     assert_eq!(run.stderr.matches("nowhere").count(), 1, "{}", run.stderr);
     assert!(run.stderr.contains("nowhere: rules folder does not exist or is not a folder"), "{}", run.stderr);
 }
+
+/// `expect.error` tells one error from another: a case that expects the time
+/// limit fails when the rule divides by zero instead.
+#[test]
+fn an_expected_error_must_be_the_one_that_happened() {
+    let rule = "const RULE = #{ id: \"TST002\", title: \"t\", severity: \"low\", kinds: [\"AISystem\"], controls: #{ iso42001: [\"A.9.2\"] }, remediation: \"r\" };\nfn check(doc) {\n  let x = 90 / 0;\n}\n";
+    let case = |error: &str| {
+        format!("rule: TST002\ndescription: divides by zero\ndocument:\n  kind: AISystem\nexpect:\n  status: error\n  error: \"{error}\"\n")
+    };
+    let dir = tree(&[
+        ("pack/TST002.rhai", rule),
+        ("pack/tests/TST002/a-right.yaml", &case("Division by zero")),
+        ("pack/tests/TST002/b-wrong.yaml", &case("time limit")),
+    ]);
+    let run = annexa_in(dir.path(), &["rules", "test", "pack"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(
+        run.stdout,
+        "ok      TST002   pack/tests/TST002/a-right.yaml\nFAILED  TST002   pack/tests/TST002/b-wrong.yaml\n        divides by zero\n        status: error\n        error: Division by zero: 90 / 0 (at pack/TST002.rhai:3:14)\n        error: expected one containing `time limit`\n1 passed, 1 failed\n"
+    );
+    // Beside another status it is a mistake in the case, located.
+    std::fs::write(dir.path().join("pack/tests/TST002/b-wrong.yaml"), case("x").replace("status: error", "status: fail")).unwrap();
+    let run = annexa_in(dir.path(), &["rules", "test", "pack"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("b-wrong.yaml:7:3: `expect.error` goes with `status: error`"), "{}", run.stderr);
+}

@@ -23,7 +23,7 @@ use crate::script::{context, Limits};
 pub const DEFAULT_NOW: &str = "2025-06-01";
 
 const KEYS: [&str; 10] = ["rule", "description", "now", "file", "expect", "document", "base", "set", "delete", "corpus"];
-const EXPECT_KEYS: [&str; 2] = ["status", "findings"];
+const EXPECT_KEYS: [&str; 3] = ["status", "findings", "error"];
 const FINDING_KEYS: [&str; 3] = ["path", "line", "col"];
 
 /// One case file, read and validated, with its document built.
@@ -47,6 +47,9 @@ pub struct Expected {
     pub status: Status,
     /// When given, the findings must match exactly: count, and in position order.
     pub findings: Option<Vec<ExpectedFinding>>,
+    /// With `status: error`, when given: text the error message must contain,
+    /// so a case fails when the rule errs for another reason (a typo in it).
+    pub error: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -95,8 +98,12 @@ impl CaseResult {
         })
     }
 
+    pub fn error_matches(&self) -> bool {
+        self.expected.error.as_deref().is_none_or(|wanted| self.actual.error.as_deref().is_some_and(|e| e.contains(wanted)))
+    }
+
     pub fn passed(&self) -> bool {
-        self.status_matches() && self.findings_match()
+        self.status_matches() && self.findings_match() && self.error_matches()
     }
 }
 
@@ -440,7 +447,21 @@ fn expected(node: &Node, problems: &mut Problems) -> Option<Expected> {
             }
         },
     };
-    Some(Expected { status: status?, findings })
+    let error = match field("error") {
+        None => None,
+        Some(node) => match (node.as_str(), status) {
+            (Some(text), Some(Status::Error)) => Some(text.to_string()),
+            (Some(_), _) => {
+                problems.push(node.region.start, "`expect.error` goes with `status: error`".into(), None);
+                None
+            }
+            (None, _) => {
+                problems.push(node.region.start, "`expect.error` must be text the error message contains".into(), None);
+                None
+            }
+        },
+    };
+    Some(Expected { status: status?, findings, error })
 }
 
 fn expected_finding(item: &Node, problems: &mut Problems) -> Option<ExpectedFinding> {
