@@ -199,3 +199,14 @@ fn an_expected_error_must_be_the_one_that_happened() {
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(run.stderr.contains("b-wrong.yaml:7:3: `expect.error` goes with `status: error`"), "{}", run.stderr);
 }
+
+/// A case document of annexa's format with a kind it does not have is refused, as a scan refuses it.
+#[test]
+fn a_case_document_with_a_misspelled_kind_is_refused() {
+    let case = "rule: TST001\ndescription: typo\ndocument:\n  apiVersion: annexa/v1\n  kind: AiSystem\nexpect:\n  status: not_applicable\n";
+    let dir = tree(&[("pack/TST001.rhai", RULE), ("pack/tests/TST001/case.yaml", case)]);
+    let run = annexa_in(dir.path(), &["rules", "test", "pack"]);
+    assert_eq!((run.code, run.stdout.as_str()), (2, "0 passed, 0 failed\n"), "{}", run.stderr);
+    assert!(run.stderr.contains("case.yaml:5:3: unknown kind `AiSystem` for apiVersion annexa/v1: no rule"), "{}", run.stderr);
+    assert!(!run.stderr.contains("note: no case"), "{}", run.stderr);
+}

@@ -378,7 +378,7 @@ fn parse_source(source: Arc<Source>, format: Format, options: &LoadOptions) -> L
 /// A document of annexa's own format (`apiVersion: annexa/...`) whose kind
 /// is not one of its kinds: no rule is written for it, so a mistyped
 /// `kind: aisystem` would leave a system unchecked without a word.
-fn unknown_annexa_kind(doc: &Document, file: &str) -> Option<InputError> {
+pub(crate) fn unknown_annexa_kind(doc: &Document, file: &str) -> Option<InputError> {
     let api_version = doc.api_version.as_deref().filter(|v| v.starts_with("annexa/"))?;
     if crate::schema::PUBLISHED.iter().any(|p| p.kind == doc.kind) {
         return None;

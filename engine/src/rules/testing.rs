@@ -335,7 +335,12 @@ pub fn load_case(file: &Path, rules: &[Rule]) -> Result<Case, Vec<InputError>> {
                 }
             }
             let source = Arc::new(Source::new(shown_name.clone().unwrap_or_else(|| display.clone()), text.clone()));
-            Some(document::describe(&source, 0, doc.clone()))
+            let described = document::describe(&source, 0, doc.clone());
+            // As a scan would refuse it: `kind: AiSystem` under annexa/v1 is checked by no rule.
+            if let Some(unknown) = document::unknown_annexa_kind(&described, &display) {
+                problems.errors.push(unknown);
+            }
+            Some(described)
         }
         (None, Some(base)) => {
             let mut built = None;
