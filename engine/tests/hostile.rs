@@ -595,3 +595,17 @@ fn fail_at_a_wildcard_path_is_an_error() {
     assert!(error.message.contains("invalid path `spec.tools[*].name`: wildcards are for `doc.values(...)`"), "{}", error.message);
     assert_eq!(error.rule_position.map(|p| p.line), Some(3));
 }
+
+/// A `check` that returns a boolean, as if it were the verdict, would pass
+/// when it meant to fail: it is an error that says how rules report.
+#[test]
+fn a_check_that_returns_a_verdict_is_an_error() {
+    let o = one_outcome("fn check(doc) {\n  doc.get(\"spec.missing\") == 1\n}");
+    assert_eq!(o.status, Status::Error);
+    assert_eq!(
+        o.error.as_ref().unwrap().message,
+        "`check` returned false: a rule reports what fails with `doc.fail(path, message)`; its return value is not a verdict"
+    );
+    // Other values a last statement leaves are let be.
+    assert_eq!(one_outcome("fn helper() { 0 }\nfn check(doc) { helper(); }").status, Status::Pass);
+}

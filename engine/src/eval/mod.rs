@@ -397,6 +397,7 @@ impl Evaluator<'_> {
                 }
             }
             match self.call(rule, "check", handle) {
+                Ok(returned) if returned.is_bool() => (Status::Error, Some(returned_a_verdict("check", &returned))),
                 Ok(_) => (Status::Pass, None),
                 Err(e) => (Status::Error, Some(e)),
             }
@@ -431,7 +432,12 @@ impl Evaluator<'_> {
                 }
                 handles.push(handle);
             }
-            (self.call(rule, "check_all", Dynamic::from_array(handles)).err(), not_applicable)
+            let error = match self.call(rule, "check_all", Dynamic::from_array(handles)) {
+                Ok(returned) if returned.is_bool() => Some(returned_a_verdict("check_all", &returned)),
+                Ok(_) => None,
+                Err(e) => Some(e),
+            };
+            (error, not_applicable)
         });
         let outside = error.is_none().then(|| rule.read_outside(&ctx)).flatten();
         if outside.is_some() {
@@ -480,6 +486,19 @@ pub(crate) fn script_error(mut e: EvalAltResult) -> ScriptError {
         _ => e.to_string(),
     };
     ScriptError { message, rule_position: crate::rules::meta::rhai_position(position) }
+}
+
+/// The error of a `check` (or `check_all`) that returned a boolean, as if it
+/// were the verdict: a rule that returns `false` to fail would pass without
+/// a word. (Other values are let be: Rhai returns the last statement's value,
+/// so `fn check(doc) { helper(doc); }` returns whatever `helper` does.)
+pub(crate) fn returned_a_verdict(function: &str, value: &Dynamic) -> ScriptError {
+    ScriptError {
+        message: format!(
+            "`{function}` returned {value}: a rule reports what fails with `doc.fail(path, message)`; its return value is not a verdict"
+        ),
+        rule_position: None,
+    }
 }
 
 /// The error of an `applies` that returned `found`, the name of a type other than bool.

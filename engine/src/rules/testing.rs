@@ -671,8 +671,10 @@ fn evaluate(rule: &Rule, docs: &[Arc<Document>], now: jiff::civil::Date, limits:
             Scope::Document => handles.pop().map(|h| call(rule, limits, "check", h)),
             Scope::Corpus => Some(call(rule, limits, "check_all", Dynamic::from_array(handles))),
         };
+        let entry = if rule.scope == Scope::Corpus { "check_all" } else { "check" };
         match result {
             Some(Err(e)) => (Status::Error, Some(e)),
+            Some(Ok(v)) if v.is_bool() => (Status::Error, Some(crate::eval::returned_a_verdict(entry, &v).message)),
             _ if !subject_applies => (Status::NotApplicable, None),
             _ => (Status::Pass, None),
         }
