@@ -110,6 +110,10 @@ fn write_result(out: &mut dyn Write, result: &CaseResult) -> std::io::Result<()>
     if !result.error_matches() {
         writeln!(out, "        error: expected one containing `{}`", expected.error.as_deref().unwrap_or_default())?;
     }
+    // What the rule printed helps to see why it went the other way.
+    for line in &actual.logs {
+        writeln!(out, "        print: {line}")?;
+    }
     let wanted = expected.findings.as_deref();
     if result.findings_match() {
         return Ok(());

@@ -210,3 +210,14 @@ fn a_case_document_with_a_misspelled_kind_is_refused() {
     assert!(run.stderr.contains("case.yaml:5:3: unknown kind `AiSystem` for apiVersion annexa/v1: no rule"), "{}", run.stderr);
     assert!(!run.stderr.contains("note: no case"), "{}", run.stderr);
 }
+
+/// What a rule prints shows under its failing case, to see why it went the other way.
+#[test]
+fn a_failing_case_shows_what_the_rule_printed() {
+    let rule = "const RULE = #{ id: \"TST003\", title: \"t\", severity: \"low\", kinds: [\"AISystem\"], controls: #{ iso42001: [\"A.9.2\"] }, remediation: \"r\" };\nfn check(doc) {\n  print(`owner is ${doc.get(\"metadata.owner\")}`);\n  doc.fail(\"metadata\", \"no\");\n}\n";
+    let case = "rule: TST003\ndescription: prints\ndocument:\n  kind: AISystem\n  metadata: {owner: ann}\nexpect:\n  status: pass\n";
+    let dir = tree(&[("pack/TST003.rhai", rule), ("pack/tests/TST003/case.yaml", case)]);
+    let run = annexa_in(dir.path(), &["rules", "test", "pack"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stdout.contains("        status: expected pass, got fail\n        print: owner is ann\n"), "{}", run.stdout);
+}

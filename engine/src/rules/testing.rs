@@ -75,6 +75,8 @@ pub struct Actual {
     pub findings: Vec<Finding>,
     /// The script error, when the status is `error`.
     pub error: Option<String>,
+    /// What the rule printed (`print`, `debug`), shown when the case fails.
+    pub logs: Vec<String>,
 }
 
 /// One case run.
@@ -636,10 +638,10 @@ fn delete_path(root: &mut Node, segments: &[Segment]) -> Result<(), String> {
 /// in the first document. Script failures and panics become an `error` status.
 fn evaluate(rule: &Rule, docs: &[Arc<Document>], now: jiff::civil::Date, limits: &Limits) -> Actual {
     let Some(subject) = docs.first() else {
-        return Actual { status: Status::Error, findings: Vec::new(), error: Some("no document".into()) };
+        return Actual { status: Status::Error, findings: Vec::new(), error: Some("no document".into()), logs: Vec::new() };
     };
     if !rule.matches_kind(&subject.kind) {
-        return Actual { status: Status::NotApplicable, findings: Vec::new(), error: None };
+        return Actual { status: Status::NotApplicable, findings: Vec::new(), error: None, logs: Vec::new() };
     }
     let ((status, error), ctx) = context::with_context(now, limits.max_findings, || {
         rule.limit_reads();
@@ -686,14 +688,14 @@ fn evaluate(rule: &Rule, docs: &[Arc<Document>], now: jiff::civil::Date, limits:
             context::Overflow::Count => format!("more than {} findings", ctx.max_findings),
             context::Overflow::Bytes => format!("findings of more than {} bytes", context::MAX_FINDING_BYTES),
         };
-        return Actual { status: Status::Error, findings, error: Some(error) };
+        return Actual { status: Status::Error, findings, error: Some(error), logs: ctx.logs };
     }
     if let Some(error) = rule.read_outside(&ctx) {
         // As in a scan: what it found after reading `()` where the document had a value is not a finding.
-        return Actual { status: Status::Error, findings: Vec::new(), error: Some(error) };
+        return Actual { status: Status::Error, findings: Vec::new(), error: Some(error), logs: ctx.logs };
     }
     let status = if status == Status::Pass && !findings.is_empty() { Status::Fail } else { status };
-    Actual { status, findings, error }
+    Actual { status, findings, error, logs: ctx.logs }
 }
 
 fn locate(doc: &Document, segments: &Segments, message: &str) -> Finding {
