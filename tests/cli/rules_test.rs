@@ -19,6 +19,13 @@ fn check(doc) {
 }
 "#;
 
+/// A rule file of `id` with plain metadata, for `AISystem`, around `functions`.
+fn minimal_rule(id: &str, functions: &str) -> String {
+    format!(
+        "const RULE = #{{ id: \"{id}\", title: \"t\", severity: \"low\", kinds: [\"AISystem\"], controls: #{{ iso42001: [\"A.9.2\"] }}, remediation: \"r\" }};\n{functions}"
+    )
+}
+
 const FAILING_CASE: &str = "rule: TST001
 description: the expected line is wrong on purpose
 document:
@@ -141,7 +148,7 @@ fn rules_without_cases_are_named() {
 /// A rule that fails at run time shows where, in its file, as a scan does.
 #[test]
 fn a_runtime_error_names_the_rule_file_and_line() {
-    let rule = "const RULE = #{ id: \"TST002\", title: \"t\", severity: \"low\", kinds: [\"AISystem\"], controls: #{ iso42001: [\"A.9.2\"] }, remediation: \"r\" };\nfn helper(n) { 90 / n }\nfn check(doc) {\n  let x = helper(0);\n}\n";
+    let rule = &minimal_rule("TST002", "fn helper(n) { 90 / n }\nfn check(doc) {\n  let x = helper(0);\n}\n");
     let case = "rule: TST002\ndescription: divides by zero\ndocument:\n  kind: AISystem\nexpect:\n  status: pass\n";
     let dir = tree(&[("pack/TST002.rhai", rule), ("pack/tests/TST002/case.yaml", case)]);
     let run = annexa_in(dir.path(), &["rules", "test", "pack"]);
@@ -178,7 +185,7 @@ fn a_missing_folder_is_reported_once() {
 /// limit fails when the rule divides by zero instead.
 #[test]
 fn an_expected_error_must_be_the_one_that_happened() {
-    let rule = "const RULE = #{ id: \"TST002\", title: \"t\", severity: \"low\", kinds: [\"AISystem\"], controls: #{ iso42001: [\"A.9.2\"] }, remediation: \"r\" };\nfn check(doc) {\n  let x = 90 / 0;\n}\n";
+    let rule = &minimal_rule("TST002", "fn check(doc) {\n  let x = 90 / 0;\n}\n");
     let case = |error: &str| {
         format!("rule: TST002\ndescription: divides by zero\ndocument:\n  kind: AISystem\nexpect:\n  status: error\n  error: \"{error}\"\n")
     };
@@ -214,7 +221,10 @@ fn a_case_document_with_a_misspelled_kind_is_refused() {
 /// What a rule prints shows under its failing case, to see why it went the other way.
 #[test]
 fn a_failing_case_shows_what_the_rule_printed() {
-    let rule = "const RULE = #{ id: \"TST003\", title: \"t\", severity: \"low\", kinds: [\"AISystem\"], controls: #{ iso42001: [\"A.9.2\"] }, remediation: \"r\" };\nfn check(doc) {\n  print(`owner is ${doc.get(\"metadata.owner\")}`);\n  doc.fail(\"metadata\", \"no\");\n}\n";
+    let rule = &minimal_rule(
+        "TST003",
+        "fn check(doc) {\n  print(`owner is ${doc.get(\"metadata.owner\")}`);\n  doc.fail(\"metadata\", \"no\");\n}\n",
+    );
     let case = "rule: TST003\ndescription: prints\ndocument:\n  kind: AISystem\n  metadata: {owner: ann}\nexpect:\n  status: pass\n";
     let dir = tree(&[("pack/TST003.rhai", rule), ("pack/tests/TST003/case.yaml", case)]);
     let run = annexa_in(dir.path(), &["rules", "test", "pack"]);
