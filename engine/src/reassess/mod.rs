@@ -270,7 +270,7 @@ pub struct Classifier<'a> {
     file: Source<'a>,
     /// The entries of each system met so far, by rule (from a built file,
     /// every system's, from the start).
-    systems: HashMap<String, SystemEntries<'a>>,
+    systems: HashMap<Cow<'a, str>, SystemEntries<'a>>,
     rules: HashMap<&'a str, &'a RuleInfo>,
     now: jiff::civil::Date,
     seen: HashSet<(String, String)>,
@@ -281,20 +281,26 @@ pub struct Classifier<'a> {
 
 #[derive(Default)]
 struct SystemEntries<'a> {
-    dispositions: HashMap<String, Cow<'a, Disposition>>,
-    waivers: HashMap<String, Cow<'a, Waiver>>,
+    dispositions: HashMap<Cow<'a, str>, Cow<'a, Disposition>>,
+    waivers: HashMap<Cow<'a, str>, Cow<'a, Waiver>>,
 }
 
 impl<'a> Classifier<'a> {
     pub fn new(file: impl Into<Source<'a>>, display: &str, rules: &'a [RuleInfo], now: jiff::civil::Date) -> Self {
         let file = file.into();
-        let mut systems: HashMap<String, SystemEntries<'a>> = HashMap::new();
+        // Borrowed from a built file: no string is copied for its entries.
+        let mut systems: HashMap<Cow<'a, str>, SystemEntries<'a>> = HashMap::new();
         if let Source::Built(built) = file {
             for d in &built.dispositions {
-                systems.entry(d.system.clone()).or_default().dispositions.insert(d.rule.clone(), Cow::Borrowed(d));
+                let entries = systems.entry(Cow::Borrowed(d.system.as_str())).or_default();
+                entries.dispositions.insert(Cow::Borrowed(d.rule.as_str()), Cow::Borrowed(d));
             }
             for w in &built.waivers {
-                systems.entry(w.system.clone()).or_default().waivers.insert(w.rule.clone(), Cow::Borrowed(w));
+                systems
+                    .entry(Cow::Borrowed(w.system.as_str()))
+                    .or_default()
+                    .waivers
+                    .insert(Cow::Borrowed(w.rule.as_str()), Cow::Borrowed(w));
             }
         }
         Classifier {
@@ -350,15 +356,15 @@ impl<'a> Classifier<'a> {
         }
         let (dispositions, waivers) = index.system(system);
         let entries = SystemEntries {
-            dispositions: dispositions.into_iter().map(|d| (d.rule.clone(), Cow::Owned(d))).collect(),
-            waivers: waivers.into_iter().map(|w| (w.rule.clone(), Cow::Owned(w))).collect(),
+            dispositions: dispositions.into_iter().map(|d| (Cow::Owned(d.rule.clone()), Cow::Owned(d))).collect(),
+            waivers: waivers.into_iter().map(|w| (Cow::Owned(w.rule.clone()), Cow::Owned(w))).collect(),
         };
-        self.systems.insert(system.to_string(), entries);
+        self.systems.insert(Cow::Owned(system.to_string()), entries);
     }
 
     fn outcome(&self, system: &str, outcome: &Outcome) -> Option<Classification> {
         let entries = self.systems.get(system);
-        let recorded = entries.and_then(|e| e.dispositions.get(&outcome.rule)).map(|d| &**d);
+        let recorded = entries.and_then(|e| e.dispositions.get(outcome.rule.as_str())).map(|d| &**d);
         let rule = self.rules.get(outcome.rule.as_str()).copied();
         let current = outcome.evidence.as_ref();
         let mut c = Classification {
@@ -398,7 +404,7 @@ impl<'a> Classifier<'a> {
                 }
             }
         }
-        c.waiver = entries.and_then(|e| e.waivers.get(&outcome.rule)).map(|w| self.waiver(w, outcome, current, rule));
+        c.waiver = entries.and_then(|e| e.waivers.get(outcome.rule.as_str())).map(|w| self.waiver(w, outcome, current, rule));
         Some(c)
     }
 

@@ -146,7 +146,8 @@ impl Index {
         (dispositions, waivers)
     }
 
-    /// Every entry, built: what `read` returns for the same text.
+    /// Every entry, built: what `read` returns for the same text (the tests' oracle).
+    #[cfg(test)]
     pub fn build_all(&self) -> Dispositions {
         let build = |list: &[Short]| list.iter().filter_map(|s| self.build(s)).collect::<Vec<_>>();
         let mut file = Dispositions::default();
@@ -304,38 +305,35 @@ fn walk<'t>(text: &'t str, mut each: impl FnMut(Entry<'t>, &mut Lines<'t>) -> Op
 }
 
 fn disposition<'t>(lines: &mut Lines<'t>, start: usize) -> Option<Entry<'t>> {
-    let number = lines.number + 1;
-    let system = text(lines.next()?.strip_prefix("  - system: ")?)?;
-    let rule = text(field(lines, "rule")?)?;
-    let status = match field(lines, "status")? {
-        "pass" => Status::Pass,
-        "fail" => Status::Fail,
-        _ => return None,
-    };
-    let assessed = date(field(lines, "assessed")?)?;
-    let reviewer = optional(lines, "reviewer")?;
-    let note = optional(lines, "note")?;
-    Some(Entry {
-        number,
-        start,
-        system,
-        rule,
-        fingerprint: text(field(lines, "fingerprint")?)?,
-        rule_hash: text(field(lines, "rule_hash")?)?,
-        kind: Kind::Disposition { status, assessed, reviewer, note },
+    entry(lines, start, |lines| {
+        let status = match field(lines, "status")? {
+            "pass" => Status::Pass,
+            "fail" => Status::Fail,
+            _ => return None,
+        };
+        let assessed = date(field(lines, "assessed")?)?;
+        Some(Kind::Disposition { status, assessed, reviewer: optional(lines, "reviewer")?, note: optional(lines, "note")? })
     })
 }
 
 fn waiver<'t>(lines: &mut Lines<'t>, start: usize) -> Option<Entry<'t>> {
+    entry(lines, start, |lines| {
+        Some(Kind::Waiver {
+            reason: text(field(lines, "reason")?)?,
+            by: text(field(lines, "by")?)?,
+            granted: date(field(lines, "granted")?)?,
+            expires: date(field(lines, "expires")?)?,
+        })
+    })
+}
+
+/// An entry's lines in written order: `system` and `rule`, the fields of its
+/// kind (`fields`), then `fingerprint` and `rule_hash`; its evidence follows.
+fn entry<'t>(lines: &mut Lines<'t>, start: usize, fields: impl FnOnce(&mut Lines<'t>) -> Option<Kind<'t>>) -> Option<Entry<'t>> {
     let number = lines.number + 1;
     let system = text(lines.next()?.strip_prefix("  - system: ")?)?;
     let rule = text(field(lines, "rule")?)?;
-    let kind = Kind::Waiver {
-        reason: text(field(lines, "reason")?)?,
-        by: text(field(lines, "by")?)?,
-        granted: date(field(lines, "granted")?)?,
-        expires: date(field(lines, "expires")?)?,
-    };
+    let kind = fields(lines)?;
     Some(Entry {
         number,
         start,
