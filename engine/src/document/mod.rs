@@ -256,12 +256,38 @@ pub fn load_file(fs_path: &std::path::Path, display: &str, format: Format, optio
         Ok(meta) => meta.len(),
         Err(e) => return error(None, format!("cannot read: {e}"), None),
     };
-    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0).saturating_add(1));
-    // The limit holds even for a file that grows after it was measured.
-    if let Err(e) = std::io::Read::read_to_end(&mut std::io::Read::take(&file, options.max_file_bytes), &mut bytes) {
-        return error(None, format!("cannot read: {e}"), None);
+    match read_measured(&file, size, options.max_file_bytes) {
+        Ok(bytes) => load_bytes(bytes, display, format, options),
+        Err(e) => error(None, format!("cannot read: {e}"), None),
     }
-    load_bytes(bytes, display, format, options)
+}
+
+/// The bytes of an open file measured at `size`, in one `read` when it still
+/// holds that many: a buffer with a byte to spare that comes back one byte
+/// short of full is the whole file. Any other answer (it grew, shrank, or
+/// the read was cut short) reads on to the end, as `read_to_end` does, whose
+/// closing empty `read` was a fifth of a scan's system calls. The limit
+/// holds even for a file that grows after it was measured.
+fn read_measured(file: &std::fs::File, size: u64, limit: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut reader = file.take(limit);
+    let expected = usize::try_from(size.min(limit)).unwrap_or(0);
+    let mut bytes = vec![0; expected.saturating_add(1)];
+    let whole = match reader.read(&mut bytes) {
+        Ok(n) => {
+            bytes.truncate(n);
+            n == expected
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {
+            bytes.clear();
+            false
+        }
+        Err(e) => return Err(e),
+    };
+    if !whole {
+        reader.read_to_end(&mut bytes)?;
+    }
+    Ok(bytes)
 }
 
 #[cfg(unix)]
@@ -429,6 +455,33 @@ mod tests {
     fn load(text: &str, name: &str) -> LoadedFile {
         let format = Format::from_path(std::path::Path::new(name)).unwrap();
         load_bytes(text.as_bytes().to_vec(), name, format, &LoadOptions::default())
+    }
+
+    /// Whatever size the file was measured at, what it holds when read is
+    /// what comes back, up to the limit.
+    #[test]
+    fn a_file_read_at_a_stale_size_comes_back_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f.yaml");
+        let text = b"kind: AISystem\nmetadata: {name: a}\n";
+        std::fs::write(&path, text).unwrap();
+        let file = std::fs::File::open(&path).unwrap();
+        let len = text.len() as u64;
+        for (measured, limit, want) in [
+            (len, 1 << 20, &text[..]),                   // as measured: one read
+            (len - 5, 1 << 20, &text[..]),               // grew since
+            (len + 5, 1 << 20, &text[..]),               // shrank since
+            (0, 1 << 20, &text[..]),                     // a size of 0, as /proc files report
+            (len - 5, len - 2, &text[..text.len() - 2]), // grew past the limit
+        ] {
+            use std::io::Seek;
+            (&file).rewind().unwrap();
+            let read = read_measured(&file, measured, limit).unwrap();
+            assert_eq!(read, want, "measured at {measured}, limit {limit}");
+        }
+        let empty = dir.path().join("empty.yaml");
+        std::fs::write(&empty, b"").unwrap();
+        assert_eq!(read_measured(&std::fs::File::open(&empty).unwrap(), 0, 1 << 20).unwrap(), b"");
     }
 
     #[test]
