@@ -81,6 +81,9 @@ struct Program {
 struct Session {
     global: GlobalRuntimeState,
     caches: Caches,
+    /// Emptied before each call, as a fresh one would be, but keeping its
+    /// allocations: a new scope grew its lists again for every call.
+    scope: Scope<'static>,
 }
 
 impl Session {
@@ -88,7 +91,7 @@ impl Session {
         let mut global = engine.new_global_runtime_state();
         // The rule's own functions, for calls to resolve to.
         global.lib.push(ast.shared_lib().clone());
-        Session { global, caches: Caches::new() }
+        Session { global, caches: Caches::new(), scope: Scope::new() }
     }
 }
 
@@ -130,12 +133,15 @@ impl Program {
             Err(_) => fresh.insert(Session::new(engine, &self.ast)),
         };
         let result = catch_unwind(AssertUnwindSafe(|| {
-            let Session { global, caches } = &mut *session;
+            let Session { global, caches, scope } = &mut *session;
             global.num_operations = 0;
             global.level = 0;
             global.scope_level = 0;
-            let mut scope = Scope::new();
-            EvalContext::new(engine, global, caches, &mut scope, None).call_fn_raw(name, false, false, &mut [&mut arg])
+            scope.clear();
+            let result = EvalContext::new(engine, global, caches, scope, None).call_fn_raw(name, false, false, &mut [&mut arg]);
+            // The rule's values go now, not at the next call.
+            scope.clear();
+            result
         }));
         match result {
             Ok(Ok(value)) => Ok(value),
