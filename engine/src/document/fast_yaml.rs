@@ -343,10 +343,15 @@ impl ShortKey {
     }
 }
 
-/// Up to 8 bytes as one little-endian integer.
+/// Up to 8 bytes as one little-endian integer. From 4 bytes on, two loads
+/// that may overlap (an overlapping byte lands on the same bits twice),
+/// not a loop over the bytes.
 fn word(bytes: &[u8]) -> u64 {
+    let n = bytes.len();
+    let four = |at: usize| bytes.get(at..at + 4).and_then(|b| <[u8; 4]>::try_from(b).ok()).map_or(0, |b| u64::from(u32::from_le_bytes(b)));
     match <[u8; 8]>::try_from(bytes) {
         Ok(all) => u64::from_le_bytes(all),
+        Err(_) if n >= 4 => four(0) | (four(n - 4) << ((n - 4) * 8)),
         Err(_) => bytes.iter().rev().fold(0, |word, &b| (word << 8) | u64::from(b)),
     }
 }
@@ -775,5 +780,18 @@ fn after_token(text: &str, at: usize) -> usize {
         text.len()
     } else {
         next
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// Two overlapping loads give the integer a loop over the bytes gives.
+    #[test]
+    fn a_word_is_its_bytes_little_endian() {
+        let bytes = b"abcdefgh";
+        for n in 0..=8 {
+            let slow = bytes[..n].iter().rev().fold(0u64, |word, &b| (word << 8) | u64::from(b));
+            assert_eq!(super::word(&bytes[..n]), slow, "{n} bytes");
+        }
     }
 }

@@ -75,7 +75,10 @@ fn unquote(s: &str) -> Option<&str> {
 
 /// Writes segments back as a canonical path string.
 pub fn render(segments: &[Segment]) -> String {
-    let mut out = String::new();
+    // Sized for plain keys and short indices: grown a push at a time, a
+    // finding's path took three allocations.
+    let size = segments.iter().map(|s| if let Segment::Key(key) = s { key.len() + 1 } else { 5 }).sum();
+    let mut out = String::with_capacity(size);
     render_into(segments, &mut out);
     out
 }
