@@ -2,6 +2,7 @@
 //! each pinned to the behaviour of its fix.
 
 use annexa_engine::document::{self, yaml, Format, LoadOptions, Position};
+use annexa_engine::reassess::file;
 
 fn error_at(text: &[u8], format: Format) -> (String, Option<Position>) {
     let loaded = document::load_bytes(text.to_vec(), "f.yaml", format, &LoadOptions::default());
@@ -68,4 +69,24 @@ fn a_block_key_past_the_implicit_key_limit_is_reported_not_read() {
         let keys: Vec<&str> = loaded.documents[0].root.as_map().unwrap().iter().map(|(k, _)| &**k).collect();
         assert_eq!(keys, [key.as_str()]);
     }
+}
+
+fn dispositions_errors(text: &str) -> Vec<(String, Option<Position>)> {
+    let errors = file::read(text, "d.yaml").expect_err("a dispositions file with problems");
+    errors.into_iter().map(|e| (e.message, e.position)).collect()
+}
+
+/// The dispositions file's YAML reader put an error at the end of a file
+/// without a final line break on the line after the last one, as the
+/// document loader once did (found by the `dispositions` target: `%%` gave
+/// 2:1 in a one-line file). It now points at the end of the text.
+#[test]
+fn a_dispositions_error_at_the_end_of_the_file_points_into_the_file() {
+    let eof = |message: &str, line, col| vec![(message.to_string(), Some(Position::new(line, col)))];
+    assert_eq!(dispositions_errors("%%"), eof("did not find expected <document start>", 1, 3));
+    let flow = "while parsing a flow sequence, expected ',' or ']'";
+    assert_eq!(dispositions_errors("version: 1\ndispositions: [a"), eof(flow, 2, 17));
+    assert_eq!(dispositions_errors("\u{feff}[1"), eof(flow, 1, 3), "a BOM is not a column");
+    // With a final line break the end of the text is the start of the next line, as before.
+    assert_eq!(dispositions_errors("version: 1\ndispositions: [a\n").first().and_then(|e| e.1), Some(Position::new(3, 1)));
 }

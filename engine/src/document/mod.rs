@@ -338,7 +338,7 @@ fn load_text(bytes: Vec<u8>, display: &str, format: Format, options: &LoadOption
 
 /// The position just after `valid`, counting lines as YAML does: `\n`,
 /// `\r\n` and a lone `\r` each end one.
-fn position_after(valid: &[u8]) -> Position {
+pub(crate) fn position_after(valid: &[u8]) -> Position {
     let is_break = |i: usize, b: u8| b == b'\n' || (b == b'\r' && valid.get(i + 1) != Some(&b'\n'));
     let line = valid.iter().enumerate().filter(|&(i, &b)| is_break(i, b)).count() as u32 + 1;
     let line_start = valid.iter().enumerate().rposition(|(i, &b)| is_break(i, b)).map_or(0, |i| i + 1);
