@@ -90,3 +90,44 @@ fn a_dispositions_error_at_the_end_of_the_file_points_into_the_file() {
     // With a final line break the end of the text is the start of the next line, as before.
     assert_eq!(dispositions_errors("version: 1\ndispositions: [a\n").first().and_then(|e| e.1), Some(Position::new(3, 1)));
 }
+
+/// Evidence whose JSON has a line break between tokens (only a hand edit
+/// puts one there) was written inside single quotes across two lines, which
+/// YAML refuses ("invalid indentation in quoted scalar") or folds into a
+/// space: `baseline record` wrote a file that no later scan could read
+/// (found by the `dispositions` target's round trip). It is now written
+/// double-quoted, and reads back as it was.
+#[test]
+fn evidence_with_a_line_break_reads_back_as_it_was_written() {
+    for (escaped, json) in [("[1,\\n2]", "[1,\n2]"), ("[1,\\r\\n2]", "[1,\r\n2]"), ("{\\\"a\\\":\\r1}", "{\"a\":\r1}")] {
+        let text = format!(
+            "version: 1\ndispositions:\n  - system: a\n    rule: R1\n    status: pass\n    assessed: 2025-06-01\n    fingerprint: f\n    rule_hash: h\n    evidence:\n      spec.a: \"{escaped}\"\nwaivers: []\n"
+        );
+        let read = file::read(&text, "d.yaml").unwrap();
+        assert_eq!(read.dispositions[0].evidence.get("spec.a"), Some(&Some(json.to_string())));
+        let written = file::write(&read).unwrap();
+        assert!(written.contains(&format!("      \"spec.a\": \"{escaped}\"\n")), "{written}");
+        let back = file::read(&written, "d.yaml").unwrap();
+        assert_eq!(back.dispositions[0].evidence, read.dispositions[0].evidence);
+        assert_eq!(file::write(&back).unwrap(), written, "a fixed point");
+    }
+    // Evidence as annexa writes it stays single-quoted, on the line reader's path.
+    let mut evidence = annexa_engine::reassess::Evidence::new();
+    evidence.insert("spec.a".into(), Some("[1,2]".into()));
+    let file = annexa_engine::reassess::Dispositions {
+        dispositions: vec![annexa_engine::reassess::Disposition {
+            system: "a".into(),
+            rule: "R1".into(),
+            status: annexa_engine::report::Status::Pass,
+            assessed: jiff::civil::date(2025, 6, 1),
+            reviewer: None,
+            note: None,
+            fingerprint: "f".into(),
+            rule_hash: "h".into(),
+            evidence,
+            position: Position::default(),
+        }],
+        waivers: Vec::new(),
+    };
+    assert!(file::write(&file).unwrap().contains("      \"spec.a\": '[1,2]'\n"));
+}

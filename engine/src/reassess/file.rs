@@ -138,7 +138,14 @@ fn evidence(out: &mut String, evidence: &Evidence) {
     }
     out.push_str("    evidence:\n");
     for (path, value) in evidence {
-        let value = value.as_ref().map_or_else(|| "~".to_string(), |v| format!("'{}'", v.replace('\'', "''")));
+        let value = match value {
+            None => "~".to_string(),
+            // YAML folds a line break in a single-quoted scalar into a space
+            // (or refuses it), so JSON with one between its tokens (annexa
+            // writes none; a hand edit can read one in) is double-quoted.
+            Some(v) if v.contains(['\n', '\r']) => serde_json::Value::String(v.clone()).to_string(),
+            Some(v) => format!("'{}'", v.replace('\'', "''")),
+        };
         let _ = writeln!(out, "      {}: {value}", serde_json::Value::String(path.clone()));
     }
 }
