@@ -6,6 +6,7 @@
 //! invariant breaks; a panic inside the engine is a bug on its own.
 
 use crate::document::{self, yaml, Document, Format, InputError, LoadOptions, Node, Position, Value};
+use crate::reassess::{file, written, Dispositions, Index, Recorded};
 use crate::rules::{self, RuleSource};
 use crate::script::Limits;
 
@@ -169,4 +170,140 @@ pub fn rule(data: &[u8]) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// The name the dispositions target reads its text under.
+const DISPOSITIONS: &str = "dispositions.yaml";
+
+/// Reads the text as a dispositions file, every way annexa reads one (`read`
+/// for `baseline`, `waive` and `diff`; `read_recorded` for a scan, which
+/// indexes it), then writes what was read and reads that back.
+///
+/// The file is the user's, committed and hand-edited, and read on every
+/// scan, so beyond "no panic, no hang": every problem is located inside the
+/// text; the line reader (`written`) and the YAML reader never read the same
+/// text two ways, and the index accepts exactly what the line reader does
+/// and builds the same entries; and what was read writes out, reads back as
+/// the same entries and writes out the same bytes (a fixed point).
+pub fn dispositions(data: &[u8]) -> Result<(), String> {
+    // The CLI reads the file into a String (`read_text_within`): anything
+    // but UTF-8 is a read error before either reader sees it.
+    let Ok(text) = std::str::from_utf8(data) else { return Ok(()) };
+    let lines = line_count(data);
+    let by_lines = written::read(text);
+    let read = file::read(text, DISPOSITIONS);
+    if let Err(errors) = &read {
+        if errors.is_empty() {
+            return Err("`read` failed without an error".into());
+        }
+        for error in errors {
+            if error.position.is_none() {
+                return Err(format!("an error without a position: {error:?}"));
+            }
+            check_error(error, DISPOSITIONS, lines)?;
+        }
+    }
+    if let Some(by_lines) = &by_lines {
+        let by_yaml = file::read_within(text, DISPOSITIONS, &file::LIMITS);
+        if by_yaml.as_ref() != Ok(by_lines) {
+            return Err(format!("the line reader read {by_lines:?}, the YAML reader {by_yaml:?}"));
+        }
+    }
+    recorded_agrees(text, by_lines.as_ref(), &read)?;
+    if let Ok(file) = &read {
+        round_trip(file)?;
+    }
+    Ok(())
+}
+
+/// A scan's reading (`read_recorded`) is `read`'s: indexed exactly when the
+/// line reader reads the text, the index building what it reads; else the
+/// same entries or the same errors, with the text given back.
+fn recorded_agrees(text: &str, by_lines: Option<&Dispositions>, read: &Result<Dispositions, Vec<InputError>>) -> Result<(), String> {
+    match (file::read_recorded(text.to_string(), DISPOSITIONS), by_lines) {
+        (Ok(Recorded::Indexed(index)), Some(by_lines)) => index_agrees(&index, by_lines),
+        (Ok(Recorded::Indexed(_)), None) => Err("indexed a text the line reader refuses".into()),
+        (_, Some(_)) => Err("refused to index a text the line reader reads".into()),
+        (Ok(Recorded::Built(built)), None) if read.as_ref() == Ok(&built) => Ok(()),
+        (Err((errors, back)), None) if read.as_ref() == Err(&errors) && back == text => Ok(()),
+        (recorded, None) => Err(format!("`read_recorded` gave {recorded:?}, `read` {read:?}")),
+    }
+}
+
+/// The index builds every entry the line reader read, system by system, and
+/// its short views and fingerprint look-ups say the same.
+fn index_agrees(index: &Index, by_lines: &Dispositions) -> Result<(), String> {
+    let mut built = Dispositions::default();
+    let mut systems: Vec<&str> = index.dispositions().chain(index.waivers()).map(|e| e.system).collect();
+    systems.sort_unstable();
+    systems.dedup();
+    for system in systems {
+        let (dispositions, waivers) = index.system(system);
+        built.dispositions.extend(dispositions);
+        built.waivers.extend(waivers);
+    }
+    // The file is sorted by (system, rule), so system by system is the file's order.
+    if built != *by_lines {
+        return Err(format!("the index built {built:?}, the line reader read {by_lines:?}"));
+    }
+    let shorts: Vec<_> = index.dispositions().map(|e| (e.system, e.rule, e.fingerprint, e.recorded, e.position)).collect();
+    let wanted: Vec<_> =
+        by_lines.dispositions.iter().map(|d| (&*d.system, &*d.rule, &*d.fingerprint, Some((d.status, d.assessed)), d.position)).collect();
+    let waivers: Vec<_> = index.waivers().map(|e| (e.system, e.rule, e.fingerprint, e.recorded, e.position)).collect();
+    let wanted_waivers: Vec<_> = by_lines.waivers.iter().map(|w| (&*w.system, &*w.rule, &*w.fingerprint, None, w.position)).collect();
+    if shorts != wanted || waivers != wanted_waivers {
+        return Err(format!("the index's entries {shorts:?} {waivers:?}, the line reader's {wanted:?} {wanted_waivers:?}"));
+    }
+    let keys = by_lines.dispositions.iter().map(|d| (&d.system, &d.rule)).chain(by_lines.waivers.iter().map(|w| (&w.system, &w.rule)));
+    for (system, rule) in keys {
+        let found: Vec<&str> = index.fingerprints(system, rule).collect();
+        let recorded: Vec<&str> = by_lines
+            .dispositions
+            .iter()
+            .filter(|d| (&d.system, &d.rule) == (system, rule))
+            .map(|d| d.fingerprint.as_str())
+            .chain(by_lines.waivers.iter().filter(|w| (&w.system, &w.rule) == (system, rule)).map(|w| w.fingerprint.as_str()))
+            .collect();
+        if found != recorded {
+            return Err(format!("fingerprints of ({system}, {rule}): {found:?} from the index, {recorded:?} read"));
+        }
+    }
+    Ok(())
+}
+
+/// What was read writes out (the fuzzer's texts are far within the bounds),
+/// reads back as the same entries, and writes out the same bytes; and the
+/// line reader takes what annexa writes unless it holds characters the
+/// line reader leaves to YAML (or evidence with a line break, written double-quoted).
+fn round_trip(file: &Dispositions) -> Result<(), String> {
+    let written = file::write(file).map_err(|e| format!("`write` refused what `read` read: {e}"))?;
+    let back = file::read(&written, DISPOSITIONS).map_err(|e| format!("`read` refused what `write` wrote: {e:?}\n{written}"))?;
+    if unplaced(&back) != unplaced(file) {
+        return Err(format!("read back {back:?} from what was written of {file:?}:\n{written}"));
+    }
+    let again = file::write(&back).map_err(|e| format!("`write` refused it the second time: {e}"))?;
+    if again != written {
+        return Err(format!("not a fixed point:\n{written}\nthen\n{again}"));
+    }
+    // Evidence with a line break is written double-quoted, which only YAML reads.
+    let line_break = |e: &crate::reassess::Evidence| e.values().flatten().any(|v| v.contains(['\n', '\r']));
+    let odd = file.dispositions.iter().map(|d| &d.evidence).chain(file.waivers.iter().map(|w| &w.evidence)).any(line_break);
+    if !odd && document::plain_text(&written).is_some() && written::read(&written).is_none() {
+        return Err(format!("the line reader refused what `write` wrote:\n{written}"));
+    }
+    Ok(())
+}
+
+/// The entries as `write` sees them: in its order, without their positions in the file.
+fn unplaced(file: &Dispositions) -> Dispositions {
+    let mut out = file.clone();
+    out.dispositions.sort_by(|a, b| (&a.system, &a.rule).cmp(&(&b.system, &b.rule)));
+    out.waivers.sort_by(|a, b| (&a.system, &a.rule).cmp(&(&b.system, &b.rule)));
+    for d in &mut out.dispositions {
+        d.position = Position::default();
+    }
+    for w in &mut out.waivers {
+        w.position = Position::default();
+    }
+    out
 }

@@ -67,6 +67,13 @@ fn rule_seeds_and_past_crashes() {
 }
 
 #[test]
+fn dispositions_seeds_and_past_crashes() {
+    let seeds = files(&repo().join("fuzz/seeds/dispositions"), &any);
+    assert!(seeds.len() >= 8, "the seed folder was found ({} files)", seeds.len());
+    replay(&seeds, annexa_engine::fuzz::dispositions);
+}
+
+#[test]
 fn the_bodies_catch_what_they_claim_to() {
     // A rule file that loads must come out as one rule; one that does not, as located errors.
     assert_eq!(annexa_engine::fuzz::rule(b"fn check(doc) {}"), Ok(()));
@@ -74,4 +81,7 @@ fn the_bodies_catch_what_they_claim_to() {
     // Invalid UTF-8 is an input error for documents and a read error (skipped) for rules.
     assert_eq!(annexa_engine::fuzz::document(b"a: \xff\n"), Ok(()));
     assert_eq!(annexa_engine::fuzz::rule(b"\xff"), Ok(()));
+    // A dispositions file is read as UTF-8 text, so other bytes never reach its readers.
+    assert_eq!(annexa_engine::fuzz::dispositions(b"version: 1\n\xff"), Ok(()));
+    assert_eq!(annexa_engine::fuzz::dispositions(b"version: 1\ndispositions: []\nwaivers: []\n"), Ok(()));
 }

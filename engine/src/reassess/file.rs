@@ -192,7 +192,7 @@ pub fn read_recorded(text: String, display: &str) -> Result<Recorded, (Vec<Input
     }
 }
 
-pub(super) fn read_within(text: &str, display: &str, limits: &yaml::Limits) -> Result<Dispositions, Vec<InputError>> {
+pub(crate) fn read_within(text: &str, display: &str, limits: &yaml::Limits) -> Result<Dispositions, Vec<InputError>> {
     let (parsed, syntax) = yaml::parse_stream(text, limits);
     // As for scanned documents: the parser puts an error at the end of a
     // file without a final line break on the line after it, which the file

@@ -7,7 +7,7 @@
 
 pub mod evidence;
 pub mod file;
-mod written;
+pub(crate) mod written;
 
 pub use written::{Index, IndexEntry};
 

@@ -24,7 +24,7 @@ use crate::document::Position;
 use crate::report::Status;
 
 /// The entries of `text`, or `None` when it is not exactly as `write` writes.
-pub(super) fn read(text: &str) -> Option<Dispositions> {
+pub(crate) fn read(text: &str) -> Option<Dispositions> {
     let mut file = Dispositions::default();
     walk(text, |entry, lines| {
         let (evidence, count) = collect(lines)?;
