@@ -448,6 +448,11 @@ fn rules_that_would_silently_match_nothing_or_everything_are_refused() {
             meta("[\"*\"]").replace("remediation", "serverity: 1, remediation") + "fn check(doc) {}",
             (1, 108, "unknown field `serverity` in RULE"),
         ),
+        // Past the calendar's last year: the disposition would never come due.
+        (
+            meta("[\"*\"]").replace("remediation", "reassess: #{ every: \"10000y\" }, remediation") + "fn check(doc) {}",
+            (1, 108, "`10000y` is longer than 100 years, the longest duration annexa takes"),
+        ),
     ] {
         let set = load_rules(&Limits::default(), &[&text]);
         assert!(set.rules.is_empty(), "{text}");

@@ -129,8 +129,19 @@ pub fn parse_duration(text: &str) -> Result<jiff::Span, String> {
         return Err(bad());
     }
     let number: i64 = digits.parse().map_err(|_| bad())?;
-    if number <= 0 || number > 10_000 {
+    if number <= 0 {
         return Err(bad());
+    }
+    // At most a century: `every: "10000y"` would end past the calendar's
+    // last date (9999), and such an expiry could never come due.
+    let century = match unit {
+        'd' => 36_525,
+        'w' => 5_218,
+        'm' => 1_200,
+        _ => 100,
+    };
+    if number > century {
+        return Err(format!("`{text}` is longer than 100 years, the longest duration annexa takes"));
     }
     match unit {
         'd' => jiff::Span::new().try_days(number).map_err(|_| bad()),
@@ -398,11 +409,17 @@ mod tests {
 
     #[test]
     fn durations_are_a_whole_number_and_a_unit() {
-        for good in ["90d", "12w", "6m", "1y", "10000d"] {
+        for good in ["90d", "12w", "6m", "1y", "10000d", "36525d", "5218w", "1200m", "100y"] {
             assert!(super::parse_duration(good).is_ok(), "{good}");
         }
-        for bad in ["+90d", "-5d", "0d", "d", "", "1 year", "9x", "10001d", " 9d"] {
-            assert!(super::parse_duration(bad).is_err(), "{bad}");
+        for bad in ["+90d", "-5d", "0d", "d", "", "1 year", "9x", " 9d", "99999999999999999999d"] {
+            assert!(super::parse_duration(bad).unwrap_err().contains("is not a duration"), "{bad}");
+        }
+        for long in ["36526d", "5219w", "1201m", "101y", "10000y"] {
+            assert_eq!(
+                super::parse_duration(long).unwrap_err(),
+                format!("`{long}` is longer than 100 years, the longest duration annexa takes")
+            );
         }
     }
 }
