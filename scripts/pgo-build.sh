@@ -9,7 +9,7 @@
 # The result gives the same output as `cargo build --release` and takes
 # about 12 % less CPU (BENCHMARKS.md). Needs `llvm-profdata` of the LLVM
 # that rustc uses: rustup's llvm-tools component, or Debian's llvm-NN
-# package (NN as in `rustc -vV`). Takes two release builds (~6 minutes).
+# package (NN as in `rustc -vV`). Takes two release builds (~5 minutes).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
