@@ -401,6 +401,14 @@ mod tests {
         assert_eq!(check("soa: [a]\n").unwrap_err()[0].message, "`soa` must be a mapping with `exclusions:`");
     }
 
+    /// The YAML parser put such an error on a line the file does not have.
+    #[test]
+    fn a_syntax_error_at_the_end_of_a_file_without_a_final_line_break_is_inside_it() {
+        let errors = check("version: 1\nexclude: [a").unwrap_err();
+        let shown: Vec<(Option<Position>, &str)> = errors.iter().map(|e| (e.position, e.message.as_str())).collect();
+        assert_eq!(shown, [(Some(Position::new(2, 12)), "while parsing a flow sequence, expected ',' or ']'")]);
+    }
+
     #[test]
     fn not_a_mapping() {
         let errors = check("- a\n").unwrap_err();

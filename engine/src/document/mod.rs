@@ -338,7 +338,7 @@ fn load_text(bytes: Vec<u8>, display: &str, format: Format, options: &LoadOption
 
 /// The position just after `valid`, counting lines as YAML does: `\n`,
 /// `\r\n` and a lone `\r` each end one.
-pub(crate) fn position_after(valid: &[u8]) -> Position {
+pub(super) fn position_after(valid: &[u8]) -> Position {
     let is_break = |i: usize, b: u8| b == b'\n' || (b == b'\r' && valid.get(i + 1) != Some(&b'\n'));
     let line = valid.iter().enumerate().filter(|&(i, &b)| is_break(i, b)).count() as u32 + 1;
     let line_start = valid.iter().enumerate().rposition(|(i, &b)| is_break(i, b)).map_or(0, |i| i + 1);
@@ -368,17 +368,14 @@ fn parse_source(source: Arc<Source>, format: Format, options: &LoadOptions) -> L
         Some((text, shifts)) => (text.as_str(), Some(shifts)),
         None => (yaml_text, None),
     };
+    // Errors come inside the text (`yaml::parse_stream`); a rewritten text's
+    // end maps back to the file's.
     let (parsed, syntax_errors) = yaml::parse_stream(yaml_text, &options.yaml);
-    // The parser puts an error at the end of a file without a final line
-    // break on the line after it: point at the end of the text instead
-    // (without the BOM, which the parser did not see either). Only files
-    // with errors pay for finding the end.
-    let end = if syntax_errors.is_empty() { Position::default() } else { position_after(text.as_bytes()) };
     let mut errors: Vec<InputError> = syntax_errors
         .into_iter()
         .map(|e| InputError {
             file: source.path.clone(),
-            position: Some(shifts.map_or(e.position, |s| s.original(e.position)).min(end)),
+            position: Some(shifts.map_or(e.position, |s| s.original(e.position))),
             message: e.message,
             hint: e.hint.map(str::to_string),
         })

@@ -160,6 +160,14 @@ pub fn parse_stream_full(text: &str, limits: &Limits) -> (Vec<Parsed>, Vec<Synta
             }
         }
     }
+    // saphyr puts an error at the end of a text without a final line break
+    // on the line after it, which the text does not have: point at the end
+    // of the text instead (a BOM is not a column, as for saphyr). Only texts
+    // with errors pay for finding the end.
+    if !errors.is_empty() {
+        let end = super::position_after(text.strip_prefix('\u{feff}').unwrap_or(text).as_bytes());
+        errors.iter_mut().for_each(|e| e.position = e.position.min(end));
+    }
     (docs, errors)
 }
 

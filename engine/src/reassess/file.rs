@@ -194,23 +194,9 @@ pub fn read_recorded(text: String, display: &str) -> Result<Recorded, (Vec<Input
 
 pub(crate) fn read_within(text: &str, display: &str, limits: &yaml::Limits) -> Result<Dispositions, Vec<InputError>> {
     let (parsed, syntax) = yaml::parse_stream(text, limits);
-    // As for scanned documents: the parser puts an error at the end of a
-    // file without a final line break on the line after it, which the file
-    // does not have; point at the end of the text instead (without the BOM,
-    // which the parser does not count as a column).
-    let end = if syntax.is_empty() {
-        Position::default()
-    } else {
-        crate::document::position_after(text.strip_prefix('\u{feff}').unwrap_or(text).as_bytes())
-    };
     let mut errors: Vec<InputError> = syntax
         .into_iter()
-        .map(|e| InputError {
-            file: display.into(),
-            position: Some(e.position.min(end)),
-            message: e.message,
-            hint: e.hint.map(str::to_string),
-        })
+        .map(|e| InputError { file: display.into(), position: Some(e.position), message: e.message, hint: e.hint.map(str::to_string) })
         .collect();
     if !errors.is_empty() {
         return Err(errors);
